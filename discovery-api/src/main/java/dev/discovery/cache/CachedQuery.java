@@ -1,0 +1,347 @@
+package dev.discovery.cache;
+
+import dev.discovery.RegistryUnavailableException;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.ServiceSnapshot;
+import dev.discovery.Subscription;
+import dev.discovery.spi.Answer;
+import dev.discovery.spi.DiscoveryBackend;
+import dev.discovery.spi.Watch;
+import dev.discovery.spi.WatchListener;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One cached query: its current answer, how it is kept fresh (a backend watch or interval refreshes), and
+ * its subscribers. The answer lives in one immutable {@link State} swapped atomically, so a lookup is a
+ * single volatile read.
+ */
+final class CachedQuery implements WatchListener {
+  private static final System.Logger LOG = System.getLogger(CachedQuery.class.getName());
+
+  /**
+   * What is known: the last good instances ({@code null} before the first), when the registry last confirmed
+   * them, and the failure since then, if any.
+   */
+  private record State(List<ServiceInstance> instances, long goodAtNanos, Throwable error) {
+    static final State EMPTY = new State(null, 0, null);
+  }
+
+  private final ServiceQuery query;
+  private final DiscoveryBackend backend;
+  private final Settings settings;
+  private final ScheduledExecutorService scheduler;
+  private final Executor notifier;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final CompletableFuture<List<ServiceInstance>> firstLoad = new CompletableFuture<>();
+  private final List<Consumer<List<ServiceInstance>>> subscribers = new CopyOnWriteArrayList<>();
+  private volatile State state = State.EMPTY;
+  private volatile boolean closed;
+  private Watch watch;
+  private ScheduledFuture<?> nextRefresh;
+  private int consecutiveFailures;
+
+  CachedQuery(ServiceQuery query, DiscoveryBackend backend, Settings settings,
+      ScheduledExecutorService scheduler, Executor notifier) {
+    this.query = query;
+    this.backend = backend;
+    this.settings = settings;
+    this.scheduler = scheduler;
+    this.notifier = notifier;
+  }
+
+  /** Starts keeping this query fresh; only the first caller's call does anything. */
+  void startOnce() {
+    if (started.get() || !started.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      if (backend.supportsWatch()) {
+        Watch w = backend.watch(query, this);
+        synchronized (this) {
+          watch = w;
+          if (closed) {
+            w.close();
+          }
+        }
+      } else {
+        refresh();
+      }
+    } catch (RuntimeException e) {
+      onError(e);
+    }
+  }
+
+  // ---- the hot path ----
+
+  List<ServiceInstance> read() {
+    State s = state;
+    if (s.error == null && s.instances != null) {
+      return s.instances;
+    }
+    return readSlow(s);
+  }
+
+  private List<ServiceInstance> readSlow(State s) {
+    if (s.instances == null) {
+      return awaitFirstLoad();
+    }
+    Duration age = Duration.ofNanos(System.nanoTime() - s.goodAtNanos);
+    if (age.compareTo(settings.maxStaleness()) > 0) {
+      throw unavailable(age, s.error);
+    }
+    return s.instances;
+  }
+
+  private List<ServiceInstance> awaitFirstLoad() {
+    try {
+      return firstLoad.get(settings.loadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw unavailable(null, new TimeoutException(
+          "no answer within the load time-out of " + settings.loadTimeout().toMillis() + " ms"));
+    } catch (ExecutionException e) {
+      State s = state;
+      if (s.instances != null) {
+        return read(); // a later refresh succeeded meanwhile
+      }
+      throw unavailable(null, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable(null, e);
+    }
+  }
+
+  CompletableFuture<List<ServiceInstance>> readAsync() {
+    State s = state;
+    if (s.instances != null) {
+      try {
+        return CompletableFuture.completedFuture(read());
+      } catch (RegistryUnavailableException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    return firstLoad.handle((list, error) -> {
+      if (error != null && state.instances == null) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+        throw unavailable(null, cause);
+      }
+      return read();
+    });
+  }
+
+  ServiceSnapshot snapshot() {
+    State s = state;
+    if (s.instances == null) {
+      read(); // waits for the first load, or throws
+      s = state;
+    }
+    Duration age = Duration.ofNanos(System.nanoTime() - s.goodAtNanos);
+    String error = s.error == null ? null : String.valueOf(s.error.getMessage());
+    return new ServiceSnapshot(query, s.instances, age, s.error != null, error);
+  }
+
+  private RegistryUnavailableException unavailable(Duration staleness, Throwable cause) {
+    return new RegistryUnavailableException(query.service(), settings.backend(), staleness, cause);
+  }
+
+  // ---- what the backend tells us ----
+
+  @Override
+  public void onAnswer(Answer answer) {
+    String invalid = validate(answer.instances());
+    if (invalid != null) {
+      onError(new IllegalStateException(
+          settings.backend() + " returned an invalid answer for " + query + ": " + invalid
+              + "; keeping the last good answer"));
+      return;
+    }
+    List<ServiceInstance> changed = null;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      State previous = state;
+      boolean same = answer.instances().equals(previous.instances);
+      state = new State(same ? previous.instances : answer.instances(), System.nanoTime(), null);
+      consecutiveFailures = 0;
+      if (previous.error != null && previous.instances != null) {
+        LOG.log(Level.INFO, "{0}: {1} answers again", query, settings.backend());
+      }
+      if (!same) {
+        changed = answer.instances();
+        for (Consumer<List<ServiceInstance>> subscriber : subscribers) {
+          notify(subscriber, changed);
+        }
+      }
+      if (!backend.supportsWatch()) {
+        Duration next = answer.ttl() != null ? answer.ttl() : settings.refreshInterval();
+        schedule(next);
+      }
+    }
+    firstLoad.complete(answer.instances());
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    boolean neverAnswered;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      State previous = state;
+      state = new State(previous.instances, previous.goodAtNanos, error);
+      consecutiveFailures++;
+      if (previous.error == null) {
+        // One line when the registry starts failing, not one per retry.
+        LOG.log(Level.WARNING, "{0}: refresh from {1} failed ({2}); {3}", query, settings.backend(),
+            error.getMessage(),
+            previous.instances == null ? "no answer yet" : "serving the last good answer");
+      }
+      if (!backend.supportsWatch()) {
+        schedule(backoff());
+      }
+      neverAnswered = previous.instances == null;
+    }
+    if (neverAnswered) {
+      firstLoad.completeExceptionally(error);
+    }
+  }
+
+  /** Why the answer cannot be trusted, or {@code null} if it can. */
+  private String validate(List<ServiceInstance> instances) {
+    Set<String> ids = new HashSet<>();
+    for (ServiceInstance instance : instances) {
+      if (!query.matches(instance)) {
+        return "instance " + instance.id() + " (service '" + instance.service() + "', tags "
+            + instance.tags() + ", " + instance.health() + ") does not match the query";
+      }
+      if (!ids.add(instance.id())) {
+        return "instance id " + instance.id() + " appears twice";
+      }
+    }
+    return null;
+  }
+
+  // ---- interval refresh for backends that cannot watch ----
+
+  private void refresh() {
+    if (closed) {
+      return;
+    }
+    CompletableFuture<Answer> pending;
+    try {
+      pending = backend.fetch(query);
+    } catch (RuntimeException e) {
+      onError(e);
+      return;
+    }
+    pending.whenComplete((answer, error) -> {
+      if (error != null) {
+        onError(error instanceof java.util.concurrent.CompletionException ? error.getCause() : error);
+      } else {
+        onAnswer(answer);
+      }
+    });
+  }
+
+  private void schedule(Duration delay) {
+    if (closed || scheduler.isShutdown()) {
+      return;
+    }
+    try {
+      nextRefresh = scheduler.schedule(this::refresh, delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  /** Exponential from the error back-off up to the refresh interval, with full jitter in the upper half. */
+  private Duration backoff() {
+    long base = settings.errorBackoff().toNanos();
+    long cap = Math.max(base, settings.refreshInterval().toNanos());
+    int shift = Math.min(consecutiveFailures - 1, 20);
+    long delay = Math.min(cap, base << Math.max(0, shift));
+    long jittered = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    return Duration.ofNanos(jittered);
+  }
+
+  // ---- subscribers ----
+
+  boolean hasSubscribers() {
+    return !subscribers.isEmpty();
+  }
+
+  Subscription subscribe(Consumer<List<ServiceInstance>> onChange, Runnable onLastUnsubscribe) {
+    // Wrap so that subscribing the same consumer twice gives two independent subscriptions.
+    Consumer<List<ServiceInstance>> subscriber = onChange::accept;
+    synchronized (this) {
+      subscribers.add(subscriber);
+      if (state.instances != null) {
+        notify(subscriber, state.instances);
+      }
+    }
+    AtomicBoolean open = new AtomicBoolean(true);
+    return () -> {
+      if (open.compareAndSet(true, false)) {
+        subscribers.remove(subscriber);
+        if (subscribers.isEmpty()) {
+          onLastUnsubscribe.run();
+        }
+      }
+    };
+  }
+
+  private void notify(Consumer<List<ServiceInstance>> subscriber, List<ServiceInstance> instances) {
+    try {
+      notifier.execute(() -> {
+        if (!subscribers.contains(subscriber)) {
+          return;
+        }
+        try {
+          subscriber.accept(instances);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "a subscriber to " + query + " threw; it stays subscribed", e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // discovery closed
+    }
+  }
+
+  // ---- end ----
+
+  void close() {
+    Watch w;
+    ScheduledFuture<?> refresh;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      w = watch;
+      refresh = nextRefresh;
+    }
+    if (w != null) {
+      w.close();
+    }
+    if (refresh != null) {
+      refresh.cancel(false);
+    }
+    firstLoad.completeExceptionally(new IllegalStateException(query + " is no longer watched"));
+  }
+}

@@ -1,0 +1,31 @@
+package dev.discovery.spi;
+
+import dev.discovery.ServiceInstance;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One answer of a backend to a query: the instances, and how long the registry said the answer may be
+ * cached ({@code null} when it said nothing, or a zero TTL, so that the cache's refresh interval applies).
+ *
+ * @param instances the instances, possibly empty
+ * @param ttl a positive time to live given by the registry, or {@code null}
+ */
+public record Answer(List<ServiceInstance> instances, Duration ttl) {
+
+  /** Copies the list; rejects a null list or element, and a negative or zero TTL (use {@code null}). */
+  public Answer {
+    if (instances == null) {
+      throw new IllegalArgumentException("answer instances must not be null (use an empty list)");
+    }
+    instances = List.copyOf(instances);
+    if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+      ttl = null;
+    }
+  }
+
+  /** An answer with no TTL of its own. */
+  public static Answer of(List<ServiceInstance> instances) {
+    return new Answer(instances, null);
+  }
+}

@@ -1,0 +1,38 @@
+package dev.discovery.spi;
+
+import dev.discovery.ServiceQuery;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a registry backend implements so that the shared cache ({@link dev.discovery.cache.CachingDiscovery})
+ * can serve it: fetch a query's answer once, and optionally watch it for changes.
+ *
+ * <p>A backend does I/O only; it keeps no cache of its own. Its futures and listener calls must never block
+ * the caller beyond the backend's own time-outs, and every failure is reported (an exception completes the
+ * future, or {@link WatchListener#onError}), never turned into an empty answer.
+ */
+public interface DiscoveryBackend extends AutoCloseable {
+
+  /** A short description for messages, such as {@code consul-http http://127.0.0.1:8500}. Never a secret. */
+  String describe();
+
+  /** Asks the registry once. The future fails with the cause when the registry could not answer. */
+  CompletableFuture<Answer> fetch(ServiceQuery query);
+
+  /** Whether {@link #watch} is supported; when it is not, the cache refreshes by calling {@link #fetch}. */
+  default boolean supportsWatch() {
+    return false;
+  }
+
+  /**
+   * Starts pushing the query's answers to {@code listener}: the current answer as soon as it is known, then
+   * one after every change (repeating an unchanged answer is allowed). Runs until the returned watch is closed.
+   */
+  default Watch watch(ServiceQuery query, WatchListener listener) {
+    throw new UnsupportedOperationException(describe() + " cannot watch; use fetch");
+  }
+
+  /** Releases connections and threads. */
+  @Override
+  void close();
+}
