@@ -1,0 +1,61 @@
+package dev.discovery.balance;
+
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Power of two choices on calls in flight: nearly as good as picking the global minimum, without scanning
+ * the list or herding every caller onto the same idle instance.
+ */
+final class LeastInFlightBalancer implements LoadBalancer {
+  private final ConcurrentMap<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+
+  @Override
+  public ServiceInstance choose(ServiceQuery query, List<ServiceInstance> instances) {
+    int size = instances.size();
+    if (size == 1) {
+      return instances.get(0);
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    int a = random.nextInt(size);
+    int b = random.nextInt(size - 1);
+    if (b >= a) {
+      b++; // two distinct instances
+    }
+    ServiceInstance first = instances.get(a);
+    ServiceInstance second = instances.get(b);
+    return load(second) < load(first) ? second : first;
+  }
+
+  private int load(ServiceInstance instance) {
+    AtomicInteger count = inFlight.get(instance.id());
+    return count == null ? 0 : count.get();
+  }
+
+  @Override
+  public void onStart(ServiceInstance instance) {
+    AtomicInteger count = inFlight.get(instance.id());
+    if (count == null) {
+      count = inFlight.computeIfAbsent(instance.id(), id -> new AtomicInteger());
+    }
+    count.incrementAndGet();
+  }
+
+  @Override
+  public void onComplete(ServiceInstance instance, Outcome outcome) {
+    AtomicInteger count = inFlight.get(instance.id());
+    if (count != null) {
+      count.updateAndGet(n -> n > 0 ? n - 1 : 0);
+    }
+  }
+
+  /** Calls in flight to the instance, for tests. */
+  int inFlight(ServiceInstance instance) {
+    return load(instance);
+  }
+}

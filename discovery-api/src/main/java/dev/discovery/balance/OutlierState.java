@@ -1,0 +1,75 @@
+package dev.discovery.balance;
+
+import dev.discovery.ServiceInstance;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Consecutive failures and ejections of one service's instances. {@link #anyEjected} is a plain read so that
+ * selection pays nothing while every instance is fine.
+ */
+final class OutlierState {
+  private final ConcurrentMap<String, InstanceRecord> records = new ConcurrentHashMap<>();
+  private volatile long lastEjectionEndsNanos;
+  private volatile boolean anyEjected;
+
+  /** The failure streak and ejection deadline of one instance. */
+  private static final class InstanceRecord {
+    final AtomicInteger consecutiveFailures = new AtomicInteger();
+    volatile long ejectedUntilNanos;
+    volatile boolean ejected;
+  }
+
+  boolean anyEjected() {
+    if (!anyEjected) {
+      return false;
+    }
+    if (System.nanoTime() - lastEjectionEndsNanos > 0) {
+      anyEjected = false; // every cool-down is over
+      return false;
+    }
+    return true;
+  }
+
+  boolean isEjected(ServiceInstance instance, long now) {
+    InstanceRecord record = records.get(instance.id());
+    return record != null && record.ejected && now - record.ejectedUntilNanos < 0;
+  }
+
+  int countEjected(List<ServiceInstance> instances, long now) {
+    int count = 0;
+    for (int i = 0; i < instances.size(); i++) {
+      if (isEjected(instances.get(i), now)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  void record(ServiceInstance instance, Outcome outcome, int failuresToEject, long ejectionNanos) {
+    InstanceRecord record = records.get(instance.id());
+    if (outcome == Outcome.SUCCESS) {
+      if (record != null) {
+        record.consecutiveFailures.set(0);
+      }
+      return;
+    }
+    if (record == null) {
+      record = records.computeIfAbsent(instance.id(), id -> new InstanceRecord());
+    }
+    if (failuresToEject > 0 && record.consecutiveFailures.incrementAndGet() >= failuresToEject) {
+      record.consecutiveFailures.set(0);
+      long until = System.nanoTime() + ejectionNanos;
+      record.ejectedUntilNanos = until;
+      record.ejected = true;
+      synchronized (this) {
+        if (!anyEjected || until - lastEjectionEndsNanos > 0) {
+          lastEjectionEndsNanos = until;
+        }
+        anyEjected = true;
+      }
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package dev.discovery.balance;
+
+import dev.discovery.NoHealthyInstanceException;
+import dev.discovery.ServiceDiscovery;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.cache.CachingDiscovery;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Ties discovery and a load balancer together: {@code next("web")} gives the instance to call, and
+ * {@link #report} tells how the call went. An instance that fails {@linkplain Builder#failuresToEject
+ * several times in a row} is ejected for a {@linkplain Builder#ejectionTime cool-down}, but never so many
+ * that fewer than half remain (then every instance is used again: better a failing instance than none).
+ *
+ * <pre>{@code
+ * ServiceSelector selector = ServiceSelector.builder(discovery).build();
+ * ServiceInstance web = selector.next("web");
+ * try { call(web); selector.report(web, Outcome.SUCCESS); }
+ * catch (IOException e) { selector.report(web, Outcome.FAILURE); }
+ * }</pre>
+ */
+public final class ServiceSelector {
+  private final ServiceDiscovery discovery;
+  private final LoadBalancer balancer;
+  private final int failuresToEject;
+  private final long ejectionNanos;
+  private final int maxEjectedPercent;
+  private final ConcurrentMap<String, ServiceQuery> queriesByName = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, OutlierState> outliers = new ConcurrentHashMap<>();
+
+  private ServiceSelector(Builder builder) {
+    this.discovery = builder.discovery;
+    this.balancer = builder.balancer;
+    this.failuresToEject = builder.failuresToEject;
+    this.ejectionNanos = builder.ejectionTime.toNanos();
+    this.maxEjectedPercent = builder.maxEjectedPercent;
+  }
+
+  /** Starts building a selector over {@code discovery}, with round robin and outlier ejection by default. */
+  public static Builder builder(ServiceDiscovery discovery) {
+    return new Builder(discovery);
+  }
+
+  /** The instance to call next for the passing instances of {@code service}. */
+  public ServiceInstance next(String service) {
+    ServiceQuery query = queriesByName.get(service);
+    if (query == null) {
+      query = queriesByName.computeIfAbsent(service, ServiceQuery::of);
+    }
+    return next(query);
+  }
+
+  /**
+   * The instance to call next for {@code query}.
+   *
+   * @throws NoHealthyInstanceException if the service has no healthy instance
+   * @throws dev.discovery.RegistryUnavailableException if the registry is down and the cache too stale
+   */
+  public ServiceInstance next(ServiceQuery query) {
+    List<ServiceInstance> instances = discovery.instances(query);
+    if (instances.isEmpty()) {
+      throw new NoHealthyInstanceException(query, describe(discovery));
+    }
+    OutlierState outlier = outliers.get(query.service());
+    ServiceInstance chosen = outlier == null || !outlier.anyEjected()
+        ? balancer.choose(query, instances)
+        : chooseAvoidingEjected(query, instances, outlier);
+    balancer.onStart(chosen);
+    return chosen;
+  }
+
+  private ServiceInstance chooseAvoidingEjected(
+      ServiceQuery query, List<ServiceInstance> instances, OutlierState outlier) {
+    long now = System.nanoTime();
+    int ejected = outlier.countEjected(instances, now);
+    if (ejected == 0 || ejected * 100 > maxEjectedPercent * instances.size()) {
+      return balancer.choose(query, instances); // nothing to avoid, or panic: use them all
+    }
+    // Ask the balancer again until it offers a usable instance; the bound keeps a bad balancer from looping.
+    for (int attempt = 0; attempt < instances.size() * 2; attempt++) {
+      ServiceInstance candidate = balancer.choose(query, instances);
+      if (!outlier.isEjected(candidate, now)) {
+        return candidate;
+      }
+    }
+    for (ServiceInstance candidate : instances) {
+      if (!outlier.isEjected(candidate, now)) {
+        return candidate;
+      }
+    }
+    return balancer.choose(query, instances);
+  }
+
+  /** Reports how the call to an instance returned by {@link #next} went. */
+  public void report(ServiceInstance instance, Outcome outcome) {
+    balancer.onComplete(instance, outcome);
+    OutlierState outlier = outliers.get(instance.service());
+    if (outlier == null) {
+      if (outcome == Outcome.SUCCESS) {
+        return; // nothing to reset
+      }
+      outlier = outliers.computeIfAbsent(instance.service(), s -> new OutlierState());
+    }
+    outlier.record(instance, outcome, failuresToEject, ejectionNanos);
+  }
+
+  /** Whether {@code instance} is currently ejected after consecutive failures. */
+  public boolean isEjected(ServiceInstance instance) {
+    OutlierState outlier = outliers.get(instance.service());
+    return outlier != null && outlier.isEjected(instance, System.nanoTime());
+  }
+
+  private static String describe(ServiceDiscovery discovery) {
+    return discovery instanceof CachingDiscovery
+        ? ((CachingDiscovery) discovery).backendDescription()
+        : discovery.getClass().getSimpleName();
+  }
+
+  /** Configures a {@link ServiceSelector}. */
+  public static final class Builder {
+    private final ServiceDiscovery discovery;
+    private LoadBalancer balancer = LoadBalancers.roundRobin();
+    private int failuresToEject = 5;
+    private Duration ejectionTime = Duration.ofSeconds(30);
+    private int maxEjectedPercent = 50;
+
+    private Builder(ServiceDiscovery discovery) {
+      this.discovery = Objects.requireNonNull(discovery, "discovery");
+    }
+
+    /** The load-balancing strategy; {@link LoadBalancers#roundRobin()} by default. */
+    public Builder balancer(LoadBalancer balancer) {
+      this.balancer = Objects.requireNonNull(balancer, "balancer");
+      return this;
+    }
+
+    /** Consecutive failures that eject an instance; 5 by default, {@code 0} turns ejection off. */
+    public Builder failuresToEject(int failures) {
+      if (failures < 0) {
+        throw new IllegalArgumentException("failuresToEject must be 0 (off) or more, was " + failures);
+      }
+      this.failuresToEject = failures;
+      return this;
+    }
+
+    /** How long an ejected instance is left out; 30 s by default. */
+    public Builder ejectionTime(Duration ejectionTime) {
+      if (ejectionTime == null || ejectionTime.isNegative() || ejectionTime.isZero()) {
+        throw new IllegalArgumentException("ejectionTime must be a positive duration, was " + ejectionTime);
+      }
+      this.ejectionTime = ejectionTime;
+      return this;
+    }
+
+    /**
+     * The largest share of a service's instances that may be ejected at once, in percent (50 by default);
+     * beyond it, every instance is used again (the panic threshold).
+     */
+    public Builder maxEjectedPercent(int percent) {
+      if (percent < 0 || percent > 100) {
+        throw new IllegalArgumentException("maxEjectedPercent must be within 0..100, was " + percent);
+      }
+      this.maxEjectedPercent = percent;
+      return this;
+    }
+
+    /** Builds the selector. */
+    public ServiceSelector build() {
+      return new ServiceSelector(this);
+    }
+  }
+}

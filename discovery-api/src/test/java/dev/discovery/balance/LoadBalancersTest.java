@@ -1,0 +1,151 @@
+package dev.discovery.balance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.discovery.Health;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class LoadBalancersTest {
+  private static final ServiceQuery WEB = ServiceQuery.of("web");
+
+  static List<ServiceInstance> instances(int count) {
+    List<ServiceInstance> list = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      list.add(ServiceInstance.of("web", "10.0.0." + i, 8080));
+    }
+    return List.copyOf(list);
+  }
+
+  static ServiceInstance weighted(String id, int weight) {
+    return new ServiceInstance(id, "web", "10.0.0.1", 8080, Set.of(), Map.of(), weight, Health.PASSING);
+  }
+
+  @Test
+  void roundRobinIsExactlyFairAcrossThreads() throws Exception {
+    LoadBalancer rr = LoadBalancers.roundRobin();
+    List<ServiceInstance> three = instances(3);
+    Map<ServiceInstance, AtomicInteger> counts = new ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 3000; i++) {
+            counts.computeIfAbsent(rr.choose(WEB, three), k -> new AtomicInteger()).incrementAndGet();
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(counts.values()).extracting(AtomicInteger::get).containsOnly(4000);
+  }
+
+  @Test
+  void roundRobinKeepsRotatingWhenTheListChangesAndPerQuery() {
+    LoadBalancer rr = LoadBalancers.roundRobin();
+    List<ServiceInstance> three = instances(3);
+    assertThat(rr.choose(WEB, three)).isEqualTo(three.get(0));
+    assertThat(rr.choose(WEB, three)).isEqualTo(three.get(1));
+    // Another service's calls do not disturb web's rotation.
+    rr.choose(ServiceQuery.of("db"), three);
+    List<ServiceInstance> four = instances(4);
+    assertThat(rr.choose(WEB, four)).as("continues, not back to the head").isEqualTo(four.get(2));
+    assertThat(rr.choose(WEB, four)).isEqualTo(four.get(3));
+    assertThat(rr.choose(WEB, four)).isEqualTo(four.get(0));
+  }
+
+  @Test
+  void weightedRoundRobinIsSmooth() {
+    LoadBalancer wrr = LoadBalancers.weightedRoundRobin();
+    List<ServiceInstance> list = List.of(weighted("a", 5), weighted("b", 1), weighted("c", 1));
+    StringBuilder order = new StringBuilder();
+    for (int i = 0; i < 14; i++) {
+      order.append(wrr.choose(WEB, list).id());
+    }
+    // The interleaving of smooth weighted round robin: a's five calls are spread around b and c.
+    assertThat(order.toString()).isEqualTo("aabacaa" + "aabacaa");
+  }
+
+  @Test
+  void weightedRoundRobinFollowsWeightsOverTime() {
+    LoadBalancer wrr = LoadBalancers.weightedRoundRobin();
+    List<ServiceInstance> list = List.of(weighted("a", 10), weighted("b", 1));
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 1100; i++) {
+      counts.merge(wrr.choose(WEB, list).id(), 1, Integer::sum);
+    }
+    assertThat(counts).containsEntry("a", 1000).containsEntry("b", 100);
+  }
+
+  @Test
+  void randomPicksEveryInstanceAndOnlyFromTheList() {
+    LoadBalancer random = LoadBalancers.random();
+    List<ServiceInstance> five = instances(5);
+    Map<ServiceInstance, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 5000; i++) {
+      counts.merge(random.choose(WEB, five), 1, Integer::sum);
+    }
+    assertThat(counts.keySet()).containsExactlyInAnyOrderElementsOf(five);
+    assertThat(counts.values()).allMatch(c -> c > 500, "each of 5 gets a fair share of 5000");
+  }
+
+  @Test
+  void leastInFlightAvoidsTheBusyInstance() {
+    LoadBalancer lif = LoadBalancers.leastInFlight();
+    List<ServiceInstance> two = instances(2);
+    for (int i = 0; i < 10; i++) {
+      lif.onStart(two.get(0)); // ten calls stuck on the first
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(lif.choose(WEB, two)).isEqualTo(two.get(1));
+    }
+    for (int i = 0; i < 10; i++) {
+      lif.onComplete(two.get(0), Outcome.SUCCESS);
+    }
+    lif.onStart(two.get(1));
+    assertThat(lif.choose(WEB, two)).isEqualTo(two.get(0));
+  }
+
+  @Test
+  void picksAllocateNothing() {
+    List<ServiceInstance> list = List.of(weighted("a", 3), weighted("b", 2), weighted("c", 1));
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long self = Thread.currentThread().getId();
+    for (LoadBalancer balancer : List.of(LoadBalancers.roundRobin(), LoadBalancers.random(),
+        LoadBalancers.weightedRoundRobin(), LoadBalancers.leastInFlight())) {
+      for (int i = 0; i < 200_000; i++) {
+        ServiceInstance chosen = balancer.choose(WEB, list);
+        balancer.onStart(chosen);
+        balancer.onComplete(chosen, Outcome.SUCCESS);
+      }
+      long before = threads.getThreadAllocatedBytes(self);
+      for (int i = 0; i < 100_000; i++) {
+        ServiceInstance chosen = balancer.choose(WEB, list);
+        balancer.onStart(chosen);
+        balancer.onComplete(chosen, Outcome.SUCCESS);
+      }
+      long allocated = threads.getThreadAllocatedBytes(self) - before;
+      assertThat(allocated).as("bytes allocated by 100,000 picks of " + balancer.getClass().getSimpleName())
+          .isLessThan(16 * 1024);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package dev.discovery.balance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.discovery.Await;
+import dev.discovery.NoHealthyInstanceException;
+import dev.discovery.ServiceDiscovery;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.ServiceSnapshot;
+import dev.discovery.Subscription;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class ServiceSelectorTest {
+
+  /** A discovery that answers from a map, enough to drive a selector. */
+  static final class MapDiscovery implements ServiceDiscovery {
+    final Map<String, List<ServiceInstance>> services = new HashMap<>();
+
+    @Override
+    public List<ServiceInstance> instances(ServiceQuery query) {
+      return services.getOrDefault(query.service(), List.of());
+    }
+
+    @Override
+    public CompletableFuture<List<ServiceInstance>> instancesAsync(ServiceQuery query) {
+      return CompletableFuture.completedFuture(instances(query));
+    }
+
+    @Override
+    public ServiceSnapshot snapshot(ServiceQuery query) {
+      return new ServiceSnapshot(query, instances(query), Duration.ZERO, false, null);
+    }
+
+    @Override
+    public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
+      return () -> {};
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private final MapDiscovery discovery = new MapDiscovery();
+  private final List<ServiceInstance> four = LoadBalancersTest.instances(4);
+
+  @Test
+  void roundRobinsByDefault() {
+    discovery.services.put("web", four);
+    ServiceSelector selector = ServiceSelector.builder(discovery).build();
+    for (int i = 0; i < 8; i++) {
+      assertThat(selector.next("web")).isEqualTo(four.get(i % 4));
+    }
+  }
+
+  @Test
+  void noInstanceIsAClearError() {
+    ServiceSelector selector = ServiceSelector.builder(discovery).build();
+    assertThatThrownBy(() -> selector.next("web"))
+        .isInstanceOf(NoHealthyInstanceException.class).hasMessageContaining("'web'");
+  }
+
+  @Test
+  void consecutiveFailuresEjectAnInstanceForTheCoolDown() {
+    discovery.services.put("web", four);
+    ServiceSelector selector = ServiceSelector.builder(discovery)
+        .failuresToEject(3).ejectionTime(Duration.ofMillis(200)).build();
+    ServiceInstance bad = four.get(0);
+    selector.report(bad, Outcome.FAILURE);
+    selector.report(bad, Outcome.FAILURE);
+    selector.report(bad, Outcome.SUCCESS); // a success resets the streak
+    selector.report(bad, Outcome.FAILURE);
+    selector.report(bad, Outcome.FAILURE);
+    assertThat(selector.isEjected(bad)).isFalse();
+    selector.report(bad, Outcome.FAILURE);
+    assertThat(selector.isEjected(bad)).isTrue();
+
+    for (int i = 0; i < 40; i++) {
+      assertThat(selector.next("web")).isNotEqualTo(bad);
+    }
+    Await.until("the cool-down to end", () -> !selector.isEjected(bad));
+    boolean seenAgain = false;
+    for (int i = 0; i < 8; i++) {
+      seenAgain |= selector.next("web").equals(bad);
+    }
+    assertThat(seenAgain).as("back in rotation after the cool-down").isTrue();
+  }
+
+  @Test
+  void neverEjectsSoManyThatNothingIsLeft() {
+    discovery.services.put("web", four);
+    ServiceSelector selector = ServiceSelector.builder(discovery)
+        .failuresToEject(1).ejectionTime(Duration.ofMinutes(5)).maxEjectedPercent(50).build();
+    selector.report(four.get(0), Outcome.FAILURE);
+    selector.report(four.get(1), Outcome.FAILURE);
+    for (int i = 0; i < 20; i++) {
+      assertThat(selector.next("web")).isIn(four.get(2), four.get(3));
+    }
+    selector.report(four.get(2), Outcome.FAILURE); // 3 of 4 ejected: beyond 50 %, panic
+    Map<ServiceInstance, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      counts.merge(selector.next("web"), 1, Integer::sum);
+    }
+    assertThat(counts.keySet()).as("panic mode uses every instance").containsExactlyInAnyOrderElementsOf(four);
+  }
+
+  @Test
+  void leastInFlightSeesCallsStartedAndReported() {
+    discovery.services.put("web", LoadBalancersTest.instances(2));
+    ServiceSelector selector = ServiceSelector.builder(discovery)
+        .balancer(LoadBalancers.leastInFlight()).build();
+    ServiceInstance busy = selector.next("web"); // in flight, never reported
+    for (int i = 0; i < 50; i++) {
+      ServiceInstance other = selector.next("web");
+      assertThat(other).isNotEqualTo(busy);
+      selector.report(other, Outcome.SUCCESS);
+    }
+  }
+
+  @Test
+  void builderRejectsNonsense() {
+    assertThatThrownBy(() -> ServiceSelector.builder(discovery).maxEjectedPercent(101))
+        .hasMessageContaining("maxEjectedPercent");
+    assertThatThrownBy(() -> ServiceSelector.builder(discovery).failuresToEject(-1))
+        .hasMessageContaining("failuresToEject");
+  }
+}

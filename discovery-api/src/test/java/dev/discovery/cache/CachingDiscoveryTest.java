@@ -1,0 +1,320 @@
+package dev.discovery.cache;
+
+import static dev.discovery.cache.FakeBackend.instance;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.discovery.Await;
+import dev.discovery.RegistryUnavailableException;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.ServiceSnapshot;
+import dev.discovery.Subscription;
+import dev.discovery.spi.Answer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CachingDiscoveryTest {
+  private static final ServiceQuery WEB = ServiceQuery.of("web");
+  private final List<CachingDiscovery> opened = new ArrayList<>();
+
+  private CachingDiscovery open(CachingDiscovery.Builder builder) {
+    CachingDiscovery d = builder.build();
+    opened.add(d);
+    return d;
+  }
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(CachingDiscovery::close);
+  }
+
+  @Test
+  void afterTheFirstLoadLookupsDoNoIo() {
+    FakeBackend backend = new FakeBackend(false);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofHours(1)));
+
+    List<ServiceInstance> first = discovery.instances(WEB);
+    for (int i = 0; i < 10_000; i++) {
+      assertThat(discovery.instances(WEB)).isSameAs(first);
+    }
+    assertThat(backend.fetches).hasValue(1);
+  }
+
+  @Test
+  void afterTheFirstLoadLookupsDoNotAllocate() {
+    FakeBackend backend = new FakeBackend(false);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofHours(1)));
+    ServiceQuery query = ServiceQuery.of("web").withTags("v2");
+    backend.answer(List.of(new ServiceInstance("a", "web", "10.0.0.1", 80, java.util.Set.of("v2"),
+        java.util.Map.of(), 1, dev.discovery.Health.PASSING)));
+    discovery.instances(query);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long self = Thread.currentThread().getId();
+    for (int i = 0; i < 200_000; i++) { // warm up so that the measured loop runs compiled code
+      discovery.instances(query);
+    }
+    long before = threads.getThreadAllocatedBytes(self);
+    for (int i = 0; i < 100_000; i++) {
+      discovery.instances(query);
+    }
+    long allocated = threads.getThreadAllocatedBytes(self) - before;
+    // 100k lookups: anything per call would be megabytes. Allow a little for the JVM's own bookkeeping.
+    assertThat(allocated).as("bytes allocated by 100,000 lookups").isLessThan(16 * 1024);
+  }
+
+  @Test
+  void concurrentFirstLookupsShareOneBackendFetch() throws Exception {
+    FakeBackend backend = new FakeBackend(false);
+    CompletableFuture<Answer> slow = new CompletableFuture<>();
+    backend.responder = q -> slow;
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofHours(1)));
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<List<ServiceInstance>>> results = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        results.add(pool.submit(() -> {
+          start.await();
+          return discovery.instances(WEB);
+        }));
+      }
+      start.countDown();
+      Await.until("a fetch to start", () -> backend.fetches.get() > 0);
+      slow.complete(Answer.of(List.of(instance("web", 1), instance("web", 2))));
+      for (Future<List<ServiceInstance>> r : results) {
+        assertThat(r.get(10, TimeUnit.SECONDS)).hasSize(2);
+      }
+      assertThat(backend.fetches).hasValue(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void watchingBackendsPushChangesIntoTheCacheWithoutPolling() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(10)));
+    CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    assertThat(first.join()).containsExactly(instance("web", 1));
+
+    backend.push(List.of(instance("web", 1), instance("web", 2)));
+    assertThat(discovery.instances(WEB)).hasSize(2);
+    assertThat(backend.fetches).as("a watching backend is never polled").hasValue(0);
+    assertThat(backend.watchesStarted).hasValue(1);
+  }
+
+  @Test
+  void otherBackendsAreRefreshedOnTheInterval() {
+    FakeBackend backend = new FakeBackend(false);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(20)));
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    backend.answer(List.of(instance("web", 7)));
+    Await.until("the refresh to bring the new instance",
+        () -> discovery.instances(WEB).equals(List.of(instance("web", 7))));
+  }
+
+  @Test
+  void aPositiveTtlFromTheRegistryOverridesTheInterval() {
+    FakeBackend backend = new FakeBackend(false);
+    backend.responder = q -> CompletableFuture.completedFuture(
+        new Answer(List.of(instance("web", 1)), Duration.ofHours(1)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(5)));
+    discovery.instances(WEB);
+    backend.answer(List.of(instance("web", 2)));
+    // With a 5 ms interval there would be many fetches; the 1 h TTL means none. Give it ample time to show.
+    long end = System.nanoTime() + Duration.ofMillis(200).toNanos();
+    while (System.nanoTime() < end) {
+      assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    }
+    assertThat(backend.fetches).hasValue(1);
+  }
+
+  @Test
+  void aFailedRefreshKeepsTheLastGoodAnswerUntilTheMaximumStaleness() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).maxStaleness(Duration.ofMillis(300)));
+    CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    first.join();
+
+    backend.pushError(new IOException("connection refused"));
+    assertThat(discovery.instances(WEB)).as("stale-if-error").containsExactly(instance("web", 1));
+    ServiceSnapshot snapshot = discovery.snapshot(WEB);
+    assertThat(snapshot.stale()).isTrue();
+    assertThat(snapshot.lastError()).contains("connection refused");
+
+    Await.until("the answer to grow too stale", () -> {
+      try {
+        discovery.instances(WEB);
+        return false;
+      } catch (RegistryUnavailableException e) {
+        assertThat(e.service()).isEqualTo("web");
+        assertThat(e.backend()).isEqualTo("fake-backend");
+        assertThat(e.getCause()).hasMessage("connection refused");
+        assertThat(e.staleness()).isGreaterThan(Duration.ofMillis(300));
+        assertThat(e.getMessage()).contains("'web'", "fake-backend", "connection refused", "ms old");
+        return true;
+      }
+    });
+
+    backend.push(List.of(instance("web", 2)));
+    assertThat(discovery.instances(WEB)).as("recovered").containsExactly(instance("web", 2));
+    assertThat(discovery.snapshot(WEB).stale()).isFalse();
+  }
+
+  @Test
+  void aFailedIntervalRefreshNeverEmptiesTheCacheAndIsRetried() {
+    FakeBackend backend = new FakeBackend(false);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend)
+        .refreshInterval(Duration.ofMillis(20)).errorBackoff(Duration.ofMillis(5)));
+    discovery.instances(WEB);
+    backend.fail(new IOException("SERVFAIL"));
+    int fetchesBefore = backend.fetches.get();
+    Await.until("several failed refreshes", () -> backend.fetches.get() > fetchesBefore + 3);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    assertThat(discovery.snapshot(WEB).stale()).isTrue();
+    backend.answer(List.of(instance("web", 3)));
+    Await.until("recovery", () -> discovery.instances(WEB).equals(List.of(instance("web", 3))));
+  }
+
+  @Test
+  void anAnswerThatFailsValidationNeverReplacesAGoodOne() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend));
+    CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    first.join();
+
+    backend.push(List.of(instance("db", 2))); // another service's instance
+    backend.push(List.of(instance("web", 3), instance("web", 3))); // the same id twice
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    assertThat(discovery.snapshot(WEB).lastError()).contains("appears twice");
+  }
+
+  @Test
+  void aQueryThatNeverLoadedFailsWithRegistryUnavailable() {
+    FakeBackend backend = new FakeBackend(false);
+    backend.fail(new IOException("connection refused"));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofHours(1)));
+    assertThatThrownBy(() -> discovery.instances(WEB))
+        .isInstanceOf(RegistryUnavailableException.class)
+        .hasMessageContaining("'web'").hasMessageContaining("no answer was ever received")
+        .satisfies(e -> assertThat(((RegistryUnavailableException) e).staleness()).isNull());
+  }
+
+  @Test
+  void theFirstLoadIsBoundedByTheLoadTimeout() {
+    FakeBackend backend = new FakeBackend(false);
+    backend.responder = q -> new CompletableFuture<>(); // never answers
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).loadTimeout(Duration.ofMillis(50)));
+    assertThatThrownBy(() -> discovery.instances(WEB))
+        .isInstanceOf(RegistryUnavailableException.class).hasMessageContaining("load time-out");
+  }
+
+  @Test
+  void idleQueriesStopBeingWatched() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(100)));
+    discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.watchesStarted.get() == 1);
+    Await.until("the idle watch to be closed", () -> {
+      discovery.watchedQueries(); // runs pending maintenance
+      return backend.watchesClosed.get() == 1;
+    });
+    assertThat(discovery.watchedQueries()).isZero();
+  }
+
+  @Test
+  void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread()
+      throws Exception {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(50)));
+    List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
+    List<Thread> threads = new CopyOnWriteArrayList<>();
+    Subscription subscription = discovery.subscribe(WEB, list -> {
+      threads.add(Thread.currentThread());
+      seen.add(list);
+    });
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    List<List<ServiceInstance>> pushed = new ArrayList<>();
+    for (int i = 1; i <= 50; i++) {
+      List<ServiceInstance> list = new ArrayList<>();
+      for (int j = 1; j <= i % 5 + 1; j++) {
+        list.add(instance("web", j * 10 + i));
+      }
+      pushed.add(List.copyOf(list));
+      backend.push(list);
+      backend.push(list); // an unchanged answer is not a change
+    }
+    Await.until("50 notifications", () -> seen.size() >= 50);
+    assertThat(seen).containsExactlyElementsOf(pushed);
+    assertThat(threads).doesNotContain(Thread.currentThread());
+
+    Thread.sleep(150); // longer than the idle time: a subscription must keep the watch alive
+    discovery.watchedQueries();
+    assertThat(backend.watchesClosed).hasValue(0);
+
+    subscription.close();
+    backend.push(List.of(instance("web", 99)));
+    Await.until("the unsubscribed query to expire", () -> {
+      discovery.watchedQueries();
+      return backend.watchesClosed.get() == 1;
+    });
+    assertThat(seen).hasSize(50);
+  }
+
+  @Test
+  void aSubscriberThatThrowsDoesNotStopOthers() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend));
+    List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
+    discovery.subscribe(WEB, list -> {
+      throw new IllegalStateException("boom");
+    });
+    discovery.subscribe(WEB, seen::add);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    backend.push(List.of(instance("web", 2)));
+    Await.until("both notifications", () -> seen.size() == 2);
+  }
+
+  @Test
+  void closingStopsEveryWatchAndRefusesLookups() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = CachingDiscovery.builder(backend).build();
+    discovery.instancesAsync(WEB);
+    discovery.instancesAsync(ServiceQuery.of("db"));
+    Await.until("two watches", () -> backend.watchesStarted.get() == 2);
+    discovery.close();
+    assertThat(backend.watchesClosed).hasValue(2);
+    assertThatThrownBy(() -> discovery.instances(WEB)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void builderRejectsNonPositiveDurations() {
+    FakeBackend backend = new FakeBackend(false);
+    assertThatThrownBy(() -> CachingDiscovery.builder(backend).maxStaleness(Duration.ZERO))
+        .hasMessageContaining("maxStaleness");
+    assertThatThrownBy(() -> CachingDiscovery.builder(backend).refreshInterval(Duration.ofSeconds(-1)))
+        .hasMessageContaining("refreshInterval");
+  }
+}
