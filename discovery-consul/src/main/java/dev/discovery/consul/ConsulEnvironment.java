@@ -1,0 +1,145 @@
+package dev.discovery.consul;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Consul's standard client environment variables ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN},
+ * {@code CONSUL_HTTP_TOKEN_FILE}, {@code CONSUL_HTTP_SSL}), read through an injectable lookup so that
+ * builders take the same defaults as Consul's own tools and tests need not touch the real environment.
+ *
+ * <p>As in HashiCorp's Go client, a non-empty token file wins over {@code CONSUL_HTTP_TOKEN}.
+ */
+public final class ConsulEnvironment {
+  /** The address Consul's tools use when {@code CONSUL_HTTP_ADDR} is unset. */
+  public static final URI DEFAULT_ADDRESS = URI.create("http://127.0.0.1:8500");
+
+  private static final ConsulEnvironment NONE = new ConsulEnvironment(name -> null);
+  private final Function<String, String> lookup;
+
+  private ConsulEnvironment(Function<String, String> lookup) {
+    this.lookup = lookup;
+  }
+
+  /** The process environment ({@link System#getenv(String)}). */
+  public static ConsulEnvironment system() {
+    return new ConsulEnvironment(System::getenv);
+  }
+
+  /** An environment with no variables set: every default is Consul's built-in one. */
+  public static ConsulEnvironment none() {
+    return NONE;
+  }
+
+  /** An environment backed by {@code lookup} (a name to its value, or {@code null} when unset). */
+  public static ConsulEnvironment of(Function<String, String> lookup) {
+    return new ConsulEnvironment(Objects.requireNonNull(lookup, "lookup"));
+  }
+
+  /** An environment holding exactly {@code variables}. */
+  public static ConsulEnvironment of(Map<String, String> variables) {
+    Map<String, String> copy = Map.copyOf(variables);
+    return new ConsulEnvironment(copy::get);
+  }
+
+  /**
+   * The agent address from {@code CONSUL_HTTP_ADDR} ({@code host:port} or a URL), with {@code https} when
+   * {@code CONSUL_HTTP_SSL} is true; {@link #DEFAULT_ADDRESS} (or its https form) when unset.
+   *
+   * @throws IllegalArgumentException if the variable holds something that is not an http(s) address
+   */
+  public URI address() {
+    String addr = value("CONSUL_HTTP_ADDR");
+    boolean ssl = ssl();
+    if (addr == null) {
+      return ssl ? URI.create("https://127.0.0.1:8500") : DEFAULT_ADDRESS;
+    }
+    String lower = addr.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("unix://")) {
+      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + addr
+          + "' is a unix socket, which this client does not support; use http://host:port");
+    }
+    String url = lower.startsWith("http://") || lower.startsWith("https://")
+        ? addr
+        : (ssl ? "https://" : "http://") + addr;
+    try {
+      URI uri = URI.create(url);
+      if (uri.getHost() == null) {
+        throw new IllegalArgumentException("no host");
+      }
+      return uri;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + addr
+          + "' is not a valid agent address; use host:port or http(s)://host:port", e);
+    }
+  }
+
+  /** Whether {@code CONSUL_HTTP_SSL} asks for https (Go's boolean syntax: 1, t, true...). */
+  public boolean ssl() {
+    String v = value("CONSUL_HTTP_SSL");
+    if (v == null) {
+      return false;
+    }
+    switch (v.toLowerCase(Locale.ROOT)) {
+      case "1": case "t": case "true":
+        return true;
+      case "0": case "f": case "false":
+        return false;
+      default:
+        throw new IllegalArgumentException(
+            "CONSUL_HTTP_SSL must be true or false (or 1/0), was '" + v + "'");
+    }
+  }
+
+  /** The token file named by {@code CONSUL_HTTP_TOKEN_FILE}, if set. */
+  public Optional<Path> tokenFile() {
+    String file = value("CONSUL_HTTP_TOKEN_FILE");
+    return file == null ? Optional.empty() : Optional.of(Path.of(file));
+  }
+
+  /**
+   * The ACL token: the trimmed content of {@code CONSUL_HTTP_TOKEN_FILE} when set and non-empty, else
+   * {@code CONSUL_HTTP_TOKEN}, else empty.
+   *
+   * @throws UncheckedIOException if the token file is set but cannot be read (the message names the file only)
+   */
+  public Optional<String> token() {
+    Optional<Path> file = tokenFile();
+    if (file.isPresent()) {
+      String fromFile = readTokenFile(file.get());
+      if (!fromFile.isEmpty()) {
+        return Optional.of(fromFile);
+      }
+    }
+    return Optional.ofNullable(value("CONSUL_HTTP_TOKEN"));
+  }
+
+  /** Reads a token file, trimmed; the message of a failure names the file, never its content. */
+  static String readTokenFile(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the Consul ACL token file " + file
+          + " (" + e.getClass().getSimpleName() + "); check the path and its permissions", e);
+    }
+  }
+
+  private String value(String name) {
+    String v = lookup.apply(name);
+    return v == null || v.isBlank() ? null : v.strip();
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulEnvironment";
+  }
+}

@@ -1,0 +1,279 @@
+package dev.discovery.consul.http;
+
+import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.ConsulTls;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import okhttp3.OkHttpClient;
+
+/**
+ * Configures discovery over Consul's HTTP health API. Every setting has a default; with none set, the
+ * discovery talks to the agent named by {@code CONSUL_HTTP_ADDR} (else {@code http://127.0.0.1:8500}) with
+ * the token from {@code CONSUL_HTTP_TOKEN_FILE} / {@code CONSUL_HTTP_TOKEN}, if any.
+ *
+ * <p>Obtain it from {@link dev.discovery.consul.ConsulDiscovery#http()}. Not thread-safe; build once.
+ */
+public final class ConsulHttpBuilder {
+  /** Consul's own cap on a blocking query's wait. */
+  static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+  final List<URI> agents = new ArrayList<>();
+  String token;
+  Path tokenFile;
+  boolean tokenSet;
+  String datacenter;
+  Duration waitTime = Duration.ofMinutes(5);
+  boolean stale;
+  boolean cached;
+  String filter;
+  final Map<String, String> nodeMeta = new LinkedHashMap<>();
+  String near;
+  String taggedAddress;
+  ConsulTls tls;
+  ConsulEnvironment environment = ConsulEnvironment.system();
+  long maxBodyBytes = 64L * 1024 * 1024;
+  Duration minRequestInterval = Duration.ofMillis(250);
+  Duration minBackoff = Duration.ofSeconds(1);
+  Duration maxBackoff = Duration.ofSeconds(30);
+  Duration connectTimeout = Duration.ofSeconds(5);
+  Duration requestTimeout = Duration.ofSeconds(15);
+  OkHttpClient httpClient;
+  private Duration maxStaleness;
+  private Duration idleTimeout;
+  private Duration loadTimeout;
+
+  /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
+  public ConsulHttpBuilder() {}
+
+  /**
+   * The agents to ask, in order of preference: requests go to the first until it cannot be reached, then
+   * move on to the next. Default: {@code CONSUL_HTTP_ADDR}, else {@code http://127.0.0.1:8500}.
+   */
+  public ConsulHttpBuilder agents(URI... agents) {
+    return agents(List.of(agents));
+  }
+
+  /** The agents to ask, in order of preference (see {@link #agents(URI...)}). */
+  public ConsulHttpBuilder agents(List<URI> agents) {
+    if (agents.isEmpty()) {
+      throw new IllegalArgumentException("agents must name at least one agent address");
+    }
+    this.agents.clear();
+    for (URI agent : agents) {
+      this.agents.add(HttpSupport.checkAgentUri(agent));
+    }
+    return this;
+  }
+
+  /** The ACL token, sent in the {@code X-Consul-Token} header only. Replaces any token file. */
+  public ConsulHttpBuilder token(String token) {
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("token must not be blank (omit it to use the environment's)");
+    }
+    this.token = token.strip();
+    this.tokenFile = null;
+    this.tokenSet = true;
+    return this;
+  }
+
+  /** A file holding the ACL token (read once, at build time). Replaces any token. */
+  public ConsulHttpBuilder tokenFile(Path tokenFile) {
+    this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
+    this.token = null;
+    this.tokenSet = true;
+    return this;
+  }
+
+  /** The datacenter asked when a query names none. Default: the agent's own. */
+  public ConsulHttpBuilder datacenter(String datacenter) {
+    this.datacenter = HttpSupport.checkToken(datacenter, "datacenter");
+    return this;
+  }
+
+  /**
+   * How long each blocking query may wait for a change ({@code wait}); Consul adds up to 1/16 of jitter and
+   * caps it at 10 minutes. Default 5 minutes.
+   */
+  public ConsulHttpBuilder waitTime(Duration waitTime) {
+    if (waitTime == null || waitTime.compareTo(Duration.ofSeconds(1)) < 0 || waitTime.compareTo(MAX_WAIT) > 0) {
+      throw new IllegalArgumentException("waitTime must be between 1 s and 10 min, was " + waitTime);
+    }
+    this.waitTime = waitTime;
+    return this;
+  }
+
+  /** Allow any server to answer ({@code ?stale}): scales reads, may lag the leader slightly. Default off. */
+  public ConsulHttpBuilder stale(boolean stale) {
+    this.stale = stale;
+    return this;
+  }
+
+  /** Ask the agent's cache ({@code ?cached}; needs {@code http_use_cache} on the agent). Default off. */
+  public ConsulHttpBuilder cached(boolean cached) {
+    this.cached = cached;
+    return this;
+  }
+
+  /** A Consul filter expression applied to every lookup ({@code ?filter}), e.g. {@code Service.Meta.v == "2"}. */
+  public ConsulHttpBuilder filter(String filter) {
+    if (filter == null || filter.isBlank()) {
+      throw new IllegalArgumentException("filter must not be blank");
+    }
+    this.filter = filter;
+    return this;
+  }
+
+  /** Only instances on nodes whose metadata has {@code key=value} ({@code ?node-meta}); repeatable (AND). */
+  public ConsulHttpBuilder nodeMeta(String key, String value) {
+    HttpSupport.checkToken(key, "nodeMeta key");
+    if (key.indexOf(':') >= 0) {
+      throw new IllegalArgumentException("nodeMeta key '" + key + "' must not contain ':'");
+    }
+    nodeMeta.put(key, Objects.requireNonNull(value, "nodeMeta value"));
+    return this;
+  }
+
+  /** Sort instances by round-trip time from this node ({@code ?near}); {@code _agent} means the agent's node. */
+  public ConsulHttpBuilder near(String node) {
+    this.near = HttpSupport.checkToken(node, "near");
+    return this;
+  }
+
+  /**
+   * Connect to a tagged address instead ({@code lan}, {@code wan}, {@code lan_ipv4}...): the service's
+   * tagged address if present, else the node's, else the normal address.
+   */
+  public ConsulHttpBuilder useTaggedAddress(String name) {
+    this.taggedAddress = HttpSupport.checkToken(name, "tagged address").toLowerCase(Locale.ROOT);
+    return this;
+  }
+
+  /** HTTPS settings: the CA to trust and an optional client certificate. */
+  public ConsulHttpBuilder tls(ConsulTls tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /** Where the {@code CONSUL_HTTP_*} defaults come from. Default: the process environment. */
+  public ConsulHttpBuilder environment(ConsulEnvironment environment) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+    return this;
+  }
+
+  /** The largest response body accepted; bigger ones are refused as invalid. Default 64 MiB. */
+  public ConsulHttpBuilder maxBodySize(long bytes) {
+    if (bytes < 1024) {
+      throw new IllegalArgumentException("maxBodySize must be at least 1024 bytes, was " + bytes);
+    }
+    this.maxBodyBytes = bytes;
+    return this;
+  }
+
+  /**
+   * The least time between two requests of one watch, so that a quickly changing service cannot make the
+   * loop hammer the agent. Default 250 ms.
+   */
+  public ConsulHttpBuilder minRequestInterval(Duration interval) {
+    if (interval == null || interval.isNegative()) {
+      throw new IllegalArgumentException("minRequestInterval must not be negative, was " + interval);
+    }
+    this.minRequestInterval = interval;
+    return this;
+  }
+
+  /** The retry delays after failures: from {@code min}, doubling with jitter, up to {@code max}. Default 1 s..30 s. */
+  public ConsulHttpBuilder errorBackoff(Duration min, Duration max) {
+    if (min == null || max == null || min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+      throw new IllegalArgumentException(
+          "errorBackoff needs 0 < min <= max, was min=" + min + " max=" + max);
+    }
+    this.minBackoff = min;
+    this.maxBackoff = max;
+    return this;
+  }
+
+  /** Time-out for connecting to an agent. Default 5 s. */
+  public ConsulHttpBuilder connectTimeout(Duration timeout) {
+    this.connectTimeout = positive(timeout, "connectTimeout");
+    return this;
+  }
+
+  /** Time-out of a non-blocking request (a first load). Blocking queries get {@code wait + wait/16 + this}. Default 15 s. */
+  public ConsulHttpBuilder requestTimeout(Duration timeout) {
+    this.requestTimeout = positive(timeout, "requestTimeout");
+    return this;
+  }
+
+  /**
+   * An OkHttp client to derive from, sharing its connection pool and dispatcher (the dispatcher's limits
+   * are raised so blocking queries do not queue). Default: a new client owned by the discovery.
+   */
+  public ConsulHttpBuilder httpClient(OkHttpClient client) {
+    this.httpClient = Objects.requireNonNull(client, "client");
+    return this;
+  }
+
+  /** Passed to {@link CachingDiscovery.Builder#maxStaleness}. */
+  public ConsulHttpBuilder maxStaleness(Duration maxStaleness) {
+    this.maxStaleness = positive(maxStaleness, "maxStaleness");
+    return this;
+  }
+
+  /** Passed to {@link CachingDiscovery.Builder#idleTimeout}. */
+  public ConsulHttpBuilder idleTimeout(Duration idleTimeout) {
+    this.idleTimeout = positive(idleTimeout, "idleTimeout");
+    return this;
+  }
+
+  /** Passed to {@link CachingDiscovery.Builder#loadTimeout}. */
+  public ConsulHttpBuilder loadTimeout(Duration loadTimeout) {
+    this.loadTimeout = positive(loadTimeout, "loadTimeout");
+    return this;
+  }
+
+  /**
+   * Builds the discovery: a {@link CachingDiscovery} over a Consul HTTP backend. Closing it closes the
+   * backend and every watch.
+   *
+   * @throws IllegalArgumentException if the environment or the TLS files are unusable
+   */
+  public CachingDiscovery build() {
+    HttpBackend backend = buildBackend();
+    CachingDiscovery.Builder cache = CachingDiscovery.builder(backend);
+    if (maxStaleness != null) {
+      cache.maxStaleness(maxStaleness);
+    }
+    if (idleTimeout != null) {
+      cache.idleTimeout(idleTimeout);
+    }
+    if (loadTimeout != null) {
+      cache.loadTimeout(loadTimeout);
+    }
+    return cache.build();
+  }
+
+  /** The backend alone, for tests and for callers composing their own cache. */
+  HttpBackend buildBackend() {
+    return new HttpBackend(HttpOptions.from(this));
+  }
+
+  private static Duration positive(Duration d, String name) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
+    }
+    return d;
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulHttpBuilder{agents=" + agents + "}";
+  }
+}

@@ -1,0 +1,95 @@
+package dev.discovery.consul.http;
+
+import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.ConsulTls;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The builder's settings resolved against the environment, frozen. The token is held here and only ever
+ * put into a request header; {@link #toString()} leaves it out.
+ */
+final class HttpOptions {
+  final List<URI> agents;
+  final String token;
+  final String datacenter;
+  final Duration waitTime;
+  final boolean stale;
+  final boolean cached;
+  final String filter;
+  final Map<String, String> nodeMeta;
+  final String near;
+  final String taggedAddress;
+  final ConsulTls tls;
+  final long maxBodyBytes;
+  final Duration minRequestInterval;
+  final Duration minBackoff;
+  final Duration maxBackoff;
+  final Duration connectTimeout;
+  final Duration requestTimeout;
+  final okhttp3.OkHttpClient httpClient;
+
+  private HttpOptions(ConsulHttpBuilder b, List<URI> agents, String token, ConsulTls tls) {
+    this.agents = List.copyOf(agents);
+    this.token = token;
+    this.datacenter = b.datacenter;
+    this.waitTime = b.waitTime;
+    this.stale = b.stale;
+    this.cached = b.cached;
+    this.filter = b.filter;
+    this.nodeMeta = Map.copyOf(b.nodeMeta);
+    this.near = b.near;
+    this.taggedAddress = b.taggedAddress;
+    this.tls = tls;
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.minRequestInterval = b.minRequestInterval;
+    this.minBackoff = b.minBackoff;
+    this.maxBackoff = b.maxBackoff;
+    this.connectTimeout = b.connectTimeout;
+    this.requestTimeout = b.requestTimeout;
+    this.httpClient = b.httpClient;
+  }
+
+  static HttpOptions from(ConsulHttpBuilder b) {
+    ConsulEnvironment env = b.environment;
+    List<URI> agents = b.agents.isEmpty() ? List.of(env.address()) : b.agents;
+    String token;
+    if (b.tokenSet) {
+      token = b.token != null ? b.token : readTokenFile(b.tokenFile);
+    } else {
+      token = env.token().orElse(null);
+    }
+    if (token != null && token.isEmpty()) {
+      token = null;
+    }
+    return new HttpOptions(b, agents, token, b.tls);
+  }
+
+  private static String readTokenFile(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8).strip();
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read the Consul ACL token file " + file + " ("
+          + e.getClass().getSimpleName() + "); check the path and its permissions", e);
+    }
+  }
+
+  /** The backend's description: protocol and agents, never the token. */
+  String describe() {
+    StringBuilder s = new StringBuilder("consul-http ");
+    for (int i = 0; i < agents.size(); i++) {
+      if (i > 0) {
+        s.append(',');
+      }
+      s.append(agents.get(i));
+    }
+    return s.toString();
+  }
+
+  @Override
+  public String toString() {
+    return describe() + (token == null ? "" : " (token set)");
+  }
+}
