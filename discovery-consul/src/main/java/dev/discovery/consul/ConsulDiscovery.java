@@ -1,5 +1,6 @@
 package dev.discovery.consul;
 
+import dev.discovery.consul.dns.ConsulDnsBuilder;
 import dev.discovery.consul.http.ConsulHttpBuilder;
 
 /**
@@ -21,5 +22,13 @@ public final class ConsulDiscovery {
    */
   public static ConsulHttpBuilder http() {
     return new ConsulHttpBuilder();
+  }
+
+  /**
+   * Discovery over Consul's DNS interface (SRV lookups, default {@code 127.0.0.1:8600}), refreshed on an
+   * interval. Lighter than HTTP but coarser: see {@link ConsulDnsBuilder} for what DNS cannot tell.
+   */
+  public static ConsulDnsBuilder dns() {
+    return new ConsulDnsBuilder();
   }
 }

@@ -1,0 +1,196 @@
+package dev.discovery.consul.dns;
+
+import dev.discovery.Health;
+import dev.discovery.InvalidQueryException;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.spi.Answer;
+import dev.discovery.spi.DiscoveryBackend;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/**
+ * Answers queries from Consul's DNS interface: one SRV question per query name, then A and AAAA questions for
+ * targets the SRV reply did not give an address for. Concurrent fetches of the same name, and of the same
+ * target, share one question.
+ */
+final class ConsulDnsBackend implements DiscoveryBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsulDnsBackend.class);
+  /** Bounds the memory of "already warned about" targets; past it, warnings may repeat. */
+  private static final int MAX_WARNED = 4096;
+  /** Orders endpoints so that an unchanged service gives an equal list although Consul shuffles its replies. */
+  private static final Comparator<Endpoint> ORDER = Comparator
+      .comparing((Endpoint e) -> e.address() instanceof Inet4Address ? 0 : 1)
+      .thenComparing(e -> e.address().getAddress(), Arrays::compareUnsigned)
+      .thenComparingInt(Endpoint::port);
+
+  /** Where one instance listens, as DNS tells it. */
+  record Endpoint(InetAddress address, int port, int weight) {}
+
+  /** Everything one SRV name resolved to, before it is shaped for a particular query. */
+  record Resolution(List<Endpoint> endpoints, Duration ttl) {}
+
+  private final DnsNames names;
+  private final DnsClient client;
+  private final String description;
+  private final ExecutorService executor;
+  private final InFlight<Name, Resolution> serviceLookups = new InFlight<>();
+  private final InFlight<Name, List<InetAddress>> addressLookups = new InFlight<>();
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+  ConsulDnsBackend(List<InetSocketAddress> servers, Name domain, Name altDomain, String datacenter,
+      boolean rfc2782, boolean tcpOnly, Duration timeout) {
+    this.description = "consul-dns "
+        + servers.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
+    this.names = new DnsNames(domain, altDomain, datacenter, rfc2782, description);
+    this.executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "consul-dns");
+      t.setDaemon(true);
+      return t;
+    });
+    this.client = new DnsClient(servers, timeout, tcpOnly, executor);
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public CompletableFuture<Answer> fetch(ServiceQuery query) {
+    Name name;
+    try {
+      name = names.serviceName(query);
+    } catch (InvalidQueryException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return serviceLookups.join(name, () -> resolve(name)).thenApply(resolution -> answer(query, resolution));
+  }
+
+  private CompletableFuture<Resolution> resolve(Name name) {
+    return client.ask(name, Type.SRV).thenCompose(reply -> {
+      SrvReply srv = SrvReply.read(reply.message(), name, names);
+      List<CompletableFuture<List<InetAddress>>> lookups = new ArrayList<>();
+      for (SrvReply.Target target : srv.targets()) {
+        lookups.add(target.addresses().isEmpty()
+            ? addressLookups.join(target.name(), () -> addressesOf(target.name()))
+            : CompletableFuture.completedFuture(target.addresses()));
+      }
+      return CompletableFuture.allOf(lookups.toArray(new CompletableFuture<?>[0]))
+          .thenApply(done -> endpoints(name, srv, lookups));
+    });
+  }
+
+  private Resolution endpoints(Name name, SrvReply srv, List<CompletableFuture<List<InetAddress>>> lookups) {
+    List<Endpoint> endpoints = new ArrayList<>();
+    List<SrvReply.Target> targets = srv.targets();
+    for (int i = 0; i < targets.size(); i++) {
+      SrvReply.Target target = targets.get(i);
+      List<InetAddress> addresses = lookups.get(i).join();
+      String key = DnsNames.display(name) + " -> " + DnsNames.display(target.name());
+      if (addresses.isEmpty()) {
+        if (warned.size() > MAX_WARNED) {
+          warned.clear();
+        }
+        if (warned.add(key)) {
+          LOG.warn("{}: SRV target {} (port {}) has no A or AAAA record, neither in the reply nor when asked;"
+              + " leaving it out until it has one", description, key, target.port());
+        }
+        continue;
+      }
+      warned.remove(key);
+      endpoints.add(new Endpoint(addresses.get(0), target.port(), Math.max(1, target.weight())));
+    }
+    endpoints.sort(ORDER);
+    return new Resolution(List.copyOf(endpoints), srv.ttl());
+  }
+
+  /**
+   * Asks for A and AAAA of a target the SRV reply gave no address for. Empty when the name has neither (a
+   * target left out); fails only when neither question could be answered at all.
+   */
+  private CompletableFuture<List<InetAddress>> addressesOf(Name target) {
+    CompletableFuture<List<InetAddress>> a = addressQuestion(target, Type.A);
+    CompletableFuture<List<InetAddress>> aaaa = addressQuestion(target, Type.AAAA);
+    return a.handle((v4, v4Error) -> aaaa.handle((v6, v6Error) -> {
+      List<InetAddress> all = new ArrayList<>();
+      if (v4 != null) {
+        all.addAll(v4);
+      }
+      if (v6 != null) {
+        all.addAll(v6);
+      }
+      if (all.isEmpty() && (v4Error != null || v6Error != null)) {
+        throw new CompletionException(v4Error != null ? unwrap(v4Error) : unwrap(v6Error));
+      }
+      return List.copyOf(all);
+    })).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<List<InetAddress>> addressQuestion(Name target, int type) {
+    return client.ask(target, type).thenApply(reply -> {
+      Message message = reply.message();
+      if (message.getRcode() != Rcode.NOERROR) {
+        return List.of(); // NXDOMAIN: the name does not exist
+      }
+      return SrvReply.addresses(target, message.getSection(Section.ANSWER), new ArrayList<>());
+    });
+  }
+
+  private List<ServiceInstance> toInstances(ServiceQuery query, Resolution resolution) {
+    Map<String, ServiceInstance> byId = new LinkedHashMap<>();
+    for (Endpoint e : resolution.endpoints()) {
+      String host = e.address().getHostAddress();
+      String id = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + e.port();
+      // Tags: DNS only returns instances that carry the query's tag, and cannot say which others they have.
+      byId.putIfAbsent(id, new ServiceInstance(
+          id, query.service(), host, e.port(), query.tags(), Map.of(), e.weight(), Health.UNKNOWN));
+    }
+    return List.copyOf(byId.values());
+  }
+
+  private Answer answer(ServiceQuery query, Resolution resolution) {
+    return new Answer(toInstances(query, resolution), resolution.ttl());
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  /** For tests: how many SRV and address questions are pending. */
+  int pendingQuestions() {
+    return serviceLookups.size() + addressLookups.size();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}

@@ -1,0 +1,162 @@
+package dev.discovery.consul.dns;
+
+import dev.discovery.cache.CachingDiscovery;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.xbill.DNS.Name;
+
+/**
+ * Configures discovery over Consul's DNS interface (SRV lookups, port 8600 by default). Every setting has a
+ * default; with none set, the discovery asks {@code 127.0.0.1:8600} for names under {@code consul.}.
+ *
+ * <p>What DNS gives, compared with {@link dev.discovery.consul.ConsulDiscovery#http() the HTTP backend}:
+ * <ul>
+ *   <li>Health is {@link dev.discovery.Health#UNKNOWN}: Consul DNS leaves out critical instances but keeps
+ *       warning ones, unless the agent sets {@code dns_config.only_passing = true}. So DNS can be less strict
+ *       than HTTP's default {@code passing}, whatever the query's health filter says.</li>
+ *   <li>An instance is identified by {@code host:port}; it carries the query's tag only (DNS cannot tell
+ *       which other tags it has), no meta, and the SRV weight (Consul's {@code Weights}) as its weight.</li>
+ *   <li>At most one tag per query ({@code <tag>.<service>.service...}); a query with more tags fails with
+ *       {@link dev.discovery.InvalidQueryException} (as the cause of the lookup's exception).</li>
+ *   <li>No change notification: answers are refreshed every {@link #refreshInterval refresh interval}, or
+ *       after the reply's TTL when it is positive (Consul's default TTL is 0).</li>
+ * </ul>
+ *
+ * <p>Completeness: Consul trims UDP replies silently (to 3 answers without EDNS, to the buffer with EDNS).
+ * Questions go over UDP with a 4096-byte EDNS0 buffer, and again over TCP when the reply has the TC bit, did
+ * not echo EDNS0, or is larger than half the buffer; {@link #tcp(boolean) tcp(true)} always uses TCP. NXDOMAIN
+ * means no healthy instance (an empty list); SERVFAIL, REFUSED, a time-out or a malformed reply mean the
+ * registry is unavailable, and the last good answer is served.
+ *
+ * <p>Obtain it from {@link dev.discovery.consul.ConsulDiscovery#dns()}. Not thread-safe; build once.
+ */
+public final class ConsulDnsBuilder {
+  private static final InetSocketAddress DEFAULT_SERVER = new InetSocketAddress("127.0.0.1", 8600);
+
+  private final List<InetSocketAddress> servers = new ArrayList<>();
+  private Name domain = DnsNames.parseDomain("consul.", "domain");
+  private Name altDomain;
+  private String datacenter;
+  private Duration timeout = Duration.ofSeconds(2);
+  private boolean rfc2782;
+  private boolean tcp;
+  private Duration refreshInterval = Duration.ofSeconds(5);
+  private Duration maxStaleness;
+  private Duration idleTimeout;
+  private Duration loadTimeout;
+
+  /** Use {@link dev.discovery.consul.ConsulDiscovery#dns()}. */
+  public ConsulDnsBuilder() {}
+
+  /**
+   * Adds a DNS server to ask (a Consul agent's DNS interface). Servers are asked in the order added, moving
+   * on to the next when one fails; the last one that answered is asked first. Default {@code 127.0.0.1:8600}.
+   */
+  public ConsulDnsBuilder server(InetSocketAddress server) {
+    if (server == null || server.isUnresolved() || server.getPort() == 0) {
+      throw new IllegalArgumentException("DNS server " + server
+          + " must be a resolved address with a port, such as new InetSocketAddress(\"127.0.0.1\", 8600)");
+    }
+    servers.add(server);
+    return this;
+  }
+
+  /** The DNS domain of the agent ({@code domain} in its config). Default {@code consul.}. */
+  public ConsulDnsBuilder domain(String domain) {
+    this.domain = DnsNames.parseDomain(domain, "domain");
+    return this;
+  }
+
+  /**
+   * The agent's {@code alt_domain}, so that SRV targets named under it ({@code <hex>.addr.<dc>.<alt>}) are
+   * understood too. Questions always use {@link #domain}. Default none.
+   */
+  public ConsulDnsBuilder altDomain(String altDomain) {
+    this.altDomain = DnsNames.parseDomain(altDomain, "altDomain");
+    return this;
+  }
+
+  /** The datacenter asked when a query names none. Default none: the agent's own datacenter. */
+  public ConsulDnsBuilder datacenter(String datacenter) {
+    this.datacenter = DnsNames.checkDatacenter(datacenter);
+    return this;
+  }
+
+  /**
+   * How long to wait for one reply from one server (a UDP question asked again over TCP may take twice as
+   * long, and each further server as long again). Default 2 s.
+   */
+  public ConsulDnsBuilder timeout(Duration timeout) {
+    this.timeout = positive(timeout, "timeout");
+    return this;
+  }
+
+  /** How often a query is asked again when the reply's TTL is 0 (Consul's default). Default 5 s. */
+  public ConsulDnsBuilder refreshInterval(Duration refreshInterval) {
+    this.refreshInterval = positive(refreshInterval, "refreshInterval");
+    return this;
+  }
+
+  /**
+   * Whether to ask in RFC 2782 form ({@code _<service>._<tag|tcp>.service...}) instead of
+   * {@code [<tag>.]<service>.service...}; Consul answers both alike. Default false.
+   */
+  public ConsulDnsBuilder rfc2782(boolean rfc2782) {
+    this.rfc2782 = rfc2782;
+    return this;
+  }
+
+  /**
+   * Whether to ask every question over TCP, skipping UDP. The default (false) uses UDP first and TCP only for
+   * replies that may have been trimmed; true is for servers or networks where large UDP replies get lost.
+   */
+  public ConsulDnsBuilder tcp(boolean tcp) {
+    this.tcp = tcp;
+    return this;
+  }
+
+  /** How old the last good answer may grow while DNS fails before lookups throw; see the cache's default. */
+  public ConsulDnsBuilder maxStaleness(Duration maxStaleness) {
+    this.maxStaleness = positive(maxStaleness, "maxStaleness");
+    return this;
+  }
+
+  /** After how long without lookups a query stops being refreshed; see the cache's default. */
+  public ConsulDnsBuilder idleTimeout(Duration idleTimeout) {
+    this.idleTimeout = positive(idleTimeout, "idleTimeout");
+    return this;
+  }
+
+  /** How long the first lookup of a query waits for its first answer; see the cache's default. */
+  public ConsulDnsBuilder loadTimeout(Duration loadTimeout) {
+    this.loadTimeout = positive(loadTimeout, "loadTimeout");
+    return this;
+  }
+
+  /** Builds the discovery: a cache over Consul DNS that owns its resources until closed. */
+  public CachingDiscovery build() {
+    List<InetSocketAddress> targets = servers.isEmpty() ? List.of(DEFAULT_SERVER) : List.copyOf(servers);
+    ConsulDnsBackend backend =
+        new ConsulDnsBackend(targets, domain, altDomain, datacenter, rfc2782, tcp, timeout);
+    CachingDiscovery.Builder builder = CachingDiscovery.builder(backend).refreshInterval(refreshInterval);
+    if (maxStaleness != null) {
+      builder.maxStaleness(maxStaleness);
+    }
+    if (idleTimeout != null) {
+      builder.idleTimeout(idleTimeout);
+    }
+    if (loadTimeout != null) {
+      builder.loadTimeout(loadTimeout);
+    }
+    return builder.build();
+  }
+
+  private static Duration positive(Duration d, String name) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,164 @@
+package dev.discovery.consul.dns;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.WireParseException;
+
+/**
+ * Sends one question to the configured servers in turn and returns the first usable reply (NOERROR or
+ * NXDOMAIN). Over UDP it advertises a large EDNS0 buffer and asks again over TCP when {@link TrimRule} says
+ * the reply may have been trimmed; with {@code tcpOnly} it always uses TCP.
+ */
+final class DnsClient {
+  private static final Logger LOG = LoggerFactory.getLogger(DnsClient.class);
+
+  /** A usable reply and the server that gave it. */
+  record Reply(Message message, InetSocketAddress server) {}
+
+  private final List<Server> servers;
+  private final Duration timeout;
+  private final boolean tcpOnly;
+  private final Executor executor;
+  /** The server that answered last; the next question starts there, so a dead first server costs once. */
+  private final AtomicInteger preferred = new AtomicInteger();
+
+  DnsClient(List<InetSocketAddress> addresses, Duration timeout, boolean tcpOnly, Executor executor) {
+    this.timeout = timeout;
+    this.tcpOnly = tcpOnly;
+    this.executor = executor;
+    List<Server> list = new ArrayList<>();
+    for (InetSocketAddress address : addresses) {
+      list.add(new Server(address, timeout));
+    }
+    this.servers = List.copyOf(list);
+  }
+
+  /**
+   * Asks {@code name}/{@code type} of each server in turn, starting with the last one that answered. The
+   * future fails with an {@link IOException} naming every server's failure when none gave a usable reply.
+   */
+  CompletableFuture<Reply> ask(Name name, int type) {
+    int start = preferred.get();
+    CompletableFuture<Reply> result = new CompletableFuture<>();
+    attempt(name, type, start, 0, new ArrayList<>(), result);
+    return result;
+  }
+
+  private void attempt(Name name, int type, int start, int tried, List<IOException> failures,
+      CompletableFuture<Reply> result) {
+    int index = (start + tried) % servers.size();
+    Server server = servers.get(index);
+    askServer(server, name, type).whenComplete((message, error) -> {
+      IOException failure = error != null ? describe(server, name, type, error) : rcodeFailure(server, message);
+      if (failure == null) {
+        preferred.set(index);
+        result.complete(new Reply(message, server.address));
+        return;
+      }
+      failures.add(failure);
+      if (tried + 1 < servers.size()) {
+        LOG.debug("{}; trying the next server", failure.getMessage());
+        attempt(name, type, start, tried + 1, failures, result);
+      } else {
+        IOException all = failures.get(0);
+        for (IOException other : failures.subList(1, failures.size())) {
+          all.addSuppressed(other);
+        }
+        result.completeExceptionally(all);
+      }
+    });
+  }
+
+  private CompletableFuture<Message> askServer(Server server, Name name, int type) {
+    Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
+    if (tcpOnly) {
+      return send(server.tcp, query);
+    }
+    return send(server.udp, query).thenCompose(reply -> {
+      String why = TrimRule.whyRetryOverTcp(reply);
+      if (why == null) {
+        return CompletableFuture.completedFuture(reply);
+      }
+      LOG.debug("asking {} {} again over TCP: {}", DnsNames.display(name), Type.string(type), why);
+      return send(server.tcp, query);
+    });
+  }
+
+  private CompletableFuture<Message> send(SimpleResolver resolver, Message query) {
+    try {
+      return resolver.sendAsync(query, executor).toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** SERVFAIL, REFUSED and the like mean "this server cannot answer now": the registry is unavailable. */
+  private static IOException rcodeFailure(Server server, Message reply) {
+    int rcode = reply.getRcode();
+    if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
+      return null;
+    }
+    Record q = reply.getQuestion();
+    return new IOException("DNS server " + hostPort(server.address) + " answered " + Rcode.string(rcode)
+        + " for " + (q == null ? "the question" : DnsNames.display(q.getName()) + " " + Type.string(q.getType()))
+        + "; check the agent's logs (SERVFAIL: it cannot reach the Consul servers; REFUSED: the name is outside"
+        + " its DNS domain)");
+  }
+
+  private IOException describe(Server server, Name name, int type, Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    String what = DnsNames.display(name) + " " + Type.string(type);
+    String where = "DNS server " + hostPort(server.address);
+    if (cause instanceof SocketTimeoutException) {
+      return new IOException("no reply from " + where + " to " + what + " within " + timeout.toMillis()
+          + " ms; check that the agent's DNS interface listens there", cause);
+    }
+    if (cause instanceof WireParseException) {
+      return new IOException(where + " sent a malformed or mismatched reply to " + what + " ("
+          + cause.getMessage() + "); check that the address is a DNS server", cause);
+    }
+    return new IOException(where + " failed to answer " + what + ": " + cause, cause);
+  }
+
+  static String hostPort(InetSocketAddress address) {
+    String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+
+  /** The two resolvers of one server address; dnsjava's resolvers are safe to share once configured. */
+  private static final class Server {
+    final InetSocketAddress address;
+    final SimpleResolver udp;
+    final SimpleResolver tcp;
+
+    Server(InetSocketAddress address, Duration timeout) {
+      this.address = address;
+      this.udp = new SimpleResolver(address);
+      udp.setEDNS(0, TrimRule.EDNS_BUFFER, 0, List.of());
+      // We decide about TCP ourselves (TrimRule), so that a TC reply is retried exactly once.
+      udp.setIgnoreTruncation(true);
+      udp.setTimeout(timeout);
+      this.tcp = new SimpleResolver(address);
+      tcp.setEDNS(0, TrimRule.EDNS_BUFFER, 0, List.of());
+      tcp.setTCP(true);
+      tcp.setTimeout(timeout);
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package dev.discovery.consul;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConsulAgentTest {
+  private static final String TOKEN = "3f1c9a52-secret-token-7d41";
+  private MockWebServer server;
+  private FakeAgentDispatcher agentState;
+  private ConsulAgent agent;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new MockWebServer();
+    agentState = new FakeAgentDispatcher();
+    server.setDispatcher(agentState);
+    server.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    agent = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(uri()).token(TOKEN)
+        .timeout(Duration.ofSeconds(5)).build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    agent.close();
+    server.shutdown();
+  }
+
+  private URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getPort());
+  }
+
+  @Test
+  void registersWithTheTokenInTheHeaderOnly() throws Exception {
+    agent.registerService(ServiceRegistration.builder("web").id("web-1").address("10.0.0.5").port(8080).build());
+    RecordedRequest r = agentState.requests.get(0);
+    assertThat(r.getMethod()).isEqualTo("PUT");
+    assertThat(r.getPath()).isEqualTo("/v1/agent/service/register");
+    assertThat(r.getHeader("X-Consul-Token")).isEqualTo(TOKEN);
+    assertThat(r.getPath()).doesNotContain(TOKEN);
+    assertThat(agentState.services).containsKey("web-1");
+    assertThat(agent.services()).extracting(AgentService::id).containsExactly("web-1");
+    assertThat(agent.toString()).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void deregisteringAnUnknownIdIsAClearNotFound() {
+    assertThatThrownBy(() -> agent.deregisterService("web-9"))
+        .isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+          assertThat(e.notFound()).isTrue();
+          assertThat(e.getMessage()).contains("web-9").contains("service ID").doesNotContain(TOKEN);
+        });
+  }
+
+  @Test
+  void aRefusedTokenSaysWhichPermissionIsNeeded() {
+    agentState.override = new MockResponse().setResponseCode(403)
+        .setBody("Permission denied: token with AccessorID 'a1b2' lacks permission 'service:write' on \"web\"");
+    assertThatThrownBy(() -> agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 80)))
+        .isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+          assertThat(e.status()).isEqualTo(403);
+          assertThat(e.getMessage()).contains("refused the ACL token").contains("service:write")
+              .doesNotContain(TOKEN);
+        });
+  }
+
+  @Test
+  void aBadRequestCarriesConsulsReason() {
+    agentState.override = new MockResponse().setResponseCode(400).setBody("Invalid check: TTL must be > 0 for TTL checks");
+    assertThatThrownBy(() -> agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 80)))
+        .hasMessageContaining("HTTP 400").hasMessageContaining("TTL must be > 0");
+  }
+
+  @Test
+  void anUnreachableAgentIsReportedWithStatusZero() throws Exception {
+    URI dead;
+    try (MockWebServer closed = new MockWebServer()) {
+      closed.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+      dead = URI.create("http://127.0.0.1:" + closed.getPort());
+    }
+    try (ConsulAgent a = ConsulAgent.create(dead)) {
+      assertThatThrownBy(a::services).isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+        assertThat(e.status()).isZero();
+        assertThat(e.getMessage()).contains("cannot reach consul agent");
+      });
+    }
+  }
+
+  @Test
+  void maintenanceAndTtlUpdatesUseTheDocumentedPaths() throws Exception {
+    agent.registerService(ServiceRegistration.builder("web").id("web-1")
+        .check(CheckDefinition.ttl(Duration.ofSeconds(30))).build());
+    agent.maintenance("web-1", true, "deploying v2");
+    agent.warnTtl("service:web-1", "slow");
+    assertThat(agentState.checks).containsEntry("service:web-1", "warning");
+    agent.failTtl("service:web-1", null);
+    assertThat(agentState.checks).containsEntry("service:web-1", "critical");
+    agent.passTtl("service:web-1", null);
+    assertThat(agentState.checks).containsEntry("service:web-1", "passing");
+    RecordedRequest maintenance = agentState.requests.stream()
+        .filter(r -> r.getPath().startsWith("/v1/agent/service/maintenance/")).findFirst().orElseThrow();
+    assertThat(maintenance.getRequestUrl().queryParameter("enable")).isEqualTo("true");
+    assertThat(maintenance.getRequestUrl().queryParameter("reason")).isEqualTo("deploying v2");
+    RecordedRequest warn = agentState.requests.stream()
+        .filter(r -> r.getPath().startsWith("/v1/agent/check/warn/")).findFirst().orElseThrow();
+    assertThat(warn.getRequestUrl().queryParameter("note")).isEqualTo("slow");
+    assertThatThrownBy(() -> agent.passTtl("nope", null))
+        .isInstanceOfSatisfying(ConsulAgentException.class, e -> assertThat(e.notFound()).isTrue());
+  }
+
+  @Test
+  void managedRegistrationHeartbeatsReRegistersAfterARestartAndDeregistersOnClose() {
+    Registration reg = agent.register(ServiceRegistration.builder("web").id("web-1").port(8080)
+        .check(CheckDefinition.ttl(Duration.ofMillis(300))).build());
+    // registered passing from the start, so lookups see it at once
+    assertThat(agentState.checks).containsEntry("service:web-1", "passing");
+    await(() -> agentState.count("PUT", "/v1/agent/check/pass/service:web-1") >= 2, "two heartbeats");
+
+    agentState.restart();
+    await(() -> agentState.services.containsKey("web-1") && agentState.checks.containsKey("service:web-1"),
+        "re-registration after the agent forgot the service");
+    assertThat(agentState.count("PUT", "/v1/agent/service/register")).isEqualTo(2);
+    await(reg::healthy, "healthy again");
+
+    reg.close();
+    assertThat(agentState.services).doesNotContainKey("web-1");
+    long after = agentState.count("PUT", "/v1/agent/check/pass/");
+    long registersAfter = agentState.count("PUT", "/v1/agent/service/register");
+    // More than one heartbeat period passes with nothing sent: a closed registration is silent.
+    try {
+      Thread.sleep(400);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertThat(agentState.count("PUT", "/v1/agent/check/pass/")).isEqualTo(after);
+    assertThat(agentState.count("PUT", "/v1/agent/service/register")).isEqualTo(registersAfter);
+    reg.close(); // idempotent
+  }
+
+  @Test
+  void closingTheAgentDeregistersItsManagedRegistrations() {
+    agent.register(ServiceRegistration.builder("web").id("web-2").check(CheckDefinition.ttl(Duration.ofSeconds(30))).build());
+    assertThat(agentState.services).containsKey("web-2");
+    agent.close();
+    assertThat(agentState.services).doesNotContainKey("web-2");
+    assertThatThrownBy(agent::services).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void agentsCanShareConnectionsAndCloseIndependently() throws Exception {
+    try (MockWebServer other = new MockWebServer()) {
+      FakeAgentDispatcher otherState = new FakeAgentDispatcher();
+      other.setDispatcher(otherState);
+      other.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+      ConsulAgent second = ConsulAgent.builder().environment(ConsulEnvironment.none())
+          .uri(URI.create("http://127.0.0.1:" + other.getPort())).sharingConnectionsWith(agent).build();
+      second.registerService(ServiceRegistration.of("db", "10.0.0.6", 5432));
+      assertThat(otherState.services).containsKey("db");
+      assertThat(otherState.requests.get(0).getHeader("X-Consul-Token")).isNull();
+      second.close();
+      // the first agent's pool survives the second's close
+      agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 80));
+      assertThat(agentState.services).containsKey("web");
+    }
+  }
+
+  @Test
+  void tokenFileAndEnvironmentDefaults(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("token");
+    Files.writeString(file, "  file-token-123\n");
+    ConsulEnvironment env = ConsulEnvironment.of(Map.of(
+        "CONSUL_HTTP_ADDR", "127.0.0.1:" + server.getPort(),
+        "CONSUL_HTTP_TOKEN", "env-token",
+        "CONSUL_HTTP_TOKEN_FILE", file.toString()));
+    try (ConsulAgent fromEnv = ConsulAgent.builder().environment(env).build()) {
+      assertThat(fromEnv.uri()).isEqualTo(URI.create("http://127.0.0.1:" + server.getPort()));
+      fromEnv.services();
+    }
+    assertThat(agentState.requests.get(agentState.requests.size() - 1).getHeader("X-Consul-Token"))
+        .isEqualTo("file-token-123");
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
