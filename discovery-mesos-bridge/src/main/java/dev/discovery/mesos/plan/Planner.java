@@ -30,8 +30,6 @@ import java.util.regex.Pattern;
  * in DiscoveryInfo and in the resources is registered once, names are valid DNS labels, IPv6 works.
  */
 public final class Planner {
-  static final String META_TASK_ID = "mesos-task-id";
-  static final String META_CHECK = "bridge-check";
   private static final String RUNNING = "TASK_RUNNING";
   private static final String HOST_CHECK_INTERVAL = "10s";
 
@@ -171,10 +169,10 @@ public final class Planner {
   private static Map<String, String> checkMeta(String taskId, HealthCheck check) {
     Map<String, String> meta = new LinkedHashMap<>();
     if (taskId != null) {
-      meta.put(META_TASK_ID, limit(taskId));
+      meta.put(DesiredService.META_TASK_ID, limit(taskId));
     }
     if (check != null) {
-      meta.put(META_CHECK, limit(check.fingerprint()));
+      meta.put(DesiredService.META_CHECK, limit(check.fingerprint()));
     }
     return meta;
   }

@@ -4,13 +4,19 @@ import java.util.List;
 
 /**
  * The part of a Mesos master's {@code /master/state} document the bridge uses. {@code leader} is
- * the leading master's pid ({@code master@10.0.5.220:5050}), or null when the master knows none.
+ * the leading master's pid ({@code master@10.0.5.220:5050}), or null when the master knows none;
+ * {@code pid} is the answering master's own pid, or null.
  */
-public record MesosState(String leader, List<Agent> agents, List<Framework> frameworks) {
+public record MesosState(String leader, String pid, List<Agent> agents, List<Framework> frameworks) {
   /** Creates a state; lists are copied. */
   public MesosState {
     agents = List.copyOf(agents);
     frameworks = List.copyOf(frameworks);
+  }
+
+  /** Whether the answering master says it is the leader (unknown counts as yes). */
+  public boolean fromLeader() {
+    return leader == null || pid == null || leader.equals(pid);
   }
 
   /** Number of tasks in all frameworks, whatever their state. */

@@ -83,7 +83,9 @@ public final class StateParser {
       }
       frameworks.add(new Framework(text(f, "id", p + ".id"), text(f, "name", p + ".name"), tasks));
     }
-    return new MesosState(leader == null || leader.isEmpty() ? null : leader, agents, frameworks);
+    String pid = text(root, "pid", "pid");
+    return new MesosState(leader == null || leader.isEmpty() ? null : leader,
+        pid == null || pid.isEmpty() ? null : pid, agents, frameworks);
   }
 
   private static Task task(JsonNode node, String p) throws StateParseException {

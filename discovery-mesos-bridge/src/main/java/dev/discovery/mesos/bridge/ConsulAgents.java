@@ -1,0 +1,28 @@
+package dev.discovery.mesos.bridge;
+
+import dev.discovery.mesos.plan.DesiredService;
+import java.util.List;
+
+/**
+ * The Consul agents the reconciler talks to, addressed by agent key (a Mesos host's IP, or the one
+ * central agent). The only I/O the reconciler does; tests use an in-memory fake.
+ */
+interface ConsulAgents extends AutoCloseable {
+  /** Every service the agent holds, the bridge's and everyone else's. */
+  List<RemoteService> services(String agent) throws AgentCallException;
+
+  /** Registers (or replaces) one service. */
+  void register(String agent, DesiredService service) throws AgentCallException;
+
+  /** Deregisters one service by ID. */
+  void deregister(String agent, String serviceId) throws AgentCallException;
+
+  /** Turns Consul maintenance mode on or off for one service. */
+  void maintenance(String agent, String serviceId, boolean enable, String reason) throws AgentCallException;
+
+  /** Where an agent key points, for logs (never with credentials). */
+  String describe(String agent);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,71 @@
+package dev.discovery.mesos.bridge;
+
+import dev.discovery.mesos.plan.DesiredService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** In-memory Consul agents keyed by host; records every write; agents can be taken down. */
+final class FakeAgents implements ConsulAgents {
+  final Map<String, Map<String, RemoteService>> services = new ConcurrentHashMap<>();
+  final Map<String, Set<String>> inMaintenance = new ConcurrentHashMap<>();
+  final Set<String> down = ConcurrentHashMap.newKeySet();
+  final List<String> writes = new CopyOnWriteArrayList<>();
+  final List<String> reads = new CopyOnWriteArrayList<>();
+
+  Map<String, RemoteService> on(String agent) {
+    return services.computeIfAbsent(agent, a -> java.util.Collections.synchronizedMap(new LinkedHashMap<>()));
+  }
+
+  private void reachable(String agent) throws AgentCallException {
+    if (down.contains(agent)) {
+      throw new AgentCallException("connection refused", true, null);
+    }
+  }
+
+  @Override
+  public List<RemoteService> services(String agent) throws AgentCallException {
+    reads.add(agent);
+    reachable(agent);
+    return new ArrayList<>(on(agent).values());
+  }
+
+  @Override
+  public void register(String agent, DesiredService s) throws AgentCallException {
+    reachable(agent);
+    writes.add("register " + agent + " " + s.id());
+    on(agent).put(s.id(), new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta()));
+  }
+
+  @Override
+  public void deregister(String agent, String serviceId) throws AgentCallException {
+    reachable(agent);
+    writes.add("deregister " + agent + " " + serviceId);
+    on(agent).remove(serviceId);
+  }
+
+  @Override
+  public void maintenance(String agent, String serviceId, boolean enable, String reason) throws AgentCallException {
+    reachable(agent);
+    writes.add("maintenance " + agent + " " + serviceId + " " + enable);
+    Set<String> m = inMaintenance.computeIfAbsent(agent, a -> new HashSet<>());
+    if (enable) {
+      m.add(serviceId);
+    } else {
+      m.remove(serviceId);
+    }
+  }
+
+  @Override
+  public String describe(String agent) {
+    return agent;
+  }
+
+  @Override
+  public void close() {}
+}

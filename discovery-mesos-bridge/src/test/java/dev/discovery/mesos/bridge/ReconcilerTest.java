@@ -1,0 +1,175 @@
+package dev.discovery.mesos.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.discovery.mesos.plan.DesiredService;
+import dev.discovery.mesos.plan.HealthCheck;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ReconcilerTest {
+  private final FakeAgents agents = new FakeAgents();
+  private final ExecutorService pool = Executors.newFixedThreadPool(4);
+  private final AtomicLong clock = new AtomicLong();
+  private final Metrics metrics = new Metrics();
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  private Reconciler reconciler(int heartbeats, boolean dryRun) {
+    return new Reconciler(agents, "mesos-consul", heartbeats, dryRun, metrics, pool, clock::get,
+        Duration.ofSeconds(1), Duration.ofSeconds(8));
+  }
+
+  private static DesiredService svc(String host, String name, int port, List<String> tags, boolean unhealthy) {
+    return new DesiredService("mesos-consul:" + host + ":" + name + ":" + host + ":" + port, name, host, port, tags,
+        Map.of(DesiredService.META_TASK_ID, name + ".1"), null, unhealthy, unhealthy ? "sick" : "");
+  }
+
+  private static Map<String, Map<String, DesiredService>> plan(DesiredService... services) {
+    Map<String, Map<String, DesiredService>> p = new LinkedHashMap<>();
+    for (DesiredService s : services) {
+      p.computeIfAbsent(s.address(), h -> new LinkedHashMap<>()).put(s.id(), s);
+    }
+    return p;
+  }
+
+  @Test
+  void registersOnceThenSteadyStateWritesNothing() throws Exception {
+    Reconciler r = reconciler(1, false);
+    var p = plan(svc("10.0.0.1", "web", 31000, List.of("a"), false), svc("10.0.0.2", "db", 31001, List.of(), false));
+    Reconciler.Result first = r.reconcile(p);
+    assertThat(first.registered()).isEqualTo(2);
+    assertThat(agents.writes).hasSize(2);
+    agents.writes.clear();
+    Reconciler.Result second = r.reconcile(p);
+    assertThat(second.registered()).isZero();
+    assertThat(agents.writes).isEmpty();
+  }
+
+  @Test
+  void changedTagsOrCheckAreReRegistered() throws Exception {
+    Reconciler r = reconciler(1, false);
+    r.reconcile(plan(svc("10.0.0.1", "web", 31000, List.of("a"), false)));
+    agents.writes.clear();
+    r.reconcile(plan(svc("10.0.0.1", "web", 31000, List.of("a", "b"), false)));
+    assertThat(agents.writes).containsExactly("register 10.0.0.1 mesos-consul:10.0.0.1:web:10.0.0.1:31000");
+    agents.writes.clear();
+    DesiredService withCheck = new DesiredService("mesos-consul:10.0.0.1:web:10.0.0.1:31000", "web", "10.0.0.1",
+        31000, List.of("a", "b"), Map.of(DesiredService.META_TASK_ID, "web.1", DesiredService.META_CHECK,
+        "http http://x every 10s"), new HealthCheck(HealthCheck.Kind.HTTP, "http://x", "10s", ""), false, "");
+    r.reconcile(plan(withCheck));
+    assertThat(agents.writes).hasSize(1);
+  }
+
+  @Test
+  void goneTaskIsRemovedOnlyAfterTheGracePasses() throws Exception {
+    Reconciler r = reconciler(3, false);
+    DesiredService web = svc("10.0.0.1", "web", 31000, List.of(), false);
+    DesiredService agentSvc = svc("10.0.0.1", "mesos", 5051, List.of(), false);
+    r.reconcile(plan(web, agentSvc));
+    agents.writes.clear();
+    r.reconcile(plan(agentSvc));
+    r.reconcile(plan(agentSvc));
+    assertThat(agents.writes).isEmpty();
+    assertThat(agents.on("10.0.0.1")).containsKey(web.id());
+    r.reconcile(plan(agentSvc));
+    assertThat(agents.writes).containsExactly("deregister 10.0.0.1 " + web.id());
+  }
+
+  @Test
+  void taskBackInTimeResetsTheGraceCounter() throws Exception {
+    Reconciler r = reconciler(2, false);
+    DesiredService web = svc("10.0.0.1", "web", 31000, List.of(), false);
+    DesiredService other = svc("10.0.0.1", "x", 1, List.of(), false);
+    r.reconcile(plan(web, other));
+    r.reconcile(plan(other)); // missed once
+    r.reconcile(plan(web, other)); // back
+    r.reconcile(plan(other)); // missed once again, not twice in a row
+    assertThat(agents.on("10.0.0.1")).containsKey(web.id());
+    r.reconcile(plan(other));
+    assertThat(agents.on("10.0.0.1")).doesNotContainKey(web.id());
+  }
+
+  @Test
+  void foreignServicesAreNeverTouched() throws Exception {
+    agents.on("10.0.0.1").put("redis-1", new RemoteService("redis-1", "redis", "10.0.0.1", 6379, List.of(), Map.of()));
+    agents.on("10.0.0.1").put("mesos-consulX:1", new RemoteService("mesos-consulX:1", "y", "", 1, List.of(), Map.of()));
+    Reconciler r = reconciler(1, false);
+    r.reconcile(plan(svc("10.0.0.1", "web", 31000, List.of(), false)));
+    r.reconcile(Map.of("10.0.0.1", Map.of()));
+    assertThat(agents.on("10.0.0.1")).containsOnlyKeys("redis-1", "mesos-consulX:1");
+    assertThat(agents.writes).noneMatch(w -> w.contains("redis-1") || w.contains("mesos-consulX"));
+  }
+
+  @Test
+  void deadAgentDoesNotStopOthersAndIsRetriedWithBackoff() throws Exception {
+    Reconciler r = reconciler(1, false);
+    agents.down.add("10.0.0.2");
+    var p = plan(svc("10.0.0.1", "web", 1, List.of(), false), svc("10.0.0.2", "db", 2, List.of(), false));
+    Reconciler.Result res = r.reconcile(p);
+    assertThat(res.agentsReconciled()).isEqualTo(1);
+    assertThat(res.agentsFailed()).isEqualTo(1);
+    assertThat(agents.on("10.0.0.1")).hasSize(1);
+    assertThat(metrics.agentErrors("10.0.0.2")).isEqualTo(1);
+
+    agents.reads.clear();
+    Reconciler.Result deferred = r.reconcile(p); // clock has not moved: inside back-off
+    assertThat(deferred.agentsDeferred()).isEqualTo(1);
+    assertThat(agents.reads).containsExactly("10.0.0.1");
+
+    agents.down.remove("10.0.0.2");
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
+    Reconciler.Result back = r.reconcile(p);
+    assertThat(back.agentsFailed()).isZero();
+    assertThat(agents.on("10.0.0.2")).containsKey("mesos-consul:10.0.0.2:db:10.0.0.2:2");
+  }
+
+  @Test
+  void agentDroppedFromThePlanIsStillCleanedAndForgottenAfterwards() throws Exception {
+    Reconciler r = reconciler(1, false);
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false), svc("10.0.0.2", "db", 2, List.of(), false)));
+    agents.down.add("10.0.0.2");
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false)));
+    assertThat(r.knownAgents()).contains("10.0.0.2"); // unreachable: not forgotten
+    agents.down.remove("10.0.0.2");
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false)));
+    assertThat(agents.on("10.0.0.2")).isEmpty();
+    assertThat(r.knownAgents()).containsExactly("10.0.0.1");
+  }
+
+  @Test
+  void maintenanceFollowsMesosHealthAndWritesOnlyOnChange() throws Exception {
+    Reconciler r = reconciler(1, false);
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false)));
+    agents.writes.clear();
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), true)));
+    assertThat(agents.writes).containsExactly("maintenance 10.0.0.1 mesos-consul:10.0.0.1:web:10.0.0.1:1 true");
+    agents.writes.clear();
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), true)));
+    assertThat(agents.writes).isEmpty();
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false)));
+    assertThat(agents.writes).containsExactly("maintenance 10.0.0.1 mesos-consul:10.0.0.1:web:10.0.0.1:1 false");
+    assertThat(agents.inMaintenance.get("10.0.0.1")).isEmpty();
+  }
+
+  @Test
+  void dryRunReadsButNeverWrites() throws Exception {
+    agents.on("10.0.0.1").put("mesos-consul:old", new RemoteService("mesos-consul:old", "old", "", 1, List.of(), Map.of()));
+    Reconciler r = reconciler(1, true);
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), true)));
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), true)));
+    assertThat(agents.writes).isEmpty();
+    assertThat(agents.on("10.0.0.1")).containsOnlyKeys("mesos-consul:old");
+  }
+}
