@@ -87,11 +87,19 @@ final class FakeDnsServer implements AutoCloseable {
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         udp.receive(packet);
         byte[] in = java.util.Arrays.copyOf(packet.getData(), packet.getLength());
+        java.net.SocketAddress client = packet.getSocketAddress();
         udpCount.incrementAndGet();
-        byte[] out = answer(in, false);
-        if (out != null) {
-          udp.send(new DatagramPacket(out, out.length, packet.getSocketAddress()));
-        }
+        // One thread per question, so that a handler that waits does not hold up the others.
+        daemon("fake-dns-udp-query", () -> {
+          byte[] out = answer(in, false);
+          if (out != null) {
+            try {
+              udp.send(new DatagramPacket(out, out.length, client));
+            } catch (IOException e) {
+              // closed
+            }
+          }
+        });
       } catch (IOException e) {
         if (closed) {
           return;
