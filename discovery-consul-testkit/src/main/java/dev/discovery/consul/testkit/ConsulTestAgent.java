@@ -1,0 +1,442 @@
+package dev.discovery.consul.testkit;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process stand-in for one Consul agent (with its server's catalog), for tests and demos: a subset of the
+ * HTTP API with blocking queries and the DNS interface, following Consul's documented behaviour. It is never a
+ * production registry: nothing is persisted, replicated or secured beyond a token check.
+ *
+ * <pre>{@code
+ * try (ConsulTestAgent agent = ConsulTestAgent.builder().start()) {
+ *   URI http = agent.httpUri();                   // http://127.0.0.1:<port>
+ *   InetSocketAddress dns = agent.dnsAddress();   // UDP and TCP
+ * }
+ * }</pre>
+ */
+public final class ConsulTestAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConsulTestAgent.class);
+
+  private final AgentConfig config;
+  private final AgentState state;
+  private final Faults faults = new Faults();
+  private final InetAddress bind;
+  private int httpPort;
+  private int dnsPort;
+  private HttpServer http;
+  private ExecutorService httpExecutor;
+  private AtomicBoolean httpStopping;
+  private DnsServer dns;
+  private boolean running;
+
+  private ConsulTestAgent(AgentConfig config) throws IOException {
+    this.config = config;
+    this.bind = InetAddress.getByName(config.bindAddress());
+    this.state = new AgentState(config);
+    this.httpPort = config.httpPort();
+    this.dnsPort = config.dnsPort();
+    try {
+      startServers();
+    } catch (IOException | RuntimeException e) {
+      state.close();
+      throw e;
+    }
+  }
+
+  /** A builder with Consul's defaults: loopback, ephemeral ports, datacenter dc1, domain consul. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private synchronized void startServers() throws IOException {
+    AtomicInteger n = new AtomicInteger();
+    String node = config.nodeName();
+    httpExecutor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "consul-testkit-http-" + node + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    httpStopping = new AtomicBoolean();
+    AtomicBoolean stopping = httpStopping;
+    try {
+      http = HttpServer.create(new InetSocketAddress(bind, httpPort), 1024);
+    } catch (IOException e) {
+      httpExecutor.shutdownNow();
+      throw new IOException("cannot bind Consul HTTP on " + config.bindAddress() + ":" + httpPort
+          + " (is the port in use? use httpPort(0) for an ephemeral port)", e);
+    }
+    http.createContext("/", new HttpApi(state, faults, stopping::get));
+    http.setExecutor(httpExecutor);
+    http.start();
+    httpPort = http.getAddress().getPort();
+    try {
+      dns = DnsServer.start(new DnsResponder(state, faults), bind, dnsPort, node);
+    } catch (IOException e) {
+      stopHttp();
+      throw e;
+    }
+    dnsPort = dns.port();
+    running = true;
+    log.info("Consul test agent {} (dc {}) listening: HTTP http://{}:{}, DNS {}:{} (UDP+TCP), domain {}", node,
+        config.datacenter(), config.bindAddress(), httpPort, config.bindAddress(), dnsPort, config.domain());
+  }
+
+  private void stopHttp() {
+    httpStopping.set(true);
+    state.store().wakeAll();
+    http.stop(0);
+    httpExecutor.shutdownNow();
+  }
+
+  private synchronized void stopServers() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    stopHttp();
+    dns.close();
+  }
+
+  /** The HTTP API base, e.g. {@code http://127.0.0.1:8500}. */
+  public URI httpUri() {
+    String host = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
+    return URI.create("http://" + host + ":" + httpPort);
+  }
+
+  /** The HTTP port actually bound. */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** The DNS server address (the same port serves UDP and TCP). */
+  public InetSocketAddress dnsAddress() {
+    return new InetSocketAddress(bind, dnsPort);
+  }
+
+  /** The DNS port actually bound. */
+  public int dnsPort() {
+    return dnsPort;
+  }
+
+  /** The agent's datacenter. */
+  public String datacenter() {
+    return config.datacenter();
+  }
+
+  /** The agent's node name. */
+  public String nodeName() {
+    return config.nodeName();
+  }
+
+  /** Restarts on the same ports and forgets every registration, like an agent restarted without its data dir. */
+  public void restart() {
+    restart(false);
+  }
+
+  /**
+   * Stops both servers (in-flight requests, blocking queries included, are cut off without an answer) and starts
+   * them again on the same ports; with {@code keepState} false every registration is lost. The index keeps rising.
+   */
+  public synchronized void restart(boolean keepState) {
+    stopServers();
+    if (!keepState) {
+      state.resetState();
+    }
+    try {
+      startServers();
+    } catch (IOException e) {
+      throw new UncheckedIOException("restart failed to bind the previous ports", e);
+    }
+  }
+
+  /** Registers a service on this agent's node, with the body of {@code PUT /v1/agent/service/register}. */
+  public void registerService(String serviceJson) {
+    state.registerService(parseRegistration(serviceJson), false);
+  }
+
+  /**
+   * Registers a service as the agent on another node would (the node gets a passing {@code serfHealth} check, as
+   * every agent node has), so tests can model services on other hosts, node-name DNS targets or many instances.
+   * {@code serviceJson} is a {@code PUT /v1/agent/service/register} body.
+   */
+  public void registerNodeService(String node, String nodeAddress, String serviceJson) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(nodeAddress, "nodeAddress");
+    if (node.isEmpty() || nodeAddress.isEmpty()) {
+      throw new IllegalArgumentException("node and nodeAddress must not be empty");
+    }
+    state.registerNodeService(node, nodeAddress, parseRegistration(serviceJson));
+  }
+
+  /** Removes a service instance (and its checks) from whichever node it is on. */
+  public void deregisterService(String node, String serviceId) {
+    try {
+      state.deregisterService(node, serviceId);
+    } catch (ApiException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+
+  private static ServiceRegistration parseRegistration(String json) {
+    try {
+      return Payloads.serviceRegistration(Payloads.parse(json));
+    } catch (ApiException e) {
+      throw new IllegalArgumentException("invalid service registration: " + e.getMessage());
+    }
+  }
+
+  /** Sets a check's status ({@code passing}, {@code warning} or {@code critical}) and output, as its runner would. */
+  public void setCheckStatus(String checkId, String status, String output) {
+    state.setCheckStatus(checkId, status, output);
+  }
+
+  /** Sets every check of a service instance to {@code status}; an instance without checks gets one. */
+  public void setServiceHealth(String serviceId, String status) {
+    state.setServiceHealth(serviceId, status);
+  }
+
+  /** Simulates a snapshot restore: the index moves back to {@code lowerIndex} (at least 1). */
+  public void resetIndex(long lowerIndex) {
+    state.store().resetIndex(lowerIndex);
+  }
+
+  /** Delays every HTTP response by {@code delay} (zero to stop); blocking queries wait this long extra. */
+  public void delayResponses(Duration delay) {
+    faults.delay(Objects.requireNonNull(delay, "delay"));
+  }
+
+  /** Answers the next {@code count} HTTP requests with {@code status} and the plain-text {@code body}. */
+  public void failNext(int count, int status, String body) {
+    faults.failNext(count, status, body);
+  }
+
+  /** Answers the next {@code count} DNS queries with {@code rcode} (e.g. 2 SERVFAIL) and no records. */
+  public void failNextDns(int count, int rcode) {
+    faults.failNextDns(count, rcode);
+  }
+
+  /**
+   * While on, HTTP connections are closed without an answer (blocking queries in progress included) and DNS
+   * queries are not answered at all.
+   */
+  public void dropConnections(boolean on) {
+    faults.drop(on);
+    state.store().wakeAll();
+  }
+
+  /** How many HTTP requests arrived for {@code path} (no query string), e.g. {@code /v1/health/service/web}. */
+  public long requestCount(String path) {
+    return faults.requestCount(path);
+  }
+
+  /** The current Raft-like index. */
+  public long currentIndex() {
+    return state.store().index();
+  }
+
+  /** Stops the servers and timers; same as {@link #close()}. */
+  public void stop() {
+    close();
+  }
+
+  @Override
+  public synchronized void close() {
+    stopServers();
+    state.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulTestAgent[" + config.nodeName() + ", http=" + httpUri() + ", dns=" + config.bindAddress() + ":"
+        + dnsPort + "]";
+  }
+
+  /** Configures a {@link ConsulTestAgent}; every setting has Consul's default. */
+  public static final class Builder {
+    private String bindAddress = "127.0.0.1";
+    private int httpPort;
+    private int dnsPort;
+    private String datacenter = "dc1";
+    private String nodeName;
+    private String nodeAddress;
+    private String domain = "consul.";
+    private String altDomain;
+    private final Set<String> aclTokens = new LinkedHashSet<>();
+    private boolean onlyPassing;
+    private boolean enableTruncate;
+    private int udpAnswerLimit = 3;
+    private boolean enableScriptChecks;
+    private Duration reapInterval = Duration.ofSeconds(30);
+    private Duration deregisterCriticalMinimum = Duration.ofMinutes(1);
+    private Duration checkUpdateInterval = Duration.ofMinutes(5);
+
+    private Builder() {}
+
+    /** The loopback address to bind HTTP and DNS to (127.0.0.1 by default; 127.0.0.2 etc. for more hosts). */
+    public Builder bindAddress(String address) {
+      this.bindAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** The HTTP port; 0 (the default) picks a free one. */
+    public Builder httpPort(int port) {
+      this.httpPort = checkPort(port, "httpPort");
+      return this;
+    }
+
+    /** The DNS port for UDP and TCP; 0 (the default) picks one free for both. */
+    public Builder dnsPort(int port) {
+      this.dnsPort = checkPort(port, "dnsPort");
+      return this;
+    }
+
+    private static int checkPort(int port, String what) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(what + " must be 0..65535 (0 = ephemeral), got " + port);
+      }
+      return port;
+    }
+
+    /** The datacenter name ({@code dc1} by default). */
+    public Builder datacenter(String datacenter) {
+      this.datacenter = requireLabel(datacenter, "datacenter");
+      return this;
+    }
+
+    /** The agent's node name (default {@code node-<bind address>}). */
+    public Builder nodeName(String nodeName) {
+      this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
+      return this;
+    }
+
+    /** The node's advertised address (default: the bind address). */
+    public Builder nodeAddress(String nodeAddress) {
+      this.nodeAddress = Objects.requireNonNull(nodeAddress, "nodeAddress");
+      return this;
+    }
+
+    /** The DNS domain ({@code consul.} by default). */
+    public Builder domain(String domain) {
+      this.domain = fqdn(domain, "domain");
+      return this;
+    }
+
+    /** A second DNS domain answered like the first; answers use the domain the query used. */
+    public Builder altDomain(String altDomain) {
+      this.altDomain = fqdn(altDomain, "altDomain");
+      return this;
+    }
+
+    /** Turns ACLs on (default policy deny) and accepts this token; may be called for several tokens. */
+    public Builder aclToken(String token) {
+      if (token == null || token.isEmpty()) {
+        throw new IllegalArgumentException("aclToken must not be empty");
+      }
+      aclTokens.add(token);
+      return this;
+    }
+
+    /** DNS {@code only_passing}: leave out warning instances too (default false: only critical ones). */
+    public Builder onlyPassing(boolean onlyPassing) {
+      this.onlyPassing = onlyPassing;
+      return this;
+    }
+
+    /** DNS {@code enable_truncate}: set the TC bit when a UDP answer was trimmed (default false: silently). */
+    public Builder enableTruncate(boolean enableTruncate) {
+      this.enableTruncate = enableTruncate;
+      return this;
+    }
+
+    /** DNS {@code udp_answer_limit} for non-EDNS UDP answers (default 3, Consul caps it at 8). */
+    public Builder udpAnswerLimit(int limit) {
+      if (limit < 1) {
+        throw new IllegalArgumentException("udpAnswerLimit must be >= 1, got " + limit);
+      }
+      this.udpAnswerLimit = limit;
+      return this;
+    }
+
+    /** {@code enable_script_checks}: accept (never run) script checks; Consul refuses them by default. */
+    public Builder enableScriptChecks(boolean enable) {
+      this.enableScriptChecks = enable;
+      return this;
+    }
+
+    /** How often critical services are reaped ({@code check_reap_interval}, 30s in Consul). */
+    public Builder reapInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("reapInterval must be positive, got " + interval);
+      }
+      this.reapInterval = interval;
+      return this;
+    }
+
+    /** The floor for DeregisterCriticalServiceAfter ({@code check_deregister_interval_min}, 1m in Consul). */
+    public Builder deregisterCriticalMinimum(Duration minimum) {
+      if (minimum.isNegative()) {
+        throw new IllegalArgumentException("deregisterCriticalMinimum must not be negative, got " + minimum);
+      }
+      this.deregisterCriticalMinimum = minimum;
+      return this;
+    }
+
+    /** How long an output-only check change waits before reaching the catalog ({@code check_update_interval}). */
+    public Builder checkUpdateInterval(Duration interval) {
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("checkUpdateInterval must not be negative, got " + interval);
+      }
+      this.checkUpdateInterval = interval;
+      return this;
+    }
+
+    /** Binds the ports and starts serving. */
+    public ConsulTestAgent start() {
+      String address = nodeAddress != null ? nodeAddress : bindAddress;
+      String node = nodeName != null ? nodeName : "node-" + bindAddress.replace(':', '-');
+      AgentConfig config = new AgentConfig(bindAddress, httpPort, dnsPort, datacenter, node, address, domain,
+          altDomain, Set.copyOf(aclTokens), onlyPassing, enableTruncate, udpAnswerLimit, enableScriptChecks,
+          reapInterval, deregisterCriticalMinimum, checkUpdateInterval);
+      try {
+        InetAddress.getByName(bindAddress);
+        return new ConsulTestAgent(config);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("bindAddress " + bindAddress + " is not a valid address", e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+    }
+
+    private static String requireLabel(String s, String what) {
+      if (s == null || s.isEmpty() || s.contains(".")) {
+        throw new IllegalArgumentException(what + " must be a non-empty DNS label without dots, got " + s);
+      }
+      return s.toLowerCase(Locale.ROOT);
+    }
+
+    private static String fqdn(String s, String what) {
+      if (s == null || s.isEmpty() || s.equals(".")) {
+        throw new IllegalArgumentException(what + " must be a DNS name such as consul., got " + s);
+      }
+      String d = s.toLowerCase(Locale.ROOT);
+      return d.endsWith(".") ? d : d + ".";
+    }
+  }
+}

@@ -1,0 +1,557 @@
+package dev.discovery.consul.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Consul's HTTP API subset: routing, parameters, ACLs, blocking queries and error texts. */
+final class HttpApi implements HttpHandler {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
+  static final Duration MAX_WAIT = Duration.ofMinutes(10);
+  private static final int MAX_BODY = 1 << 20;
+  private static final String TEXT = "text/plain; charset=utf-8";
+
+  private final AgentState state;
+  private final Faults faults;
+  private final BooleanSupplier stopping;
+
+  HttpApi(AgentState state, Faults faults, BooleanSupplier stopping) {
+    this.state = state;
+    this.faults = faults;
+    this.stopping = stopping;
+  }
+
+  /** What a request's token allows. */
+  private enum Caller { ALLOWED, ANONYMOUS }
+
+  @Override
+  public void handle(HttpExchange ex) {
+    try {
+      String path = ex.getRequestURI().getPath();
+      faults.count(path);
+      if (faults.dropping() || stopping.getAsBoolean()) {
+        drop(ex);
+        return;
+      }
+      Faults.Failure failure = faults.takeFailure();
+      if (failure != null) {
+        sendText(ex, failure.status(), failure.body());
+        return;
+      }
+      Duration delay = faults.delay();
+      if (!delay.isZero()) {
+        Thread.sleep(delay.toMillis());
+        if (faults.dropping() || stopping.getAsBoolean()) {
+          drop(ex);
+          return;
+        }
+      }
+      route(ex, path, QueryParams.parse(ex.getRequestURI().getRawQuery()));
+    } catch (ApiException e) {
+      sendText(ex, e.status(), e.getMessage());
+    } catch (Store.Aborted e) {
+      drop(ex);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      drop(ex);
+    } catch (RuntimeException e) {
+      log.warn("unexpected error serving {}", ex.getRequestURI().getPath(), e);
+      sendText(ex, 500, e.toString());
+    }
+  }
+
+  private void route(HttpExchange ex, String path, QueryParams q) {
+    String method = ex.getRequestMethod();
+    if (path.indexOf('\n') >= 0) {
+      throw new ApiException(400, "Invalid URL path: contains a linefeed");
+    }
+    if (path.startsWith("/v1/health/service/")) {
+      requireMethod(ex, "GET");
+      healthService(ex, path.substring("/v1/health/service/".length()), q);
+    } else if (path.equals("/v1/catalog/services")) {
+      requireMethod(ex, "GET");
+      catalogServices(ex, q);
+    } else if (path.startsWith("/v1/catalog/service/")) {
+      requireMethod(ex, "GET");
+      catalogService(ex, path.substring("/v1/catalog/service/".length()), q);
+    } else if (path.equals("/v1/catalog/register")) {
+      requireMethod(ex, "PUT");
+      catalogRegister(ex, q);
+    } else if (path.equals("/v1/catalog/datacenters")) {
+      requireMethod(ex, "GET");
+      sendJson(ex, JsonNodeFactory.instance.arrayNode().add(state.config().datacenter()), q, null);
+    } else if (path.equals("/v1/agent/service/register")) {
+      requireMethod(ex, "PUT");
+      agentRegister(ex, q);
+    } else if (path.startsWith("/v1/agent/service/deregister/")) {
+      requireMethod(ex, "PUT");
+      agentDeregister(ex, path.substring("/v1/agent/service/deregister/".length()), q);
+    } else if (path.startsWith("/v1/agent/service/maintenance/")) {
+      requireMethod(ex, "PUT");
+      agentMaintenance(ex, path.substring("/v1/agent/service/maintenance/".length()), q);
+    } else if (path.equals("/v1/agent/services")) {
+      requireMethod(ex, "GET");
+      agentServices(ex, q);
+    } else if (path.equals("/v1/agent/checks")) {
+      requireMethod(ex, "GET");
+      agentChecks(ex, q);
+    } else if (path.startsWith("/v1/agent/check/")) {
+      requireMethod(ex, "PUT");
+      agentCheckUpdate(ex, path.substring("/v1/agent/check/".length()), q);
+    } else if (path.equals("/v1/agent/self")) {
+      requireMethod(ex, "GET");
+      agentSelf(ex, q);
+    } else if (path.equals("/v1/status/leader")) {
+      requireMethod(ex, "GET");
+      sendJson(ex, JsonNodeFactory.instance.textNode(state.config().nodeAddress() + ":8300"), q, null);
+    } else if (path.equals("/v1/status/peers")) {
+      requireMethod(ex, "GET");
+      sendJson(ex, JsonNodeFactory.instance.arrayNode().add(state.config().nodeAddress() + ":8300"), q, null);
+    } else {
+      throw new ApiException(404, "Invalid URL path: not a recognized HTTP API endpoint");
+    }
+  }
+
+  private static void requireMethod(HttpExchange ex, String allowed) {
+    String method = ex.getRequestMethod();
+    if (method.equals(allowed)) {
+      return;
+    }
+    ex.getResponseHeaders().set("Allow", "OPTIONS," + allowed);
+    if (method.equals("OPTIONS")) {
+      throw new ApiException(200, "");
+    }
+    throw new ApiException(405, "method " + method + " not allowed");
+  }
+
+  // ---- health and catalog reads ----
+
+  private void healthService(HttpExchange ex, String service, QueryParams q) {
+    if (service.isEmpty()) {
+      throw new ApiException(400, "Missing service name");
+    }
+    Caller caller = authorize(ex, q);
+    Blocking blocking = blocking(q);
+    checkDatacenter(q);
+    Boolean passing = q.bool("passing");
+    if (passing == null) {
+      throw new ApiException(400, "Invalid value for ?passing");
+    }
+    List<String> tags = q.all("tag");
+    List<String[]> nodeMeta = nodeMeta(q);
+    Filter filter = Filter.parse(q.get("filter"));
+    Store store = state.store();
+    Store.Indexed<List<HealthEntry>> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
+      List<HealthEntry> rows = new ArrayList<>();
+      if (caller == Caller.ALLOWED) {
+        for (HealthEntry e : store.healthLocked(service)) {
+          if (hasAllTags(e.service(), tags) && matchesNodeMeta(e.node(), nodeMeta) && filter.matches(e)) {
+            rows.add(e);
+          }
+        }
+      }
+      return new Store.Indexed<>(rows, store.serviceIndexLocked(service));
+    }, this::aborting);
+    // Consul applies ?passing on the agent after the RPC, so the index stays the service's index.
+    List<HealthEntry> rows = result.value();
+    if (passing) {
+      rows.removeIf(e -> !e.allPassing());
+    }
+    sendJson(ex, JsonViews.health(rows), q, result.index());
+  }
+
+  private void catalogService(HttpExchange ex, String service, QueryParams q) {
+    if (service.isEmpty()) {
+      throw new ApiException(400, "Missing service name");
+    }
+    Caller caller = authorize(ex, q);
+    Blocking blocking = blocking(q);
+    checkDatacenter(q);
+    List<String> tags = q.all("tag");
+    List<String[]> nodeMeta = nodeMeta(q);
+    Filter filter = Filter.parse(q.get("filter"));
+    Store store = state.store();
+    Store.Indexed<ArrayNode> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
+      ArrayNode rows = JsonNodeFactory.instance.arrayNode();
+      if (caller == Caller.ALLOWED) {
+        for (HealthEntry e : store.healthLocked(service)) {
+          if (hasAllTags(e.service(), tags) && matchesNodeMeta(e.node(), nodeMeta) && filter.matches(e)) {
+            rows.add(JsonViews.catalogService(e.node(), e.service()));
+          }
+        }
+      }
+      return new Store.Indexed<>(rows, store.serviceIndexLocked(service));
+    }, this::aborting);
+    ex.getResponseHeaders().set("X-Consul-Effective-Consistency", consistency(q));
+    sendJson(ex, result.value(), q, result.index());
+  }
+
+  private void catalogServices(HttpExchange ex, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    Blocking blocking = blocking(q);
+    checkDatacenter(q);
+    List<String[]> nodeMeta = nodeMeta(q);
+    Store store = state.store();
+    Store.Indexed<ObjectNode> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
+      Map<String, Set<String>> tags = new TreeMap<>();
+      if (caller == Caller.ALLOWED) {
+        if (nodeMeta.isEmpty()) {
+          tags = store.serviceTagsLocked();
+        } else {
+          for (Map.Entry<String, Set<String>> e : store.serviceTagsLocked().entrySet()) {
+            for (HealthEntry h : store.healthLocked(e.getKey())) {
+              if (matchesNodeMeta(h.node(), nodeMeta)) {
+                tags.computeIfAbsent(e.getKey(), k -> new java.util.LinkedHashSet<>()).addAll(h.service().tags());
+              }
+            }
+          }
+        }
+      }
+      return new Store.Indexed<>(JsonViews.catalogServices(tags), store.tableIndexLocked());
+    }, this::aborting);
+    ex.getResponseHeaders().set("X-Consul-Effective-Consistency", consistency(q));
+    sendJson(ex, result.value(), q, result.index());
+  }
+
+  private static String consistency(QueryParams q) {
+    if (q.has("consistent")) {
+      return "consistent";
+    }
+    return q.has("stale") ? "stale" : "leader";
+  }
+
+  private boolean aborting() {
+    return faults.dropping() || stopping.getAsBoolean();
+  }
+
+  private static boolean hasAllTags(ServiceEntry s, List<String> tags) {
+    for (String tag : tags) {
+      if (!s.hasTagIgnoreCase(tag)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<String[]> nodeMeta(QueryParams q) {
+    List<String[]> out = new ArrayList<>();
+    for (String kv : q.all("node-meta")) {
+      int colon = kv.indexOf(':');
+      out.add(colon < 0 ? new String[] {kv, ""} : new String[] {kv.substring(0, colon), kv.substring(colon + 1)});
+    }
+    return out;
+  }
+
+  private static boolean matchesNodeMeta(NodeEntry node, List<String[]> wanted) {
+    for (String[] kv : wanted) {
+      if (node.meta() == null || !kv[1].equals(node.meta().get(kv[0]))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void checkDatacenter(QueryParams q) {
+    String dc = q.get("dc");
+    if (dc != null && !dc.isEmpty() && !dc.equals(state.config().datacenter())) {
+      throw new ApiException(500, "No path to datacenter");
+    }
+  }
+
+  private record Blocking(long index, long timeoutNanos) {}
+
+  /** Consul's parseWait plus RPCQueryTimeout: default 5m, at most 10m, plus up to wait/16 of jitter. */
+  private static Blocking blocking(QueryParams q) {
+    if (q.has("stale") && q.has("consistent")) {
+      throw new ApiException(400, "Cannot specify ?stale with ?consistent, conflicting semantics.");
+    }
+    if (q.has("cached") && q.has("consistent")) {
+      throw new ApiException(400, "Cannot specify ?cached with ?consistent, conflicting semantics.");
+    }
+    long index = 0;
+    String rawIndex = q.get("index");
+    if (rawIndex != null && !rawIndex.isEmpty()) {
+      try {
+        index = Long.parseUnsignedLong(rawIndex);
+      } catch (NumberFormatException e) {
+        throw new ApiException(400, "Invalid index");
+      }
+    }
+    Duration wait = Duration.ZERO;
+    String rawWait = q.get("wait");
+    if (rawWait != null && !rawWait.isEmpty()) {
+      try {
+        wait = GoDuration.parse(rawWait);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "Invalid wait time");
+      }
+    }
+    if (wait.compareTo(MAX_WAIT) > 0) {
+      wait = MAX_WAIT;
+    } else if (wait.isZero() || wait.isNegative()) {
+      wait = DEFAULT_WAIT;
+    }
+    long nanos = wait.toNanos();
+    long jitter = nanos / 16 > 0 ? ThreadLocalRandom.current().nextLong(nanos / 16) : 0;
+    return new Blocking(index, nanos + jitter);
+  }
+
+  // ---- writes ----
+
+  private void agentRegister(HttpExchange ex, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    JsonNode body = Payloads.parse(readBody(ex));
+    ServiceRegistration reg = Payloads.serviceRegistration(body);
+    denyAnonymous(caller, "service:write", reg.name());
+    Boolean replace = q.bool("replace-existing-checks");
+    state.registerService(reg, replace != null && replace);
+    sendEmpty(ex);
+  }
+
+  private void catalogRegister(HttpExchange ex, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    Payloads.CatalogRegistration reg = Payloads.catalogRegistration(Payloads.parse(readBody(ex)),
+        state.config().datacenter());
+    denyAnonymous(caller, "node:write", reg.node().name());
+    if (!reg.node().datacenter().equals(state.config().datacenter())) {
+      throw new ApiException(500, "No path to datacenter");
+    }
+    state.catalogRegister(reg);
+    sendJson(ex, JsonNodeFactory.instance.booleanNode(true), q, null);
+  }
+
+  private void agentDeregister(HttpExchange ex, String serviceId, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    ServiceEntry service = state.store().service(state.config().nodeName(), serviceId);
+    if (service == null) {
+      throw AgentState.unknownService(serviceId);
+    }
+    denyAnonymous(caller, "service:write", service.name());
+    state.deregisterService(serviceId);
+    sendEmpty(ex);
+  }
+
+  private void agentMaintenance(HttpExchange ex, String serviceId, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    if (serviceId.isEmpty()) {
+      throw new ApiException(400, "Missing service ID");
+    }
+    if (!q.has("enable")) {
+      throw new ApiException(400, "Missing value for enable");
+    }
+    Boolean enable = q.bool("enable");
+    if (enable == null || q.get("enable").isEmpty()) {
+      throw new ApiException(400, "Invalid value for enable: \"" + q.get("enable") + "\"");
+    }
+    ServiceEntry service = state.store().service(state.config().nodeName(), serviceId);
+    if (service == null) {
+      throw AgentState.unknownService(serviceId);
+    }
+    denyAnonymous(caller, "service:write", service.name());
+    state.serviceMaintenance(serviceId, enable, q.get("reason"));
+    sendEmpty(ex);
+  }
+
+  private void agentCheckUpdate(HttpExchange ex, String rest, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    int slash = rest.indexOf('/');
+    String verb = slash < 0 ? rest : rest.substring(0, slash);
+    String checkId = slash < 0 ? "" : rest.substring(slash + 1);
+    String status;
+    String output = q.get("note") == null ? "" : q.get("note");
+    switch (verb) {
+      case "pass": status = CheckEntry.PASSING; break;
+      case "warn": status = CheckEntry.WARNING; break;
+      case "fail": status = CheckEntry.CRITICAL; break;
+      case "update": {
+        JsonNode body = Payloads.parse(readBody(ex));
+        status = Payloads.text(body, "Status");
+        output = Payloads.text(body, "Output");
+        if (!CheckEntry.validStatus(status)) {
+          throw new ApiException(400, "Invalid check status: '" + status + "'");
+        }
+        break;
+      }
+      default:
+        throw new ApiException(404, "Invalid URL path: not a recognized HTTP API endpoint");
+    }
+    CheckEntry check = state.store().check(state.config().nodeName(), checkId);
+    if (check == null) {
+      throw AgentState.unknownCheck(checkId);
+    }
+    denyAnonymous(caller, "service:write", check.serviceName().isEmpty() ? checkId : check.serviceName());
+    state.updateTtlCheck(checkId, status, output);
+    sendEmpty(ex);
+  }
+
+  // ---- agent reads ----
+
+  private void agentServices(HttpExchange ex, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    if (caller == Caller.ALLOWED) {
+      for (ServiceEntry s : state.store().servicesOn(state.config().nodeName())) {
+        if (!s.id().equals("consul")) {
+          out.set(s.id(), JsonViews.agentService(s, state.config().datacenter()));
+        }
+      }
+    }
+    sendJson(ex, out, q, null);
+  }
+
+  private void agentChecks(HttpExchange ex, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    if (caller == Caller.ALLOWED) {
+      for (CheckEntry c : state.store().checksOn(state.config().nodeName())) {
+        if (!c.checkId().equals(AgentState.SERF_CHECK)) {
+          out.set(c.checkId(), JsonViews.check(c));
+        }
+      }
+    }
+    sendJson(ex, out, q, null);
+  }
+
+  private void agentSelf(HttpExchange ex, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    denyAnonymous(caller, "agent:read", state.config().nodeName());
+    AgentConfig c = state.config();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    ObjectNode config = out.putObject("Config");
+    config.put("Datacenter", c.datacenter());
+    config.put("NodeName", c.nodeName());
+    config.put("Server", true);
+    config.put("Version", "1.15.0-testkit");
+    ObjectNode member = out.putObject("Member");
+    member.put("Name", c.nodeName());
+    member.put("Addr", c.nodeAddress());
+    member.put("Port", 8301);
+    member.put("Status", 1);
+    sendJson(ex, out, q, null);
+  }
+
+  // ---- ACL ----
+
+  /**
+   * Resolves the request's token the way Consul does ({@code ?token}, then {@code X-Consul-Token}, then
+   * {@code Authorization: Bearer}). An unknown token fails with 403 "ACL not found"; no token means anonymous.
+   */
+  private Caller authorize(HttpExchange ex, QueryParams q) {
+    ex.getResponseHeaders().set("X-Consul-Default-ACL-Policy", state.config().aclEnabled() ? "deny" : "allow");
+    if (!state.config().aclEnabled()) {
+      return Caller.ALLOWED;
+    }
+    String token = q.get("token");
+    if (token == null || token.isEmpty()) {
+      token = ex.getRequestHeaders().getFirst("X-Consul-Token");
+    }
+    if (token == null || token.isEmpty()) {
+      String auth = ex.getRequestHeaders().getFirst("Authorization");
+      if (auth != null) {
+        String[] parts = auth.trim().split("\\s+");
+        if (parts.length >= 2 && parts[0].equalsIgnoreCase("bearer")) {
+          token = parts[1];
+        }
+      }
+    }
+    if (token == null || token.isEmpty()) {
+      return Caller.ANONYMOUS;
+    }
+    if (!state.config().aclTokens().contains(token)) {
+      throw new ApiException(403, "ACL not found");
+    }
+    return Caller.ALLOWED;
+  }
+
+  private static void denyAnonymous(Caller caller, String permission, String resource) {
+    if (caller == Caller.ANONYMOUS) {
+      throw new ApiException(403, "Permission denied: anonymous token lacks permission '" + permission + "' on \""
+          + resource + "\". The anonymous token is used implicitly when a request does not specify a token.");
+    }
+  }
+
+  // ---- I/O ----
+
+  private static String readBody(HttpExchange ex) {
+    try (InputStream in = ex.getRequestBody()) {
+      byte[] body = in.readNBytes(MAX_BODY + 1);
+      if (body.length > MAX_BODY) {
+        throw new ApiException(413, "Request body too large (limit " + MAX_BODY + " bytes)");
+      }
+      return new String(body, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ApiException(400, "Request decode failed: " + e.getMessage());
+    }
+  }
+
+  private void sendJson(HttpExchange ex, JsonNode body, QueryParams q, Long index) {
+    Headers h = ex.getResponseHeaders();
+    h.set("Content-Type", "application/json");
+    h.set("Vary", "Accept-Encoding");
+    if (!h.containsKey("X-Consul-Default-ACL-Policy")) {
+      h.set("X-Consul-Default-ACL-Policy", state.config().aclEnabled() ? "deny" : "allow");
+    }
+    if (index != null) {
+      h.set("X-Consul-Index", Long.toString(Math.max(1, index)));
+      h.set("X-Consul-KnownLeader", "true");
+      h.set("X-Consul-LastContact", "0");
+      if (q.has("cached")) {
+        h.set("X-Cache", "MISS");
+      }
+    }
+    send(ex, 200, JsonViews.render(body, q.has("pretty")));
+  }
+
+  private void sendEmpty(HttpExchange ex) {
+    send(ex, 200, new byte[0]);
+  }
+
+  private void sendText(HttpExchange ex, int status, String text) {
+    if (!ex.getResponseHeaders().containsKey("X-Consul-Default-ACL-Policy")) {
+      ex.getResponseHeaders().set("X-Consul-Default-ACL-Policy",
+          state.config().aclEnabled() ? "deny" : "allow");
+    }
+    ex.getResponseHeaders().set("Content-Type", TEXT);
+    send(ex, status, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange ex, int status, byte[] body) {
+    try {
+      boolean head = ex.getRequestMethod().equalsIgnoreCase("HEAD");
+      ex.sendResponseHeaders(status, body.length == 0 || head ? -1 : body.length);
+      if (body.length > 0 && !head) {
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(body);
+        }
+      }
+    } catch (IOException e) {
+      log.debug("client went away before the response was written: {}", e.toString());
+    } finally {
+      ex.close();
+    }
+  }
+
+  /** Closes the connection without an answer (the JDK server closes the socket when no headers were sent). */
+  private static void drop(HttpExchange ex) {
+    ex.close();
+  }
+}
