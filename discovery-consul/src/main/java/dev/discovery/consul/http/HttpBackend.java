@@ -1,24 +1,277 @@
 package dev.discovery.consul.http;
 
-/** Placeholder until the blocking-query backend lands (next commit). */
-final class HttpBackend implements dev.discovery.spi.DiscoveryBackend {
-  private final HttpOptions options;
+import dev.discovery.DiscoveryException;
+import dev.discovery.ServiceQuery;
+import dev.discovery.spi.Answer;
+import dev.discovery.spi.DiscoveryBackend;
+import dev.discovery.spi.Watch;
+import dev.discovery.spi.WatchListener;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+
+/**
+ * The Consul HTTP backend: one-shot lookups and blocking-query watches of {@code /v1/health/service}.
+ * All I/O is OkHttp's asynchronous calls on a dispatcher whose limits are raised far above OkHttp's 5 per
+ * host, since every watched query holds one request open at its agent.
+ */
+final class HttpBackend implements DiscoveryBackend {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpBackend.class);
+  private static final long ERROR_TEXT_LIMIT = 64 * 1024;
+
+  final HttpOptions options;
+  final AgentRotation rotation;
+  final Backoff backoff;
+  final ScheduledExecutorService scheduler;
+  private final OkHttpClient client;
+  private final OkHttpClient blockingClient;
+  private final boolean ownsPool;
+  private final String description;
+  private final Set<BlockingWatch> watches = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   HttpBackend(HttpOptions options) {
     this.options = options;
+    this.rotation = new AgentRotation(options.agents);
+    this.backoff = new Backoff(options.minBackoff, options.maxBackoff,
+        bound -> bound <= 0 ? 0 : ThreadLocalRandom.current().nextLong(bound + 1));
+    this.description = options.describe();
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor calls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> daemon(r, "consul-http-" + n.incrementAndGet()));
+    Dispatcher dispatcher = new Dispatcher(calls);
+    dispatcher.setMaxRequests(4096);
+    dispatcher.setMaxRequestsPerHost(4096);
+    this.ownsPool = options.httpClient == null;
+    OkHttpClient.Builder b = ownsPool
+        ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(256, 5, TimeUnit.MINUTES))
+        : options.httpClient.newBuilder();
+    b.dispatcher(dispatcher)
+        .connectTimeout(options.connectTimeout)
+        .readTimeout(options.requestTimeout)
+        .writeTimeout(options.requestTimeout)
+        .callTimeout(options.requestTimeout.plus(options.connectTimeout));
+    if (options.tls != null) {
+      options.tls.applyTo(b);
+    }
+    this.client = b.build();
+    Duration blocking = HealthRequests.blockingTimeout(options.waitTime, options.requestTimeout);
+    this.blockingClient = client.newBuilder()
+        .readTimeout(blocking)
+        .callTimeout(blocking.plus(options.connectTimeout))
+        .build();
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consul-http-watch"));
   }
 
   @Override
   public String describe() {
-    return options.describe();
+    return description;
   }
 
   @Override
-  public java.util.concurrent.CompletableFuture<dev.discovery.spi.Answer> fetch(dev.discovery.ServiceQuery query) {
-    return java.util.concurrent.CompletableFuture.failedFuture(
-        new UnsupportedOperationException("the Consul HTTP backend is not implemented yet"));
+  public CompletableFuture<Answer> fetch(ServiceQuery query) {
+    CompletableFuture<Answer> result = new CompletableFuture<>();
+    attempt(query, rotation.current(), 1, result);
+    return result;
+  }
+
+  /** One non-blocking request; a connection failure moves on to the next agent until all were tried. */
+  private void attempt(ServiceQuery query, int position, int attempt, CompletableFuture<Answer> result) {
+    HttpUrl agent = rotation.agent(position);
+    Call call;
+    try {
+      call = newCall(agent, query, 0);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException e) {
+        rotation.failed(position);
+        if (attempt < rotation.size() && !closed) {
+          attempt(query, rotation.current(), attempt + 1, result);
+        } else {
+          result.completeExceptionally(unreachable(query, agent, e));
+        }
+      }
+
+      @Override
+      public void onResponse(Call c, Response response) {
+        try (response) {
+          Outcome o = outcome(response, query, agent, 0);
+          if (o.answer != null) {
+            result.complete(o.answer);
+          } else {
+            result.completeExceptionally(o.error);
+          }
+        }
+      }
+    });
   }
 
   @Override
-  public void close() {}
+  public boolean supportsWatch() {
+    return true;
+  }
+
+  @Override
+  public Watch watch(ServiceQuery query, WatchListener listener) {
+    if (closed) {
+      throw new IllegalStateException(description + " is closed");
+    }
+    BlockingWatch watch = new BlockingWatch(this, query, listener);
+    watches.add(watch);
+    watch.start();
+    return watch;
+  }
+
+  void forget(BlockingWatch watch) {
+    watches.remove(watch);
+  }
+
+  /** How many watches are running (for tests and diagnostics). */
+  int activeWatches() {
+    return watches.size();
+  }
+
+  Call newCall(HttpUrl agent, ServiceQuery query, long index) {
+    HttpUrl url = HealthRequests.url(agent, query, options, index);
+    Request.Builder request = new Request.Builder().url(url).get();
+    if (options.token != null) {
+      request.header("X-Consul-Token", options.token);
+    }
+    if (LOG.isTraceEnabled()) {
+      LOG.trace("GET {}", url);
+    }
+    return (index > 0 ? blockingClient : client).newCall(request.build());
+  }
+
+  /** What one response means: an answer and the next index, or the error to report. */
+  static final class Outcome {
+    final Answer answer;
+    final long nextIndex;
+    final Throwable error;
+
+    Outcome(Answer answer, long nextIndex, Throwable error) {
+      this.answer = answer;
+      this.nextIndex = nextIndex;
+      this.error = error;
+    }
+  }
+
+  Outcome outcome(Response response, ServiceQuery query, HttpUrl agent, long previousIndex) {
+    String agentName = agent.scheme() + "://" + agent.host() + ":" + agent.port();
+    try {
+      if (response.code() != 200) {
+        String text = readText(response.body());
+        return new Outcome(null, 0, StatusErrors.of(response.code(), scrub(text), query, agentName, description));
+      }
+      byte[] body = readBody(response.body());
+      HealthParser.Result parsed = HealthParser.parse(body, query, options.taggedAddress);
+      if (parsed.withoutPort() > 0 && LOG.isDebugEnabled()) {
+        LOG.debug("{}: left out {} instance(s) registered without a port", query, parsed.withoutPort());
+      }
+      long next = HealthRequests.nextIndex(previousIndex, response.header("X-Consul-Index"));
+      if (previousIndex > 0 && next == 0) {
+        LOG.debug("{}: X-Consul-Index went backwards or was invalid ({} after {}); resetting to 0", query,
+            response.header("X-Consul-Index"), previousIndex);
+      }
+      return new Outcome(Answer.of(parsed.instances()), next, null);
+    } catch (InvalidAnswerException e) {
+      return new Outcome(null, 0, new DiscoveryException(query.service(), description, "consul agent " + agentName
+          + " sent an unusable answer for " + query + ": " + scrub(e.getMessage())
+          + "; the answer was refused and the last good one is kept", e));
+    } catch (IOException e) {
+      return new Outcome(null, 0, unreachable(query, agent, e));
+    }
+  }
+
+  private byte[] readBody(ResponseBody body) throws IOException, InvalidAnswerException {
+    if (body == null) {
+      throw new InvalidAnswerException("the response has no body");
+    }
+    long limit = options.maxBodyBytes;
+    if (body.contentLength() > limit) {
+      throw new InvalidAnswerException("the body of " + body.contentLength() + " bytes exceeds the limit of "
+          + limit + " bytes (raise it with maxBodySize, or narrow the query with tags or a filter)");
+    }
+    BufferedSource source = body.source();
+    if (source.request(limit + 1)) {
+      throw new InvalidAnswerException("the body exceeds the limit of " + limit
+          + " bytes (raise it with maxBodySize, or narrow the query with tags or a filter)");
+    }
+    return source.getBuffer().readByteArray();
+  }
+
+  private static String readText(ResponseBody body) throws IOException {
+    if (body == null) {
+      return "";
+    }
+    BufferedSource source = body.source();
+    source.request(ERROR_TEXT_LIMIT);
+    long n = Math.min(ERROR_TEXT_LIMIT, source.getBuffer().size());
+    return source.getBuffer().readString(n, StandardCharsets.UTF_8);
+  }
+
+  DiscoveryException unreachable(ServiceQuery query, HttpUrl agent, IOException e) {
+    String agentName = agent.scheme() + "://" + agent.host() + ":" + agent.port();
+    return new DiscoveryException(query.service(), description, "cannot reach consul agent " + agentName
+        + " for " + query + " (" + e.getClass().getSimpleName() + ": " + scrub(String.valueOf(e.getMessage()))
+        + "); check that the agent is running and reachable, retrying with back-off", e);
+  }
+
+  /** Removes the token from text from the network, should anything ever echo it. */
+  private String scrub(String text) {
+    return options.token == null || text == null ? text : text.replace(options.token, "<token>");
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (BlockingWatch w : new ArrayList<>(watches)) {
+      w.close();
+    }
+    scheduler.shutdownNow();
+    client.dispatcher().cancelAll();
+    client.dispatcher().executorService().shutdown();
+    if (ownsPool) {
+      client.connectionPool().evictAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
 }

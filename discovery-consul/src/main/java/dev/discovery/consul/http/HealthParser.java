@@ -1,0 +1,329 @@
+package dev.discovery.consul.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.discovery.Health;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a {@code /v1/health/service/:service} body into instances. Pure: no I/O, no clock.
+ *
+ * <ul>
+ *   <li>Address: the tagged address when one is configured and present, else {@code Service.Address} when
+ *       non-empty, else {@code Node.Address}. Tagged-address keys are matched case-insensitively, because
+ *       Consul's own samples use both {@code address} and {@code Address}.</li>
+ *   <li>Health: the aggregate of all the entry's checks, node checks such as {@code serfHealth} included;
+ *       maintenance checks and unknown statuses count as critical.</li>
+ *   <li>Weight: {@code Weights.Passing}, or {@code Weights.Warning} for a warning instance; default 1,
+ *       at least 1.</li>
+ *   <li>ID: {@code <Node>/<Service.ID>}, since service IDs are only unique per agent.</li>
+ *   <li>Instances the query does not accept (critical under passing-or-warning; anything not passing
+ *       under passing) are left out, as are services registered without a port (port 0).</li>
+ * </ul>
+ *
+ * Anything else unexpected (the body {@code null} included, which Consul never sends: it sends {@code []})
+ * rejects the whole answer with an {@link InvalidAnswerException} naming the entry and field.
+ */
+final class HealthParser {
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
+
+  private HealthParser() {}
+
+  /** What a parse produced: the accepted instances and how many entries were left out for having no port. */
+  record Result(List<ServiceInstance> instances, int withoutPort) {}
+
+  static Result parse(byte[] body, ServiceQuery query, String taggedAddress) throws InvalidAnswerException {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new InvalidAnswerException("the body is not valid JSON (" + e.getOriginalMessage() + ")", e);
+    } catch (IOException e) {
+      throw new InvalidAnswerException("the body cannot be read (" + e.getMessage() + ")", e);
+    }
+    if (root == null || root.isMissingNode()) {
+      throw new InvalidAnswerException("the body is empty; Consul answers with a JSON array");
+    }
+    if (!root.isArray()) {
+      throw new InvalidAnswerException("the body must be a JSON array of entries, was " + root.getNodeType()
+          + (root.isNull() ? " (Consul sends [] when there is no instance)" : ""));
+    }
+    List<ServiceInstance> out = new ArrayList<>(root.size());
+    int withoutPort = 0;
+    for (int i = 0; i < root.size(); i++) {
+      Entry e = entry(root.get(i), i, query);
+      if (e.port == 0) {
+        withoutPort++;
+        continue;
+      }
+      ServiceInstance instance = e.instance(taggedAddress, i);
+      if (query.matches(instance)) {
+        out.add(instance);
+      }
+    }
+    return new Result(Collections.unmodifiableList(out), withoutPort);
+  }
+
+  /** One entry's fields, checked. */
+  private static final class Entry {
+    String node;
+    String nodeAddress;
+    Map<String, String> nodeTagged;
+    String serviceId;
+    String service;
+    String serviceAddress;
+    int port;
+    Set<String> tags;
+    Map<String, String> meta;
+    Map<String, JsonNode> serviceTagged;
+    int passingWeight = 1;
+    int warningWeight = 1;
+    Health health;
+
+    ServiceInstance instance(String taggedAddress, int index) throws InvalidAnswerException {
+      String host = serviceAddress.isEmpty() ? nodeAddress : serviceAddress;
+      int p = port;
+      if (taggedAddress != null) {
+        JsonNode tagged = serviceTagged.get(taggedAddress);
+        String nodeTag = nodeTagged.get(taggedAddress);
+        if (tagged != null) {
+          String a = field(tagged, "address");
+          if (a != null && !a.isEmpty()) {
+            host = a;
+            int tp = taggedPort(tagged, index);
+            p = tp > 0 ? tp : port;
+          }
+        } else if (nodeTag != null && !nodeTag.isEmpty()) {
+          host = nodeTag;
+        }
+      }
+      if (host.isBlank()) {
+        throw new InvalidAnswerException("entry " + index + " (" + node + "/" + serviceId
+            + ") has an empty address: both Service.Address and Node.Address are empty");
+      }
+      int weight = health == Health.WARNING ? warningWeight : passingWeight;
+      try {
+        return new ServiceInstance(node + "/" + serviceId, service, host, p, tags, meta, Math.max(1, weight),
+            health);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidAnswerException("entry " + index + " is not a usable instance: " + e.getMessage(), e);
+      }
+    }
+
+    private int taggedPort(JsonNode tagged, int index) throws InvalidAnswerException {
+      JsonNode v = fieldNode(tagged, "port");
+      if (v == null || v.isNull()) {
+        return 0;
+      }
+      if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > 65535) {
+        throw new InvalidAnswerException("entry " + index + " Service.TaggedAddresses port must be an integer"
+            + " within 0..65535, was " + v);
+      }
+      return v.asInt();
+    }
+  }
+
+  private static Entry entry(JsonNode n, int i, ServiceQuery query) throws InvalidAnswerException {
+    String at = "entry " + i;
+    if (n == null || !n.isObject()) {
+      throw new InvalidAnswerException(at + " must be an object with Node, Service and Checks");
+    }
+    JsonNode node = object(n, "Node", at, true);
+    JsonNode service = object(n, "Service", at, true);
+    Entry e = new Entry();
+    e.node = text(node, "Node", at + " Node", true);
+    e.nodeAddress = text(node, "Address", at + " Node", true);
+    e.nodeTagged = stringMap(node, "TaggedAddresses", at + " Node", true);
+    e.serviceId = text(service, "ID", at + " Service", true);
+    e.service = text(service, "Service", at + " Service", true);
+    if (e.serviceId.isEmpty() || e.service.isEmpty() || e.node.isEmpty()) {
+      throw new InvalidAnswerException(at + " has an empty Node.Node, Service.ID or Service.Service");
+    }
+    if (!e.service.equalsIgnoreCase(query.service())) {
+      throw new InvalidAnswerException(at + " Service.Service is '" + e.service + "', not the service asked for '"
+          + query.service() + "'");
+    }
+    String addr = text(service, "Address", at + " Service", false);
+    e.serviceAddress = addr == null ? "" : addr;
+    JsonNode port = service.get("Port");
+    if (port == null || port.isNull()) {
+      throw new InvalidAnswerException(at + " lacks the required field Service.Port");
+    }
+    if (!port.isIntegralNumber() || !port.canConvertToInt() || port.asInt() < 0 || port.asInt() > 65535) {
+      throw new InvalidAnswerException(at + " Service.Port must be an integer within 0..65535, was " + port);
+    }
+    e.port = port.asInt();
+    e.tags = new LinkedHashSet<>();
+    JsonNode tags = service.get("Tags");
+    if (tags != null && !tags.isNull()) {
+      if (!tags.isArray()) {
+        throw new InvalidAnswerException(at + " Service.Tags must be an array of strings, was " + tags.getNodeType());
+      }
+      for (JsonNode t : tags) {
+        if (!t.isTextual()) {
+          throw new InvalidAnswerException(at + " Service.Tags must hold strings only, found " + t.getNodeType());
+        }
+        e.tags.add(t.asText());
+      }
+    }
+    e.meta = stringMap(service, "Meta", at + " Service", false);
+    e.serviceTagged = new LinkedHashMap<>();
+    JsonNode tagged = service.get("TaggedAddresses");
+    if (tagged != null && !tagged.isNull()) {
+      if (!tagged.isObject()) {
+        throw new InvalidAnswerException(at + " Service.TaggedAddresses must be an object");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = tagged.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> t = it.next();
+        if (!t.getValue().isObject()) {
+          throw new InvalidAnswerException(at + " Service.TaggedAddresses." + t.getKey()
+              + " must be an object with Address and Port");
+        }
+        JsonNode a = fieldNode(t.getValue(), "address");
+        if (a != null && !a.isNull() && !a.isTextual()) {
+          throw new InvalidAnswerException(at + " Service.TaggedAddresses." + t.getKey() + ".Address must be a string");
+        }
+        e.serviceTagged.put(t.getKey().toLowerCase(Locale.ROOT), t.getValue());
+      }
+    }
+    JsonNode weights = service.get("Weights");
+    if (weights != null && !weights.isNull()) {
+      if (!weights.isObject()) {
+        throw new InvalidAnswerException(at + " Service.Weights must be an object");
+      }
+      e.passingWeight = weight(weights, "Passing", at);
+      e.warningWeight = weight(weights, "Warning", at);
+    }
+    e.health = health(n, at);
+    return e;
+  }
+
+  private static Health health(JsonNode entry, String at) throws InvalidAnswerException {
+    JsonNode checks = entry.get("Checks");
+    if (checks == null || checks.isNull()) {
+      throw new InvalidAnswerException(at + " lacks the required field Checks");
+    }
+    if (!checks.isArray()) {
+      throw new InvalidAnswerException(at + " Checks must be an array, was " + checks.getNodeType());
+    }
+    Health worst = Health.PASSING;
+    for (int c = 0; c < checks.size(); c++) {
+      JsonNode check = checks.get(c);
+      if (!check.isObject()) {
+        throw new InvalidAnswerException(at + " Checks[" + c + "] must be an object");
+      }
+      String status = text(check, "Status", at + " Checks[" + c + "]", true);
+      String id = text(check, "CheckID", at + " Checks[" + c + "]", false);
+      Health h;
+      if (id != null && (id.equals("_node_maintenance") || id.startsWith("_service_maintenance:"))) {
+        h = Health.CRITICAL;
+      } else if (status.equals("passing")) {
+        h = Health.PASSING;
+      } else if (status.equals("warning")) {
+        h = Health.WARNING;
+      } else {
+        h = Health.CRITICAL; // critical, or a status this client does not know: never send traffic there
+      }
+      if (h == Health.CRITICAL) {
+        return Health.CRITICAL;
+      }
+      if (h == Health.WARNING) {
+        worst = Health.WARNING;
+      }
+    }
+    return worst;
+  }
+
+  private static int weight(JsonNode weights, String field, String at) throws InvalidAnswerException {
+    JsonNode v = weights.get(field);
+    if (v == null || v.isNull()) {
+      return 1;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+      throw new InvalidAnswerException(at + " Service.Weights." + field + " must be a non-negative integer, was " + v);
+    }
+    return v.asInt();
+  }
+
+  private static JsonNode object(JsonNode parent, String field, String at, boolean required)
+      throws InvalidAnswerException {
+    JsonNode v = parent.get(field);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw new InvalidAnswerException(at + " lacks the required field " + field);
+      }
+      return null;
+    }
+    if (!v.isObject()) {
+      throw new InvalidAnswerException(at + " " + field + " must be an object, was " + v.getNodeType());
+    }
+    return v;
+  }
+
+  private static String text(JsonNode parent, String field, String at, boolean required)
+      throws InvalidAnswerException {
+    JsonNode v = parent.get(field);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw new InvalidAnswerException(at + " lacks the required field " + field);
+      }
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new InvalidAnswerException(at + " " + field + " must be a string, was " + v.getNodeType());
+    }
+    return v.asText();
+  }
+
+  /** A map of string values; node tagged addresses are plain strings, lower-cased keys. */
+  private static Map<String, String> stringMap(JsonNode parent, String field, String at, boolean lowerKeys)
+      throws InvalidAnswerException {
+    JsonNode v = parent.get(field);
+    if (v == null || v.isNull()) {
+      return Map.of();
+    }
+    if (!v.isObject()) {
+      throw new InvalidAnswerException(at + " " + field + " must be an object of strings, was " + v.getNodeType());
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw new InvalidAnswerException(at + " " + field + "." + e.getKey() + " must be a string, was "
+            + e.getValue().getNodeType());
+      }
+      out.put(lowerKeys ? e.getKey().toLowerCase(Locale.ROOT) : e.getKey(), e.getValue().asText());
+    }
+    return out;
+  }
+
+  /** A field looked up ignoring case (Consul's samples spell tagged-address keys both ways). */
+  private static JsonNode fieldNode(JsonNode object, String name) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static String field(JsonNode object, String name) {
+    JsonNode v = fieldNode(object, name);
+    return v == null || !v.isTextual() ? null : v.asText();
+  }
+}

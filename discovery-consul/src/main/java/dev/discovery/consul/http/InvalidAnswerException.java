@@ -1,0 +1,17 @@
+package dev.discovery.consul.http;
+
+/**
+ * A response body that is not what Consul sends (malformed JSON, a missing or wrong-typed field, a negative
+ * port, an empty address, too large). The whole answer is refused so that the cache keeps its last good one.
+ */
+final class InvalidAnswerException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  InvalidAnswerException(String message) {
+    super(message);
+  }
+
+  InvalidAnswerException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

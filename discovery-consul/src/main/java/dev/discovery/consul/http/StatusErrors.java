@@ -1,0 +1,62 @@
+package dev.discovery.consul.http;
+
+import dev.discovery.DiscoveryException;
+import dev.discovery.InvalidQueryException;
+import dev.discovery.ServiceQuery;
+
+/**
+ * Maps a non-200 status from the health endpoint to the library's exceptions. Pure.
+ *
+ * <ul>
+ *   <li>403: {@link InvalidQueryException} saying the token was refused and that it needs
+ *       {@code service:read} and {@code node:read}.</li>
+ *   <li>400, and 500 for an unknown datacenter or a malformed filter: {@link InvalidQueryException}; the
+ *       request itself must change.</li>
+ *   <li>429 and every other 5xx: a {@link DiscoveryException} marked transient; retried with back-off.</li>
+ *   <li>Anything else: a {@link DiscoveryException} with the status and Consul's text.</li>
+ * </ul>
+ */
+final class StatusErrors {
+  private StatusErrors() {}
+
+  static DiscoveryException of(int status, String body, ServiceQuery query, String agent, String backend) {
+    String consul = body == null ? "" : body.strip();
+    if (consul.length() > 500) {
+      consul = consul.substring(0, 500) + "...";
+    }
+    String said = consul.isEmpty() ? "" : " (Consul: " + consul + ")";
+    String service = query.service();
+    if (status == 403) {
+      return new InvalidQueryException(service, backend, "consul agent " + agent + " refused the ACL token for "
+          + query + said + "; use a token whose policy grants service:read on '" + service
+          + "' and node:read on its nodes", null);
+    }
+    if (status == 400) {
+      return new InvalidQueryException(service, backend, "consul agent " + agent + " rejected the query for "
+          + query + " as invalid (HTTP 400)" + said + "; fix the query or the filter/node-meta options", null);
+    }
+    if (status == 500 && consul.contains("No path to datacenter")) {
+      return new InvalidQueryException(service, backend, "consul agent " + agent + " knows no datacenter '"
+          + query.datacenter() + "' for " + query + said + "; check the datacenter name", null);
+    }
+    if (status == 500 && consul.contains("boolean expression")) {
+      return new InvalidQueryException(service, backend, "consul agent " + agent
+          + " cannot evaluate the filter for " + query + said + "; fix the filter expression", null);
+    }
+    if (status == 429) {
+      return new DiscoveryException(service, backend, "consul agent " + agent + " is rate-limiting requests for "
+          + query + " (HTTP 429)" + said + "; retrying with back-off", null);
+    }
+    if (status >= 500) {
+      return new DiscoveryException(service, backend, "consul agent " + agent + " failed to answer " + query
+          + ": HTTP " + status + said + "; retrying with back-off (check the Consul servers' leader and logs)",
+          null);
+    }
+    if (status == 404) {
+      return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP 404 for " + query
+          + said + "; is the address a Consul agent's HTTP API (port 8500), without an extra path?", null);
+    }
+    return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP " + status
+        + " for " + query + said, null);
+  }
+}

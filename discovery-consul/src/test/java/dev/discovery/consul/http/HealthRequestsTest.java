@@ -1,0 +1,101 @@
+package dev.discovery.consul.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.discovery.HealthFilter;
+import dev.discovery.ServiceQuery;
+import dev.discovery.consul.ConsulEnvironment;
+import java.net.URI;
+import java.time.Duration;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.Test;
+
+class HealthRequestsTest {
+  private static final HttpUrl AGENT = HttpUrl.get("http://127.0.0.1:8500/");
+
+  private static HttpOptions options(ConsulHttpBuilder b) {
+    return HttpOptions.from(b.environment(ConsulEnvironment.none()));
+  }
+
+  @Test
+  void plansTheDocumentedParameters() {
+    HttpOptions o = options(new ConsulHttpBuilder().datacenter("dc1").filter("Service.Meta.v == \"2\"")
+        .nodeMeta("rack", "r1").nodeMeta("az", "a").near("_agent").stale(true).cached(true));
+    HttpUrl url = HealthRequests.url(AGENT, ServiceQuery.of("web").withTags("v2", "blue"), o, 0);
+    assertThat(url.encodedPath()).isEqualTo("/v1/health/service/web");
+    assertThat(url.queryParameterValues("tag")).containsExactly("blue", "v2");
+    assertThat(url.queryParameter("dc")).isEqualTo("dc1");
+    assertThat(url.queryParameterNames()).contains("passing", "stale", "cached");
+    assertThat(url.queryParameter("passing")).isNull(); // presence only
+    assertThat(url.queryParameter("filter")).isEqualTo("Service.Meta.v == \"2\"");
+    assertThat(url.queryParameterValues("node-meta")).containsExactly("az:a", "rack:r1");
+    assertThat(url.queryParameter("near")).isEqualTo("_agent");
+    assertThat(url.queryParameterNames()).doesNotContain("index", "wait", "token");
+  }
+
+  @Test
+  void passingOrWarningSendsNoPassingAndTheQueryDatacenterWins() {
+    HttpOptions o = options(new ConsulHttpBuilder().datacenter("dc1"));
+    ServiceQuery q = ServiceQuery.of("web").inDatacenter("dc2").withHealth(HealthFilter.PASSING_OR_WARNING);
+    HttpUrl url = HealthRequests.url(AGENT, q, o, 42);
+    assertThat(url.queryParameterNames()).doesNotContain("passing");
+    assertThat(url.queryParameter("dc")).isEqualTo("dc2");
+    assertThat(url.queryParameter("index")).isEqualTo("42");
+    assertThat(url.queryParameter("wait")).isEqualTo("300000ms");
+  }
+
+  @Test
+  void keepsAnAgentPathPrefix() {
+    HttpUrl url = HealthRequests.url(HttpUrl.get("https://proxy.example/consul/"), ServiceQuery.of("web"),
+        options(new ConsulHttpBuilder()), 0);
+    assertThat(url.encodedPath()).isEqualTo("/consul/v1/health/service/web");
+  }
+
+  @Test
+  void indexResetsWhenItGoesBackwardsOrIsNotPositive() {
+    assertThat(HealthRequests.nextIndex(0, "10")).isEqualTo(10);
+    assertThat(HealthRequests.nextIndex(10, "12")).isEqualTo(12);
+    assertThat(HealthRequests.nextIndex(10, "10")).isEqualTo(10);
+    assertThat(HealthRequests.nextIndex(10, "3")).isZero();
+    assertThat(HealthRequests.nextIndex(10, "0")).isZero();
+    assertThat(HealthRequests.nextIndex(10, "-5")).isZero();
+    assertThat(HealthRequests.nextIndex(10, null)).isZero();
+    assertThat(HealthRequests.nextIndex(10, "abc")).isZero();
+  }
+
+  @Test
+  void blockingTimeoutExceedsWaitPlusJitter() {
+    Duration wait = Duration.ofMinutes(5);
+    Duration t = HealthRequests.blockingTimeout(wait, Duration.ofSeconds(15));
+    assertThat(t).isGreaterThan(wait.plus(wait.dividedBy(16)));
+  }
+
+  @Test
+  void backoffIsBoundedAndGrows() {
+    Backoff low = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), bound -> 0);
+    Backoff high = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), bound -> bound);
+    assertThat(low.delay(1)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(high.delay(1)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(high.delay(3)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(low.delay(3)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(high.delay(50)).isEqualTo(Duration.ofSeconds(30));
+    assertThat(low.delay(50)).isEqualTo(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void environmentDefaults() {
+    ConsulEnvironment env = ConsulEnvironment.of(java.util.Map.of("CONSUL_HTTP_ADDR", "consul.local:8501",
+        "CONSUL_HTTP_SSL", "true", "CONSUL_HTTP_TOKEN", "t0k"));
+    HttpOptions o = HttpOptions.from(new ConsulHttpBuilder().environment(env));
+    assertThat(o.agents).containsExactly(URI.create("https://consul.local:8501"));
+    assertThat(o.token).isEqualTo("t0k");
+    assertThat(o.toString()).doesNotContain("t0k");
+    HttpOptions none = HttpOptions.from(new ConsulHttpBuilder().environment(ConsulEnvironment.none()));
+    assertThat(none.agents).containsExactly(URI.create("http://127.0.0.1:8500"));
+    assertThat(none.token).isNull();
+    HttpOptions explicit = HttpOptions.from(new ConsulHttpBuilder().environment(env).token("mine")
+        .agents(URI.create("http://10.0.0.1:8500"), URI.create("http://10.0.0.2:8500")));
+    assertThat(explicit.token).isEqualTo("mine");
+    assertThat(explicit.describe()).isEqualTo("consul-http http://10.0.0.1:8500,http://10.0.0.2:8500");
+  }
+}
