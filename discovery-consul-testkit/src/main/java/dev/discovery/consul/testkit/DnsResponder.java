@@ -312,6 +312,7 @@ final class DnsResponder {
     String dc = state.config().datacenter();
     Set<String> seen = new HashSet<>();
     Set<Name> extraNames = new LinkedHashSet<>();
+    Set<Name> metaNodes = new HashSet<>();
     for (HealthEntry e : healthy) {
       ServiceEntry s = e.service();
       String address = s.address().isEmpty() ? e.node().address() : s.address();
@@ -332,7 +333,24 @@ final class DnsResponder {
       if (ip != null && extraNames.add(target)) {
         m.addRecord(ipRecord(target, ip), Section.ADDITIONAL);
       }
+      // enable_additional_node_meta_txt (default on): the node's meta as TXT under its node name. After a trim,
+      // Consul's syncExtra keeps one record per target name (the A/AAAA), so these vanish from trimmed answers.
+      Name nodeName = name(e.node().name() + ".node." + dc + "." + domain);
+      if (ip != null && e.node().meta() != null && metaNodes.add(nodeName)) {
+        for (Record txt : nodeMetaTxt(nodeName, e.node().meta())) {
+          m.addRecord(txt, Section.ADDITIONAL);
+        }
+      }
     }
+  }
+
+  private static List<Record> nodeMetaTxt(Name owner, Map<String, String> meta) {
+    List<Record> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : meta.entrySet()) {
+      String text = e.getKey().startsWith("rfc1035-") ? e.getValue() : e.getKey() + "=" + e.getValue();
+      out.add(new TXTRecord(owner, DClass.IN, TTL, text));
+    }
+    return out;
   }
 
   private void nodeLookup(Message m, Name qname, String domain, int qtype, String nodeName) {
@@ -355,9 +373,8 @@ final class DnsResponder {
       }
     }
     if ((qtype == Type.TXT || qtype == Type.ANY) && node.meta() != null) {
-      for (Map.Entry<String, String> e : node.meta().entrySet()) {
-        String text = e.getKey().startsWith("rfc1035-") ? e.getValue() : e.getKey() + "=" + e.getValue();
-        m.addRecord(new TXTRecord(qname, DClass.IN, TTL, text), Section.ANSWER);
+      for (Record txt : nodeMetaTxt(qname, node.meta())) {
+        m.addRecord(txt, Section.ANSWER);
       }
     }
     if (m.getSection(Section.ANSWER).isEmpty()) {

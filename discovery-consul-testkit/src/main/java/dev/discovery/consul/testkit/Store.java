@@ -370,7 +370,7 @@ final class Store {
     Map<String, Set<String>> out = new TreeMap<>();
     for (Map<String, ServiceEntry> onNode : services.values()) {
       for (ServiceEntry s : onNode.values()) {
-        out.computeIfAbsent(s.name(), k -> new java.util.LinkedHashSet<>()).addAll(s.tags());
+        out.computeIfAbsent(s.name(), k -> new java.util.TreeSet<>()).addAll(s.tags());
       }
     }
     return out;
