@@ -1,0 +1,212 @@
+package dev.discovery.benchmarks;
+
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.cache.CachingDiscovery;
+import io.smallrye.stork.api.Service;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.cache.ServiceHealthCache;
+import org.kiwiproject.consul.model.health.ServiceHealth;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Figure 2: freshness, the time from a health change in the agent to the first lookup that reflects it.
+ * Each operation is one change: before it (untimed) the benchmark waits a random pause, so that changes land
+ * at random points of a polling client's refresh cycle, then flips instance {@code web-0} between passing
+ * and critical; the timed part polls the library's lookup every ~50 µs until the change shows. SampleTime
+ * gives the distribution (p50, p99).
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1, time = 5)
+@Measurement(iterations = 3, time = 10)
+@Fork(1)
+@Threads(1)
+public class FreshnessBenchmark {
+  static final String SERVICE = "web";
+  static final int INSTANCES = 3;
+  static final int WATCHED_PORT = 20000; // web-0
+  static final Duration GIVE_UP = Duration.ofMinutes(6); // beyond Stork's 5-minute default refresh
+
+  /** The agent and the flip; subclasses say how their library looks the service up. */
+  public abstract static class Flipper {
+    FakeConsul consul;
+    boolean expectPresent = true;
+
+    void startConsul() throws Exception {
+      consul = FakeConsul.start();
+      consul.register(SERVICE, INSTANCES, WATCHED_PORT);
+    }
+
+    abstract boolean lookupHasWatchedInstance();
+
+    abstract long maxPauseMillis();
+
+    @Setup(Level.Invocation)
+    public void pauseAndFlip() throws InterruptedException {
+      long pause = ThreadLocalRandom.current().nextLong(maxPauseMillis() + 1);
+      if (pause > 0) {
+        Thread.sleep(pause);
+      }
+      expectPresent = !expectPresent;
+      consul.setPassing(SERVICE, SERVICE + "-0", expectPresent);
+    }
+
+    void awaitChange() {
+      boolean want = expectPresent;
+      Clients.await(() -> lookupHasWatchedInstance() == want, GIVE_UP, "the change of web-0 to show");
+    }
+  }
+
+  /** Ours: the Consul HTTP backend's blocking queries (defaults). */
+  @State(Scope.Benchmark)
+  public static class Ours extends Flipper {
+    CachingDiscovery discovery;
+    final ServiceQuery query = ServiceQuery.of(SERVICE);
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+      startConsul();
+      discovery = Clients.ours(consul);
+      if (!lookupHasWatchedInstance()) {
+        throw new IllegalStateException("ours: web-0 missing after the first load");
+      }
+    }
+
+    @Override
+    boolean lookupHasWatchedInstance() {
+      for (ServiceInstance instance : discovery.instances(query)) {
+        if (instance.port() == WATCHED_PORT) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    long maxPauseMillis() {
+      return 20;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+      discovery.close();
+      consul.close();
+    }
+  }
+
+  /** kiwi's ServiceHealthCache: blocking queries with its default 10 s watch (its default is its fastest). */
+  @State(Scope.Benchmark)
+  public static class Kiwi extends Flipper {
+    Consul client;
+    ServiceHealthCache cache;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+      startConsul();
+      client = Clients.kiwiClient(consul);
+      cache = Clients.kiwiCache(client, SERVICE);
+    }
+
+    @Override
+    boolean lookupHasWatchedInstance() {
+      for (ServiceHealth health : cache.getMap().values()) {
+        if (health.getService().getPort() == WATCHED_PORT) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    long maxPauseMillis() {
+      return 20;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+      cache.stop();
+      client.destroy();
+      consul.close();
+    }
+  }
+
+  /**
+   * Stork: a lazily refreshed memo of the agent's answer. {@code refresh} is Stork's {@code refresh-period}:
+   * {@code 1} (one second, the shortest its documented whole-seconds form allows) by default here, since its
+   * default {@code 5M} needs up to five minutes per sample; pass {@code -p refresh=5M} for it.
+   */
+  @State(Scope.Benchmark)
+  public static class Stork extends Flipper {
+    @Param({"1"})
+    public String refresh;
+
+    Service service;
+    long periodMillis;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+      startConsul();
+      service = Clients.stork(consul, SERVICE, refresh);
+      periodMillis = refresh.matches("\\d+")
+          ? TimeUnit.SECONDS.toMillis(Long.parseLong(refresh))
+          : Duration.parse("PT" + refresh).toMillis();
+      if (!lookupHasWatchedInstance()) {
+        throw new IllegalStateException("Stork: web-0 missing after the first load");
+      }
+    }
+
+    @Override
+    boolean lookupHasWatchedInstance() {
+      for (io.smallrye.stork.api.ServiceInstance instance
+          : service.getInstances().await().atMost(Duration.ofSeconds(10))) {
+        if (instance.getPort() == WATCHED_PORT) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    long maxPauseMillis() {
+      return periodMillis; // so that a change lands anywhere in the refresh cycle
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+      Clients.shutdownStork();
+      consul.close();
+    }
+  }
+
+  @Benchmark
+  public void ours(Ours s) {
+    s.awaitChange();
+  }
+
+  @Benchmark
+  public void kiwi(Kiwi s) {
+    s.awaitChange();
+  }
+
+  @Benchmark
+  public void stork(Stork s) {
+    s.awaitChange();
+  }
+}
