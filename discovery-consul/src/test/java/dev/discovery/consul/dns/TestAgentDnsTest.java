@@ -1,0 +1,182 @@
+package dev.discovery.consul.dns;
+
+import static dev.discovery.consul.dns.ConsulDnsBackendTest.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.discovery.Health;
+import dev.discovery.RegistryUnavailableException;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
+import dev.discovery.consul.testkit.ConsulTestAgent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/** The DNS backend end to end against the testkit's stand-in for a Consul agent (its DNS interface). */
+class TestAgentDnsTest {
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+  }
+
+  private ConsulTestAgent agent(ConsulTestAgent.Builder builder) {
+    ConsulTestAgent agent = builder.nodeName("node1").start();
+    closeables.add(agent);
+    return agent;
+  }
+
+  private CachingDiscovery discovery(ConsulTestAgent agent, boolean tcp) {
+    CachingDiscovery discovery = ConsulDiscovery.dns()
+        .server(agent.dnsAddress())
+        .tcp(tcp)
+        .timeout(Duration.ofMillis(500))
+        .refreshInterval(Duration.ofMillis(50))
+        .maxStaleness(Duration.ofMinutes(1))
+        .build();
+    closeables.add(discovery);
+    return discovery;
+  }
+
+  private static void registerMany(ConsulTestAgent agent, String service, int count) {
+    for (int i = 1; i <= count; i++) {
+      agent.registerNodeService("node-" + i, "10.9.0." + i,
+          "{\"Name\":\"" + service + "\",\"ID\":\"" + service + "-" + i + "\",\"Port\":" + (20000 + i) + "}");
+    }
+  }
+
+  private static List<String> addresses(List<ServiceInstance> instances) {
+    return instances.stream().map(ServiceInstance::address).sorted().collect(Collectors.toList());
+  }
+
+  @Test
+  void sixtyInstancesOverUdpAndTcpWithAndWithoutTruncateBit() throws Exception {
+    for (boolean enableTruncate : new boolean[] {false, true}) {
+      ConsulTestAgent agent = agent(ConsulTestAgent.builder().enableTruncate(enableTruncate));
+      registerMany(agent, "big", 60);
+
+      // What a client that trusts plain UDP sees: Consul's silent cut to 3.
+      SimpleResolver plain = new SimpleResolver(agent.dnsAddress());
+      plain.setEDNS(-1);
+      plain.setIgnoreTruncation(true);
+      Message trusting = plain.send(Message.newQuery(
+          Record.newRecord(Name.fromString("big.service.consul."), Type.SRV, DClass.IN)));
+      assertThat(trusting.getSection(Section.ANSWER)).hasSize(3);
+
+      for (boolean tcp : new boolean[] {false, true}) {
+        List<ServiceInstance> all = discovery(agent, tcp).instances(ServiceQuery.of("big"));
+        assertThat(all).as("enable_truncate=%s tcp=%s", enableTruncate, tcp).hasSize(60);
+        assertThat(all).extracting(ServiceInstance::id).doesNotHaveDuplicates();
+      }
+    }
+  }
+
+  @Test
+  void warningInstancesAreReturnedUnlessTheAgentSetsOnlyPassing() {
+    for (boolean onlyPassing : new boolean[] {false, true}) {
+      ConsulTestAgent agent = agent(ConsulTestAgent.builder().onlyPassing(onlyPassing));
+      agent.registerNodeService("n-pass", "10.0.0.1", "{\"Name\":\"api\",\"ID\":\"a1\",\"Port\":1,"
+          + "\"Weights\":{\"Passing\":10,\"Warning\":3},\"Check\":{\"TTL\":\"1m\",\"Status\":\"passing\"}}");
+      agent.registerNodeService("n-warn", "10.0.0.2", "{\"Name\":\"api\",\"ID\":\"a2\",\"Port\":2,"
+          + "\"Weights\":{\"Passing\":10,\"Warning\":3},\"Check\":{\"TTL\":\"1m\",\"Status\":\"warning\"}}");
+      agent.registerNodeService("n-crit", "10.0.0.3", "{\"Name\":\"api\",\"ID\":\"a3\",\"Port\":3,"
+          + "\"Check\":{\"TTL\":\"1m\"}}");
+
+      List<ServiceInstance> api = discovery(agent, false).instances(ServiceQuery.of("api"));
+
+      if (onlyPassing) {
+        assertThat(addresses(api)).containsExactly("10.0.0.1:1");
+      } else {
+        assertThat(addresses(api)).as("DNS keeps warning instances").containsExactly("10.0.0.1:1", "10.0.0.2:2");
+        assertThat(api).extracting(ServiceInstance::weight).containsExactlyInAnyOrder(10, 3);
+      }
+      assertThat(api).extracting(ServiceInstance::health).containsOnly(Health.UNKNOWN);
+    }
+  }
+
+  @Test
+  void tagsDatacenterAddrTargetsAndIpv6() {
+    ConsulTestAgent agent = agent(ConsulTestAgent.builder());
+    agent.registerNodeService("n1", "10.0.0.1",
+        "{\"Name\":\"db\",\"ID\":\"db1\",\"Port\":5432,\"Tags\":[\"primary\"]}");
+    agent.registerNodeService("n2", "10.0.0.2",
+        "{\"Name\":\"db\",\"ID\":\"db2\",\"Port\":5432,\"Tags\":[\"replica\"],\"Address\":\"192.0.2.10\"}");
+    agent.registerNodeService("n3", "10.0.0.3",
+        "{\"Name\":\"db\",\"ID\":\"db3\",\"Port\":5433,\"Tags\":[\"replica\"],\"Address\":\"2001:db8::3\"}");
+    agent.registerNodeService("n6", "fd00::6", "{\"Name\":\"db\",\"ID\":\"db6\",\"Port\":5434}");
+    CachingDiscovery discovery = discovery(agent, false);
+
+    assertThat(addresses(discovery.instances(ServiceQuery.of("db"))))
+        .containsExactly("10.0.0.1:5432", "192.0.2.10:5432", "[2001:db8:0:0:0:0:0:3]:5433", "[fd00:0:0:0:0:0:0:6]:5434");
+    List<ServiceInstance> replicas = discovery.instances(ServiceQuery.of("db").withTags("replica"));
+    assertThat(addresses(replicas)).containsExactly("192.0.2.10:5432", "[2001:db8:0:0:0:0:0:3]:5433");
+    assertThat(replicas).allSatisfy(i -> assertThat(i.tags()).containsExactly("replica"));
+    assertThat(addresses(discovery.instances(ServiceQuery.of("db").withTags("primary").inDatacenter("dc1"))))
+        .containsExactly("10.0.0.1:5432");
+
+    CachingDiscovery rfc = ConsulDiscovery.dns().server(agent.dnsAddress()).rfc2782(true).datacenter("dc1").build();
+    closeables.add(rfc);
+    assertThat(addresses(rfc.instances(ServiceQuery.of("db").withTags("primary")))).containsExactly("10.0.0.1:5432");
+  }
+
+  @Test
+  void customDomain() {
+    ConsulTestAgent agent = agent(ConsulTestAgent.builder().domain("example.internal.").altDomain("alt.test."));
+    agent.registerNodeService("n1", "10.0.0.1", "{\"Name\":\"web\",\"ID\":\"w1\",\"Port\":80}");
+    CachingDiscovery discovery = ConsulDiscovery.dns().server(agent.dnsAddress()).domain("example.internal")
+        .altDomain("alt.test").build();
+    closeables.add(discovery);
+    assertThat(addresses(discovery.instances(ServiceQuery.of("web")))).containsExactly("10.0.0.1:80");
+  }
+
+  @Test
+  void healthChangesArriveAndAllCriticalIsAnEmptyList() throws Exception {
+    ConsulTestAgent agent = agent(ConsulTestAgent.builder());
+    agent.registerNodeService("n1", "10.0.0.1", "{\"Name\":\"web\",\"ID\":\"w1\",\"Port\":80}");
+    agent.registerNodeService("n2", "10.0.0.2", "{\"Name\":\"web\",\"ID\":\"w2\",\"Port\":80}");
+    CachingDiscovery discovery = discovery(agent, false);
+    assertThat(discovery.instances(ServiceQuery.of("web"))).hasSize(2);
+
+    agent.setServiceHealth("w1", "critical");
+    await(() -> addresses(discovery.instances(ServiceQuery.of("web"))).equals(List.of("10.0.0.2:80")),
+        "the critical instance leaves the answer");
+    agent.setServiceHealth("w2", "critical");
+    await(() -> discovery.instances(ServiceQuery.of("web")).isEmpty(), "NXDOMAIN empties the answer");
+  }
+
+  @Test
+  void servfailAndSilenceServeTheLastGoodAnswer() throws Exception {
+    ConsulTestAgent agent = agent(ConsulTestAgent.builder());
+    agent.registerNodeService("n1", "10.0.0.1", "{\"Name\":\"web\",\"ID\":\"w1\",\"Port\":80}");
+    CachingDiscovery discovery = discovery(agent, false);
+    List<ServiceInstance> good = discovery.instances(ServiceQuery.of("web"));
+
+    agent.failNextDns(1000, Rcode.SERVFAIL);
+    await(() -> discovery.snapshot(ServiceQuery.of("web")).stale(), "a refresh meets SERVFAIL");
+    assertThat(discovery.snapshot(ServiceQuery.of("web")).lastError()).contains("SERVFAIL");
+    assertThat(discovery.instances(ServiceQuery.of("web"))).isEqualTo(good);
+
+    agent.failNextDns(0, Rcode.SERVFAIL);
+    agent.dropConnections(true);
+    assertThat(discovery.instances(ServiceQuery.of("web"))).isEqualTo(good);
+    assertThatThrownBy(() -> discovery.instances(ServiceQuery.of("never-asked-before")))
+        .isInstanceOf(RegistryUnavailableException.class).hasMessageContaining("no reply");
+  }
+}
