@@ -1,0 +1,275 @@
+package dev.discovery.mesos.bridge;
+
+import dev.discovery.mesos.plan.IpSource;
+import dev.discovery.mesos.plan.PlanOptions;
+import dev.discovery.mesos.plan.TaskTag;
+import dev.discovery.mesos.zk.ZkUrl;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** The command line, checked and converted: everything the bridge needs, or a {@link ConfigException}. */
+final class BridgeConfig {
+  static final Duration DEFAULT_CONSUL_TIMEOUT = Duration.ofSeconds(10);
+
+  String logLevel;
+  boolean logLevelValid;
+  Duration refresh;
+  ZkUrl zk;
+  URI mesos;
+  Duration mesosTimeout;
+  String mesosAuthorization;
+  PlanOptions plan;
+  boolean healthcheck;
+  String healthcheckIp;
+  int healthcheckPort;
+  int consulPort;
+  URI consulAgent;
+  boolean consulSsl;
+  Path consulSslCert;
+  Path consulSslCacert;
+  String consulToken;
+  Path consulTokenFile;
+  Duration consulTimeout;
+  boolean dryRun;
+  int heartbeatsBeforeRemove;
+  boolean leaderElection;
+  String leaderElectionPath;
+
+  /** Checks every flag; the first unusable one is reported. */
+  static BridgeConfig from(BridgeCommand c) throws ConfigException {
+    BridgeConfig cfg = new BridgeConfig();
+    String level = c.logLevel == null ? "" : c.logLevel.trim().toUpperCase(Locale.ROOT);
+    cfg.logLevelValid = List.of("DEBUG", "INFO", "WARN", "ERROR").contains(level);
+    cfg.logLevel = cfg.logLevelValid ? level : "WARN";
+
+    cfg.refresh = duration("--refresh", c.refresh);
+    if (cfg.refresh.isZero()) {
+      throw new ConfigException("--refresh", "must be positive, e.g. 1m");
+    }
+    cfg.mesosTimeout = duration("--mesos-timeout", c.mesosTimeout);
+    if (cfg.mesosTimeout.isZero()) {
+      throw new ConfigException("--mesos-timeout", "must be positive, e.g. 30s");
+    }
+
+    if (!c.mesos.isBlank()) {
+      cfg.mesos = httpUrl("--mesos", c.mesos.trim(), "http://host:5050");
+    }
+    boolean zkNeeded = cfg.mesos == null || c.leaderElection;
+    if (c.zk.isBlank()) {
+      if (zkNeeded) {
+        throw new ConfigException("--zk", "empty; give zk://host:2181/mesos or use --mesos=http://host:5050"
+            + (c.leaderElection ? " (--leader-election needs ZooKeeper)" : ""));
+      }
+    } else {
+      try {
+        cfg.zk = ZkUrl.parse(c.zk.trim());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--zk", e.getMessage());
+      }
+    }
+    if (!c.mesosAuth.isEmpty()) {
+      if (!c.mesosAuth.contains(":")) {
+        throw new ConfigException("--mesos-auth", "expected user:password");
+      }
+      cfg.mesosAuthorization = "Basic " + Base64.getEncoder().encodeToString(c.mesosAuth.getBytes(StandardCharsets.UTF_8));
+    }
+
+    List<IpSource> order;
+    try {
+      order = IpSource.parseOrder(c.mesosIpOrder);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--mesos-ip-order", e.getMessage());
+    }
+    List<TaskTag> taskTags = new ArrayList<>();
+    for (String t : c.taskTag) {
+      try {
+        taskTags.add(TaskTag.parse(t));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("--task-tag", e.getMessage());
+      }
+    }
+    List<Pattern> shared = new ArrayList<>();
+    for (String s : c.sharedServiceName) {
+      Pattern p = regex("--shared-service-name", s);
+      if (p.matcher("").groupCount() < 1) {
+        throw new ConfigException("--shared-service-name", "\"" + s
+            + "\" has no capture group; the first group names the service, e.g. (KafkaMesos)-.*");
+      }
+      shared.add(p);
+    }
+    if (c.serviceIdPrefix.isBlank() || c.serviceIdPrefix.matches(".*[\\s/?#%].*")) {
+      throw new ConfigException("--service-id-prefix", "\"" + c.serviceIdPrefix
+          + "\" must be non-empty without spaces, '/', '?', '#' or '%' (it marks what the bridge owns)");
+    }
+    List<String> serviceTags = new ArrayList<>();
+    for (String t : c.serviceTags.split(",")) {
+      if (!t.trim().isEmpty()) {
+        serviceTags.add(t.trim());
+      }
+    }
+    cfg.plan = PlanOptions.builder()
+        .serviceIdPrefix(c.serviceIdPrefix)
+        .serviceName(c.serviceName)
+        .serviceTags(serviceTags)
+        .groupSeparator(c.groupSeparator)
+        .ipOrder(order)
+        .whitelist(joined("--whitelist", c.whitelist))
+        .blacklist(joined("--blacklist", c.blacklist))
+        .fwWhitelist(joined("--fw-whitelist", c.fwWhitelist))
+        .fwBlacklist(joined("--fw-blacklist", c.fwBlacklist))
+        .taskTags(taskTags)
+        .servicePortLabel(c.servicePortLabel)
+        .sharedServiceNames(shared)
+        .build();
+
+    cfg.healthcheck = c.healthcheck;
+    cfg.healthcheckIp = c.healthcheckIp.trim();
+    cfg.healthcheckPort = port("--healthcheck-port", c.healthcheckPort);
+    cfg.consulPort = port("--consul-port", c.consulPort);
+    if (!c.consulAgent.isBlank()) {
+      cfg.consulAgent = httpUrl("--consul-agent", c.consulAgent.trim(), "http://127.0.0.1:8500");
+    }
+    if (!c.consulAuth.isEmpty()) {
+      throw new ConfigException("--consul-auth", "HTTP basic auth to Consul is not supported; use an ACL token"
+          + " (--consul-token-file) or let the proxy in front of Consul authenticate");
+    }
+    cfg.consulSsl = c.consulSsl;
+    if (!c.consulSslVerify) {
+      throw new ConfigException("--consul-ssl-verify", "false is not supported (it would trust anyone);"
+          + " pass --consul-ssl-cacert with the CA that signed the agents' certificates");
+    }
+    if (!c.consulSslCacert.isEmpty()) {
+      cfg.consulSslCacert = readableFile("--consul-ssl-cacert", c.consulSslCacert);
+    }
+    if (!c.consulSslCert.isEmpty()) {
+      cfg.consulSslCert = readableFile("--consul-ssl-cert", c.consulSslCert);
+      if (cfg.consulSslCacert == null) {
+        throw new ConfigException("--consul-ssl-cert", "needs --consul-ssl-cacert as well");
+      }
+    }
+    if (!c.consulToken.isEmpty() && !c.consulTokenFile.isEmpty()) {
+      throw new ConfigException("--consul-token-file", "give either --consul-token or --consul-token-file, not both");
+    }
+    if (!c.consulToken.isBlank()) {
+      cfg.consulToken = c.consulToken.strip();
+    }
+    if (!c.consulTokenFile.isEmpty()) {
+      cfg.consulTokenFile = readableFile("--consul-token-file", c.consulTokenFile);
+      try {
+        if (Files.readString(cfg.consulTokenFile).isBlank()) {
+          throw new ConfigException("--consul-token-file", cfg.consulTokenFile + " is empty");
+        }
+      } catch (java.io.IOException e) {
+        throw new ConfigException("--consul-token-file", "cannot read " + cfg.consulTokenFile + ": " + e.getMessage());
+      }
+    }
+    String timeout = c.consulTimeout.trim();
+    Duration consulTimeout;
+    if (timeout.matches("\\d+")) {
+      consulTimeout = Duration.ofSeconds(Long.parseLong(timeout));
+    } else {
+      consulTimeout = duration("--consul-timeout", timeout);
+    }
+    cfg.consulTimeout = consulTimeout.isZero() ? DEFAULT_CONSUL_TIMEOUT : consulTimeout;
+    cfg.dryRun = c.dryRun;
+    try {
+      cfg.heartbeatsBeforeRemove = Integer.parseInt(c.heartbeatsBeforeRemove.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException("--heartbeats-before-remove", "\"" + c.heartbeatsBeforeRemove + "\" is not a number");
+    }
+    if (cfg.heartbeatsBeforeRemove < 1) {
+      throw new ConfigException("--heartbeats-before-remove", "must be at least 1");
+    }
+    cfg.leaderElection = c.leaderElection;
+    cfg.leaderElectionPath = c.leaderElectionPath.trim();
+    if (cfg.leaderElection && (!cfg.leaderElectionPath.startsWith("/") || cfg.leaderElectionPath.endsWith("/")
+        || cfg.leaderElectionPath.contains("//"))) {
+      throw new ConfigException("--leader-election-path", "\"" + c.leaderElectionPath
+          + "\" must be an absolute ZooKeeper path such as /discovery-mesos-bridge/leader");
+    }
+    return cfg;
+  }
+
+  /** The URL of the Consul agent for a Mesos host (an IP or host name). */
+  URI agentUri(String host) {
+    if (consulAgent != null) {
+      return consulAgent;
+    }
+    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    return URI.create((consulSsl ? "https" : "http") + "://" + h + ":" + consulPort);
+  }
+
+  private static Duration duration(String flag, String value) throws ConfigException {
+    try {
+      return GoDuration.parse(value);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw new ConfigException(flag, e.getMessage());
+    }
+  }
+
+  private static int port(String flag, String value) throws ConfigException {
+    try {
+      int p = Integer.parseInt(value.trim());
+      if (p >= 1 && p <= 65535) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ConfigException(flag, "\"" + value + "\" is not a port (1-65535)");
+  }
+
+  private static URI httpUrl(String flag, String value, String example) throws ConfigException {
+    try {
+      URI u = new URI(value);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && u.getHost() != null && u.getRawUserInfo() == null) {
+        return u;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw new ConfigException(flag, "\"" + value + "\" is not an http(s) URL with a host, e.g. " + example);
+  }
+
+  private static Pattern regex(String flag, String value) throws ConfigException {
+    try {
+      return Pattern.compile(value);
+    } catch (PatternSyntaxException e) {
+      throw new ConfigException(flag, "\"" + value + "\" is not a valid regular expression: "
+          + e.getDescription() + " near index " + e.getIndex());
+    }
+  }
+
+  /** mesos-consul joins repeated values with '|'; each is compiled alone first so the error names it. */
+  private static Pattern joined(String flag, List<String> values) throws ConfigException {
+    if (values.isEmpty()) {
+      return null;
+    }
+    for (String v : values) {
+      regex(flag, v);
+    }
+    return regex(flag, String.join("|", values));
+  }
+
+  private static Path readableFile(String flag, String value) throws ConfigException {
+    Path p = Path.of(value);
+    if (!Files.isRegularFile(p)) {
+      throw new ConfigException(flag, p + " does not exist or is not a file");
+    }
+    if (!Files.isReadable(p)) {
+      throw new ConfigException(flag, p + " is not readable by this user");
+    }
+    return p;
+  }
+}

@@ -1,0 +1,140 @@
+package dev.discovery.mesos.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.discovery.mesos.plan.IpSource;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainFlagsTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private Main.Parsed parse(Map<String, String> env, String... args) {
+    return Main.parse(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private Main.Parsed parse(String... args) {
+    return parse(Map.of(), args);
+  }
+
+  private void assertRefused(String flag, String problem, String... args) {
+    Main.Parsed p = parse(args);
+    assertThat(p.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+    String text = err.toString();
+    assertThat(text.strip()).doesNotContain("\n").startsWith("discovery-mesos-bridge: " + flag)
+        .contains(problem);
+    err.getBuffer().setLength(0);
+  }
+
+  @Test
+  void seedMarathonArgsWorkVerbatim() {
+    Main.Parsed p = parse("--zk=zk://zookeeper.service:2181/mesos", "--shared-service-name=(KafkaMesos)-.*",
+        "--log-level=INFO", "--blacklist=task.*");
+    assertThat(p.exitCode()).isEqualTo(-1);
+    BridgeConfig c = p.config();
+    assertThat(c.zk.connectString()).isEqualTo("zookeeper.service:2181");
+    assertThat(c.zk.path()).isEqualTo("/mesos");
+    assertThat(c.logLevel).isEqualTo("INFO");
+    assertThat(c.plan.blacklist().pattern()).isEqualTo("task.*");
+    assertThat(c.plan.sharedServiceNames()).singleElement().extracting(java.util.regex.Pattern::pattern)
+        .isEqualTo("(KafkaMesos)-.*");
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void defaultsAreMesosConsuls() {
+    BridgeConfig c = parse().config();
+    assertThat(c.zk.toString()).isEqualTo("zk://127.0.0.1:2181/mesos");
+    assertThat(c.refresh).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.logLevel).isEqualTo("WARN");
+    assertThat(c.plan.ipOrder()).containsExactly(IpSource.NETINFO, IpSource.MESOS, IpSource.HOST);
+    assertThat(c.plan.serviceIdPrefix()).isEqualTo("mesos-consul");
+    assertThat(c.plan.serviceName()).isEqualTo("mesos");
+    assertThat(c.plan.groupSeparator()).isEmpty();
+    assertThat(c.consulPort).isEqualTo(8500);
+    assertThat(c.healthcheckPort).isEqualTo(24476);
+    assertThat(c.healthcheckIp).isEmpty();
+    assertThat(c.heartbeatsBeforeRemove).isEqualTo(1);
+    assertThat(c.consulTimeout).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.agentUri("10.0.0.40").toString()).isEqualTo("http://10.0.0.40:8500");
+    assertThat(c.agentUri("2001:db8::1").toString()).isEqualTo("http://[2001:db8::1]:8500");
+  }
+
+  @Test
+  void repeatableFiltersJoinAndGoBooleansParse() {
+    BridgeConfig c = parse("--whitelist=^a", "--whitelist=^b", "--task-tag=web:http,edge", "--healthcheck",
+        "--dry-run=true", "--consul-timeout=3", "--refresh=15s", "--mesos-ip-order=docker,host").config();
+    assertThat(c.plan.whitelist().pattern()).isEqualTo("^a|^b");
+    assertThat(c.plan.taskTags()).singleElement().satisfies(t -> assertThat(t.tags()).containsExactly("http", "edge"));
+    assertThat(c.healthcheck).isTrue();
+    assertThat(c.dryRun).isTrue();
+    assertThat(c.consulTimeout).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.refresh).isEqualTo(Duration.ofSeconds(15));
+    assertThat(c.plan.ipOrder()).containsExactly(IpSource.DOCKER, IpSource.HOST);
+  }
+
+  @Test
+  void environmentSetsFlagsAndTheCommandLineWins() {
+    BridgeConfig c = parse(Map.of("MESOS_CONSUL_ZK", "zk://zk9:2181/m", "MESOS_CONSUL_CONSUL_PORT", "8501",
+        "MESOS_CONSUL_DRY_RUN", "true", "MESOS_CONSUL_BLACKLIST", "^x"), "--consul-port=8502").config();
+    assertThat(c.zk.connectString()).isEqualTo("zk9:2181");
+    assertThat(c.consulPort).isEqualTo(8502);
+    assertThat(c.dryRun).isTrue();
+    assertThat(c.plan.blacklist().pattern()).isEqualTo("^x");
+  }
+
+  @Test
+  void helpListsEveryFlagWithDefaultsAndTheEnvironmentScheme() {
+    assertThat(parse("--help").exitCode()).isZero();
+    String help = out.toString();
+    for (String flag : List.of("--zk", "--refresh", "--log-level", "--mesos-ip-order", "--group-separator",
+        "--healthcheck", "--healthcheck-ip", "--healthcheck-port", "--whitelist", "--blacklist", "--fw-whitelist",
+        "--fw-blacklist", "--task-tag", "--service-name", "--service-tags", "--service-id-prefix",
+        "--service-port-label", "--consul-port", "--consul-auth", "--consul-ssl", "--consul-ssl-verify",
+        "--consul-ssl-cert", "--consul-ssl-cacert", "--consul-token", "--consul-timeout", "--dry-run",
+        "--heartbeats-before-remove", "--shared-service-name", "--mesos", "--consul-token-file", "--consul-agent",
+        "--leader-election", "--version")) {
+      assertThat(help).contains(flag);
+    }
+    assertThat(help).contains("Default: zk://127.0.0.1:2181/mesos").contains("Default: netinfo,mesos,host")
+        .contains("Default: 24476").contains("MESOS_CONSUL_");
+  }
+
+  @Test
+  void badFlagsRefuseToStartWithOneLineNamingTheFlag(@TempDir Path dir) throws Exception {
+    assertRefused("--blacklist", "not a valid regular expression", "--blacklist=task(");
+    assertRefused("--shared-service-name", "not a valid regular expression", "--shared-service-name=(Kafka");
+    assertRefused("--shared-service-name", "no capture group", "--shared-service-name=Kafka.*");
+    assertRefused("--zk", "no path", "--zk=zk://zookeeper.service:2181");
+    assertRefused("--zk", "zk://", "--zk=zookeeper.service:2181/mesos");
+    assertRefused("--mesos-ip-order", "unknown entry \"container\"", "--mesos-ip-order=netinfo,container");
+    assertRefused("--consul-token-file", "does not exist", "--consul-token-file=" + dir.resolve("nope"));
+    Path empty = Files.createFile(dir.resolve("empty"));
+    assertRefused("--consul-token-file", "is empty", "--consul-token-file=" + empty);
+    assertRefused("--refresh", "not a duration", "--refresh=soon");
+    assertRefused("--consul-port", "not a port", "--consul-port=http");
+    assertRefused("--task-tag", "exactly one colon", "--task-tag=web");
+    assertRefused("--heartbeats-before-remove", "at least 1", "--heartbeats-before-remove=0");
+    assertRefused("--mesos", "not an http(s) URL", "--mesos=zk://x/y");
+    assertRefused("--consul-ssl-verify", "not supported", "--consul-ssl-verify=false");
+    assertRefused("--consul-auth", "not supported", "--consul-auth=user:pw");
+    assertRefused("Unknown option", "--nope", "--nope=1");
+  }
+
+  @Test
+  void tokenFileIsAcceptedAndTokenIsNeverEchoed(@TempDir Path dir) throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "s3cr3t-token\n");
+    BridgeConfig c = parse("--consul-token-file=" + token).config();
+    assertThat(c.consulTokenFile).isEqualTo(token);
+    assertRefused("--consul-token-file", "not both", "--consul-token=s3cr3t-token", "--consul-token-file=" + token);
+    assertThat(err.toString()).doesNotContain("s3cr3t");
+  }
+}
