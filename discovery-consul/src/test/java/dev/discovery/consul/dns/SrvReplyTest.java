@@ -1,0 +1,119 @@
+package dev.discovery.consul.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/** Reading SRV replies and deciding about TCP, without sockets. */
+class SrvReplyTest {
+  private static final Name Q = Name.fromConstantString("web.service.consul.");
+  private static final DnsNames NAMES = new DnsNames(ConsulLikeDns.DOMAIN, null, null, false, "test");
+
+  private static Message reply(int rcode) {
+    Message m = new Message(1);
+    m.getHeader().setFlag(Flags.QR);
+    m.getHeader().setRcode(rcode);
+    m.addRecord(Record.newRecord(Q, Type.SRV, DClass.IN), Section.QUESTION);
+    return m;
+  }
+
+  private static Name name(String s) {
+    return Name.fromConstantString(s);
+  }
+
+  @Test
+  void readsTargetsFromAnswerAndAdditionalFollowingCnamesAndAddrNames() throws Exception {
+    Message m = reply(Rcode.NOERROR);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 4, 80, name("n1.node.dc1.consul.")), Section.ANSWER);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 81, name("db.example.com.")), Section.ANSWER);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 82, name("0a000003.addr.dc1.consul.")), Section.ANSWER);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 83, name("n4.node.dc1.consul.")), Section.ANSWER);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 0, name("n5.node.dc1.consul.")), Section.ANSWER);
+    m.addRecord(new SRVRecord(name("other.service.consul."), DClass.IN, 0, 1, 1, 84, name("n1.node.dc1.consul.")),
+        Section.ANSWER);
+    m.addRecord(new ARecord(name("n1.node.dc1.consul."), DClass.IN, 0, InetAddress.getByName("10.0.0.1")),
+        Section.ADDITIONAL);
+    // A hostname Service.Address: Consul adds the CNAME chain it resolved.
+    m.addRecord(new CNAMERecord(name("db.example.com."), DClass.IN, 0, name("db1.example.com.")), Section.ADDITIONAL);
+    m.addRecord(new ARecord(name("db1.example.com."), DClass.IN, 0, InetAddress.getByName("10.0.0.2")),
+        Section.ADDITIONAL);
+
+    SrvReply r = SrvReply.read(m, Q, NAMES);
+
+    assertThat(r.targets()).extracting(t -> t.name() + " " + t.port() + " " + t.weight() + " "
+            + t.addresses().stream().map(InetAddress::getHostAddress).collect(Collectors.toList()))
+        .containsExactly(
+            "n1.node.dc1.consul. 80 4 [10.0.0.1]",
+            "db.example.com. 81 1 [10.0.0.2]",
+            "0a000003.addr.dc1.consul. 82 1 [10.0.0.3]",
+            "n4.node.dc1.consul. 83 1 []"); // port 0 and foreign owner names are ignored
+    assertThat(r.ttl()).isNull();
+  }
+
+  @Test
+  void ttlIsTheSmallestOfTheRecordsUsedAndNxdomainUsesTheSoa() throws Exception {
+    Message m = reply(Rcode.NOERROR);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 60, 1, 1, 80, name("n1.node.dc1.consul.")), Section.ANSWER);
+    m.addRecord(new ARecord(name("n1.node.dc1.consul."), DClass.IN, 20, InetAddress.getByName("10.0.0.1")),
+        Section.ADDITIONAL);
+    assertThat(SrvReply.read(m, Q, NAMES).ttl()).isEqualTo(Duration.ofSeconds(20));
+
+    Message nx = reply(Rcode.NXDOMAIN);
+    assertThat(SrvReply.read(nx, Q, NAMES).targets()).isEmpty();
+    assertThat(SrvReply.read(nx, Q, NAMES).ttl()).isNull();
+    nx.addRecord(new SOARecord(name("consul."), DClass.IN, 30, name("ns.consul."), name("hostmaster.consul."),
+        1, 3600, 600, 86400, 10), Section.AUTHORITY);
+    assertThat(SrvReply.read(nx, Q, NAMES).ttl()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void cnameLoopsEndWithoutAnAddress() {
+    Message m = reply(Rcode.NOERROR);
+    m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 80, name("a.example.")), Section.ANSWER);
+    m.addRecord(new CNAMERecord(name("a.example."), DClass.IN, 0, name("b.example.")), Section.ADDITIONAL);
+    m.addRecord(new CNAMERecord(name("b.example."), DClass.IN, 0, name("a.example.")), Section.ADDITIONAL);
+    assertThat(SrvReply.read(m, Q, NAMES).targets().get(0).addresses()).isEmpty();
+  }
+
+  @Test
+  void trimRuleTrustsOnlySmallEdnsRepliesWithoutTc() throws Exception {
+    Message small = reply(Rcode.NOERROR);
+    small.addRecord(new OPTRecord(TrimRule.EDNS_BUFFER, 0, 0), Section.ADDITIONAL);
+    assertThat(TrimRule.whyRetryOverTcp(new Message(small.toWire()))).isNull();
+
+    Message noEdns = reply(Rcode.NOERROR);
+    assertThat(TrimRule.whyRetryOverTcp(new Message(noEdns.toWire()))).contains("ignored EDNS0");
+
+    Message tc = reply(Rcode.NOERROR);
+    tc.getHeader().setFlag(Flags.TC);
+    assertThat(TrimRule.whyRetryOverTcp(new Message(tc.toWire()))).contains("TC");
+
+    Message big = reply(Rcode.NOERROR);
+    big.addRecord(new OPTRecord(TrimRule.EDNS_BUFFER, 0, 0), Section.ADDITIONAL);
+    for (int i = 0; i < 80; i++) {
+      big.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 1000 + i, name("node-" + i + ".node.dc1.consul.")),
+          Section.ANSWER);
+    }
+    Message received = new Message(big.toWire());
+    assertThat(received.numBytes()).isGreaterThan(TrimRule.TRUSTED_BYTES);
+    assertThat(TrimRule.whyRetryOverTcp(received)).contains("close to the 4096-byte EDNS0 buffer");
+
+    assertThat(TrimRule.whyRetryOverTcp(new Message(reply(Rcode.NXDOMAIN).toWire()))).isNull();
+  }
+}
