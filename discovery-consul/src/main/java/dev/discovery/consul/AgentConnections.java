@@ -32,7 +32,9 @@ final class AgentConnections {
     this.base = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
         .connectionPool(new ConnectionPool(5, 1, TimeUnit.MINUTES))
-        .retryOnConnectionFailure(false)
+        // A pooled connection to an agent that restarted is dead; the agent API's PUTs are idempotent, so let
+        // OkHttp retry on a fresh connection.
+        .retryOnConnectionFailure(true)
         .build();
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consul-agent-heartbeat"));
   }

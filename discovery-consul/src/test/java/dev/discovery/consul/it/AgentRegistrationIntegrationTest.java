@@ -1,0 +1,122 @@
+package dev.discovery.consul.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.AgentService;
+import dev.discovery.consul.CheckDefinition;
+import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulAgentException;
+import dev.discovery.consul.ConsulDiscovery;
+import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.Registration;
+import dev.discovery.consul.ServiceRegistration;
+import dev.discovery.consul.http.ConsulHttpBuilder;
+import dev.discovery.consul.testkit.ConsulTestAgent;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Managed registrations against a Consul agent: TTL heartbeats, deregistration, survival of an agent restart. */
+class AgentRegistrationIntegrationTest {
+  private ConsulUnderTest consul;
+  private ConsulAgent agent;
+
+  @BeforeEach
+  void start() {
+    consul = ConsulUnderTest.start();
+    agent = consul.agent();
+  }
+
+  @AfterEach
+  void stop() {
+    agent.close();
+    consul.close();
+  }
+
+  private CachingDiscovery discovery() {
+    ConsulHttpBuilder b = ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(consul.httpUri())
+        .errorBackoff(Duration.ofMillis(50), Duration.ofMillis(200));
+    consul.token().ifPresent(b::token);
+    return b.build();
+  }
+
+  private ServiceRegistration webWithTtl(String name, Duration ttl) {
+    return ServiceRegistration.builder(name).id(name + "-1").address("10.0.0.5").port(8080).tags("v1")
+        .meta("version", "1.2.3").weights(5, 1).check(CheckDefinition.ttl(ttl)).build();
+  }
+
+  @Test
+  void heartbeatsKeepATtlCheckPassingAndCloseDeregisters() {
+    String name = ConsulUnderTest.uniqueName("web");
+    ServiceQuery query = ServiceQuery.of(name);
+    try (CachingDiscovery discovery = discovery()) {
+      Registration reg = agent.register(webWithTtl(name, Duration.ofSeconds(1)));
+      Await.until(() -> discovery.instances(query).size() == 1, "the registered instance to be passing");
+      ServiceInstance i = discovery.instances(query).get(0);
+      assertThat(i.address()).isEqualTo("10.0.0.5:8080");
+      assertThat(i.tags()).containsExactly("v1");
+      assertThat(i.meta()).containsEntry("version", "1.2.3");
+      assertThat(i.weight()).isEqualTo(5);
+
+      // Several TTL periods later the check is still passing: only the heartbeats can have kept it so.
+      if (!consul.real()) {
+        ConsulTestAgent kit = consul.testkit();
+        String pass = "/v1/agent/check/pass/service:" + name + "-1";
+        Await.until(() -> kit.requestCount(pass) >= 9, "nine heartbeats (three TTL periods)");
+      } else {
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        Await.until(() -> System.nanoTime() > until, "three TTL periods");
+      }
+      assertThat(discovery.instances(query)).hasSize(1);
+      assertThat(reg.healthy()).isTrue();
+      assertThat(agent.services()).extracting(AgentService::id).contains(name + "-1");
+
+      reg.close();
+      Await.until(() -> discovery.instances(query).isEmpty(), "the instance to disappear after close");
+      assertThat(agent.services()).extracting(AgentService::id).doesNotContain(name + "-1");
+    }
+  }
+
+  @Test
+  void reRegistersAfterTheAgentRestartsAndForgetsIt() {
+    ConsulTestAgent kit = consul.testkit();
+    String name = ConsulUnderTest.uniqueName("svc");
+    ServiceQuery query = ServiceQuery.of(name);
+    try (CachingDiscovery discovery = discovery();
+         Registration reg = agent.register(webWithTtl(name, Duration.ofMillis(900)))) {
+      Await.until(() -> discovery.instances(query).size() == 1, "the first registration");
+      kit.restart(); // loses every registration
+      Await.until(() -> agent.services().stream().anyMatch(s -> s.id().equals(name + "-1")),
+          "the registration to come back");
+      Await.until(() -> discovery.instances(query).size() == 1, "discovery to see it passing again");
+      assertThat(kit.requestCount("/v1/agent/service/register")).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void deregisteringAnUnknownIdIsNotFound() {
+    ConsulAgentException e = org.junit.jupiter.api.Assertions.assertThrows(ConsulAgentException.class,
+        () -> agent.deregisterService(ConsulUnderTest.uniqueName("nobody")));
+    assertThat(e.notFound()).isTrue();
+  }
+
+  @Test
+  void maintenanceHidesAnInstanceFromHealthyLookups() {
+    String name = ConsulUnderTest.uniqueName("maint");
+    ServiceQuery query = ServiceQuery.of(name);
+    try (CachingDiscovery discovery = discovery();
+         Registration reg = agent.register(webWithTtl(name, Duration.ofSeconds(30)))) {
+      Await.until(() -> discovery.instances(query).size() == 1, "the instance");
+      agent.maintenance(name + "-1", true, "deploying");
+      Await.until(() -> discovery.instances(query).isEmpty(), "maintenance to hide it");
+      agent.maintenance(name + "-1", false, null);
+      Await.until(() -> discovery.instances(query).size() == 1, "it to come back");
+      assertThat(List.of(reg.service().id())).containsExactly(name + "-1");
+    }
+  }
+}
