@@ -1,0 +1,52 @@
+package dev.discovery.examples;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code backend}: runs one example backend until stopped (SIGTERM deregisters it). */
+@Command(name = "backend", mixinStandardHelpOptions = true,
+    description = "Run an example backend that registers itself in Consul and answers GET /hello.")
+final class BackendCommand implements Callable<Integer> {
+  @Option(names = "--consul", paramLabel = "URL", defaultValue = "http://127.0.0.1:8500",
+      description = "Consul agent HTTP address (default: ${DEFAULT-VALUE})")
+  URI consul;
+
+  @Option(names = "--port", defaultValue = "0", description = "Port to listen on (default: any free port)")
+  int port;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on and register (default: ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(names = "--id", description = "Instance id (default: backend-PORT)")
+  String id;
+
+  @Option(names = "--ttl", defaultValue = "10s", description = "TTL of the health check, e.g. 10s (default: ${DEFAULT-VALUE})")
+  String ttl;
+
+  @Override
+  public Integer call() throws Exception {
+    Duration checkTtl = Duration.parse("PT" + ttl.toUpperCase());
+    int listenPort = port == 0 ? freePort() : port;
+    String instanceId = id != null ? id : "backend-" + listenPort;
+    BackendServer server = new BackendServer(consul, "backend", instanceId, checkTtl).start(host, listenPort);
+    CountDownLatch stopped = new CountDownLatch(1);
+    // The JVM runs shutdown hooks on SIGTERM and Ctrl-C: deregister before exiting.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }));
+    System.out.println(instanceId + " listening on " + host + ":" + server.port() + ", registered in " + consul);
+    stopped.await();
+    return 0;
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.discovery.examples;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.discovery.DiscoveryException;
+import dev.discovery.ServiceInstance;
+import dev.discovery.balance.Outcome;
+import dev.discovery.balance.ServiceSelector;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The example frontend: serves {@code GET /} by calling the backend service through the library, round
+ * robin, retrying once on another instance when a call fails and reporting every outcome so that failing
+ * instances are ejected.
+ */
+final class FrontendServer implements AutoCloseable {
+  private final ServiceSelector selector;
+  private final String backendService;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private HttpServer server;
+
+  FrontendServer(ServiceSelector selector, String backendService) {
+    this.selector = selector;
+    this.backendService = backendService;
+  }
+
+  FrontendServer start(String host, int port) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    server.createContext("/", exchange -> {
+      int status;
+      String body;
+      try {
+        body = callBackend();
+        status = 200;
+      } catch (IOException | DiscoveryException e) {
+        body = "backend unavailable: " + e.getMessage() + "\n";
+        status = 502;
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    });
+    server.start();
+    return this;
+  }
+
+  URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+  }
+
+  /** Calls one backend instance, and on failure one other instance. */
+  String callBackend() throws IOException {
+    ServiceInstance first = selector.next(backendService);
+    try {
+      return call(first);
+    } catch (IOException firstFailure) {
+      ServiceInstance second = selector.next(backendService);
+      if (second.equals(first)) {
+        second = selector.next(backendService); // round robin moves on; try once more for a different one
+      }
+      try {
+        return call(second);
+      } catch (IOException secondFailure) {
+        secondFailure.addSuppressed(firstFailure);
+        throw secondFailure;
+      }
+    }
+  }
+
+  private String call(ServiceInstance instance) throws IOException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + instance.address() + "/hello"))
+        .timeout(Duration.ofSeconds(2)).GET().build();
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() >= 500) {
+        selector.report(instance, Outcome.FAILURE);
+        throw new IOException(instance.address() + " answered " + response.statusCode());
+      }
+      selector.report(instance, Outcome.SUCCESS);
+      return response.body();
+    } catch (IOException e) {
+      selector.report(instance, Outcome.FAILURE);
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      selector.report(instance, Outcome.FAILURE);
+      throw new IOException("interrupted calling " + instance.address(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+}
