@@ -44,6 +44,9 @@ final class BridgeConfig {
   int heartbeatsBeforeRemove;
   boolean leaderElection;
   String leaderElectionPath;
+  /** First retry delay for an unreachable agent, doubled per failure up to {@link #agentRetryMax}; not a flag. */
+  Duration agentRetryBase = Duration.ofSeconds(5);
+  Duration agentRetryMax = Duration.ofMinutes(5);
 
   /** Checks every flag; the first unusable one is reported. */
   static BridgeConfig from(BridgeCommand c) throws ConfigException {

@@ -1,0 +1,306 @@
+package dev.discovery.mesos.bridge;
+
+import static dev.discovery.mesos.bridge.Cluster.AGENT_A;
+import static dev.discovery.mesos.bridge.Cluster.AGENT_B;
+import static dev.discovery.mesos.bridge.Cluster.MASTER_HOST;
+import static dev.discovery.mesos.bridge.Cluster.TASK_ID_ON_A;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.discovery.consul.AgentService;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.SocketPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The bridge against testkit Consul agents (one per simulated host) and a Mesos master on MockWebServer. */
+class BridgeIntegrationTest {
+  private Cluster cluster;
+  private Bridge bridge;
+  private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+  private final OkHttpClient http = new OkHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = new Cluster();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (bridge != null) {
+      bridge.close();
+    }
+    cluster.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  private Bridge bridge(BridgeConfig cfg) throws Exception {
+    ConsulAgents agents = new ConsulAgentPool(cfg::agentUri, cfg.consulToken, cfg.consulTokenFile, cfg.consulTimeout,
+        null);
+    bridge = new Bridge(cfg, agents, null, http, new PrintStream(stdout, true, StandardCharsets.UTF_8));
+    bridge.start();
+    return bridge;
+  }
+
+  private String stateWithoutTasks() {
+    return cluster.state().replaceFirst("\"tasks\":\\[\\{.*\\}\\],\"unreachable_tasks\"", "\"tasks\":[],\"unreachable_tasks\"");
+  }
+
+  @Test
+  void firstPassRegistersEachServiceOnItsOwnHostThenSteadyStateWritesNothing() throws Exception {
+    Bridge b = bridge(cluster.config());
+    Bridge.Pass first = b.runPass();
+    assertThat(first.success()).isTrue();
+
+    AgentService task = cluster.services(AGENT_A).get(TASK_ID_ON_A);
+    assertThat(task.name()).isEqualTo("test");
+    assertThat(task.address()).isEqualTo(AGENT_A); // the agent IP with the host port, not the overlay 9.0.2.2
+    assertThat(task.port()).isEqualTo(12564);
+    assertThat(cluster.services(AGENT_A)).containsKey("mesos-consul:mesos:31953f3e-15f7-4f83-8d94-c2384f40b723-S1:"
+        + AGENT_A);
+    assertThat(cluster.services(AGENT_B)).containsOnlyKeys("mesos-consul:mesos:31953f3e-15f7-4f83-8d94-c2384f40b723-S0:"
+        + AGENT_B);
+    AgentService leader = cluster.services(MASTER_HOST).get("mesos-consul:mesos:" + MASTER_HOST + ":"
+        + cluster.master.getPort());
+    assertThat(leader.tags()).containsExactly("leader", "master");
+
+    long registersBefore = registerCalls();
+    Bridge.Pass second = b.runPass();
+    assertThat(second.result().registered()).isZero();
+    assertThat(second.result().deregistered()).isZero();
+    assertThat(registerCalls()).isEqualTo(registersBefore);
+  }
+
+  private long registerCalls() {
+    long n = 0;
+    for (var agent : cluster.consul.values()) {
+      n += agent.requestCount("/v1/agent/service/register");
+    }
+    return n;
+  }
+
+  @Test
+  void goneTaskIsDeregisteredAfterTheGracePassesNotBefore() throws Exception {
+    Bridge b = bridge(cluster.config("--heartbeats-before-remove=3"));
+    b.runPass();
+    cluster.serve(stateWithoutTasks());
+    b.runPass();
+    b.runPass();
+    assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
+    Bridge.Pass third = b.runPass();
+    assertThat(third.result().deregistered()).isEqualTo(1);
+    assertThat(cluster.services(AGENT_A)).doesNotContainKey(TASK_ID_ON_A)
+        .containsKey("mesos-consul:mesos:31953f3e-15f7-4f83-8d94-c2384f40b723-S1:" + AGENT_A);
+  }
+
+  @Test
+  void taskMovedToAnotherHostMovesItsRegistration() throws Exception {
+    Bridge b = bridge(cluster.config());
+    b.runPass();
+    cluster.serve(cluster.state().replace("\"slave_id\":\"31953f3e-15f7-4f83-8d94-c2384f40b723-S1\"",
+        "\"slave_id\":\"31953f3e-15f7-4f83-8d94-c2384f40b723-S0\""));
+    b.runPass();
+    assertThat(cluster.services(AGENT_A)).doesNotContainKey(TASK_ID_ON_A);
+    assertThat(cluster.services(AGENT_B)).containsKey("mesos-consul:127.0.0.3:test:127.0.0.3:12564");
+  }
+
+  @Test
+  void agentDownThenBackIsRetriedWhileOthersAreReconciled() throws Exception {
+    Bridge b = bridge(cluster.config());
+    cluster.consul.get(AGENT_B).stop();
+    Bridge.Pass pass = b.runPass();
+    assertThat(pass.success()).isTrue();
+    assertThat(pass.result().agentsFailed()).isEqualTo(1);
+    assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
+    assertThat(b.metrics().agentErrors(AGENT_B)).isPositive();
+    assertThat(b.metrics().render()).contains("mesos_bridge_agent_errors_total{agent=\"127.0.0.3\"}");
+
+    cluster.consul.get(AGENT_B).restart(false);
+    awaitDeadline(() -> {
+      try {
+        b.runPass();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      return cluster.services(AGENT_B).containsKey("mesos-consul:mesos:31953f3e-15f7-4f83-8d94-c2384f40b723-S0:"
+          + AGENT_B);
+    });
+  }
+
+  @Test
+  void foreignServicesAreNeverTouched() throws Exception {
+    cluster.consul.get(AGENT_A).registerService("{\"ID\":\"redis-1\",\"Name\":\"redis\",\"Port\":6379}");
+    cluster.consul.get(AGENT_A).registerService("{\"ID\":\"mesos-consulx:1\",\"Name\":\"lookalike\",\"Port\":1}");
+    Bridge b = bridge(cluster.config());
+    b.runPass();
+    cluster.serve(stateWithoutTasks());
+    b.runPass();
+    assertThat(cluster.services(AGENT_A)).containsKeys("redis-1", "mesos-consulx:1").doesNotContainKey(TASK_ID_ON_A);
+  }
+
+  @Test
+  void ownedServicesLeftByAnEarlierRunAreAdoptedAndCleaned() throws Exception {
+    cluster.consul.get(AGENT_A).registerService("{\"ID\":\"mesos-consul:127.0.0.2:old:127.0.0.2:1\",\"Name\":\"old\","
+        + "\"Port\":1}");
+    Bridge b = bridge(cluster.config());
+    b.runPass();
+    assertThat(cluster.services(AGENT_A)).doesNotContainKey("mesos-consul:127.0.0.2:old:127.0.0.2:1")
+        .containsKey(TASK_ID_ON_A);
+  }
+
+  @Test
+  void blacklistAndWhitelistFilterTasks() throws Exception {
+    Bridge b = bridge(cluster.config("--blacklist=^te"));
+    b.runPass();
+    assertThat(cluster.services(AGENT_A)).doesNotContainKey(TASK_ID_ON_A);
+    b.close();
+    bridge = null;
+
+    Bridge w = bridge(cluster.config("--whitelist=^nothing-matches"));
+    w.runPass();
+    assertThat(cluster.services(AGENT_A)).doesNotContainKey(TASK_ID_ON_A);
+    w.close();
+    bridge = null;
+
+    Bridge both = bridge(cluster.config("--whitelist=^te", "--fw-blacklist=^metronome$"));
+    both.runPass();
+    assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
+  }
+
+  @Test
+  void sharedServiceNameGroupsTasksUnderOneService() throws Exception {
+    String state = cluster.state();
+    int start = state.indexOf("{\"id\":\"test.92ed0e79");
+    String task = state.substring(start, state.indexOf("],\"unreachable_tasks\"", start));
+    String second = task.replace("test.92ed0e79", "KafkaMesos-broker-2.92ed0e79")
+        .replace("31953f3e-15f7-4f83-8d94-c2384f40b723-S1", "31953f3e-15f7-4f83-8d94-c2384f40b723-S0")
+        .replace("\"name\":\"test\"", "\"name\":\"KafkaMesos-broker-2\"");
+    String first = task.replace("\"name\":\"test\"", "\"name\":\"KafkaMesos-broker-1\"");
+    cluster.serve(state.replace(task, first + "," + second));
+    Bridge b = bridge(cluster.config("--shared-service-name=(KafkaMesos)-.*", "--blacklist=task.*",
+        "--log-level=INFO", "--zk=zk://zookeeper.service:2181/mesos"));
+    b.runPass();
+    assertThat(cluster.services(AGENT_A).get("mesos-consul:127.0.0.2:kafkamesos:127.0.0.2:12564").name())
+        .isEqualTo("kafkamesos");
+    assertThat(cluster.services(AGENT_B).get("mesos-consul:127.0.0.3:kafkamesos:127.0.0.3:12564").name())
+        .isEqualTo("kafkamesos");
+  }
+
+  @Test
+  void dryRunWritesNothingAndPrintsThePlan() throws Exception {
+    cluster.consul.get(AGENT_A).registerService("{\"ID\":\"mesos-consul:127.0.0.2:old:127.0.0.2:1\",\"Name\":\"old\"}");
+    Bridge b = bridge(cluster.config("--dry-run"));
+    b.runPass();
+    b.runPass();
+    assertThat(cluster.services(AGENT_A)).containsOnlyKeys("mesos-consul:127.0.0.2:old:127.0.0.2:1");
+    assertThat(cluster.services(AGENT_B)).isEmpty();
+    assertThat(registerCalls()).isZero();
+    String printed = stdout.toString(StandardCharsets.UTF_8);
+    assertThat(printed).contains(TASK_ID_ON_A).contains("agent 127.0.0.3");
+  }
+
+  @Test
+  void mesosErrorsSkipThePassAndNeverLookLikeAnEmptyCluster() throws Exception {
+    Bridge b = bridge(cluster.config());
+    assertThat(b.runPass().success()).isTrue();
+    Map<String, AgentService> before = cluster.services(AGENT_A);
+
+    cluster.serve(new MockResponse().setResponseCode(401).setBody("{\"message\":\"Unauthorized\"}"));
+    Bridge.Pass unauthorized = b.runPass();
+    assertThat(unauthorized.success()).isFalse();
+    assertThat(unauthorized.message()).contains("HTTP 401").contains("--mesos-auth");
+
+    cluster.serve("{\"slaves\": [], \"frameworks\": [{\"tasks\": [{\"id\": 7}]}]}");
+    assertThat(b.runPass().message()).contains("frameworks[0].tasks[0].id");
+
+    cluster.serve("{}");
+    assertThat(b.runPass().success()).isFalse();
+
+    cluster.serve("<html>gateway</html>");
+    assertThat(b.runPass().message()).contains("not valid JSON");
+
+    cluster.serve(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    assertThat(b.runPass().message()).contains("timed out");
+
+    cluster.serve(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AT_START));
+    assertThat(b.runPass().success()).isFalse();
+
+    assertThat(cluster.services(AGENT_A).keySet()).isEqualTo(before.keySet());
+    assertThat(b.metrics().mesosErrors.sum()).isEqualTo(6);
+  }
+
+  @Test
+  void unhealthyTaskIsInMaintenanceUntilHealthyAgain() throws Exception {
+    Bridge b = bridge(cluster.config());
+    String sick = cluster.state().replace("\"state\":\"TASK_RUNNING\",\"timestamp\":1542770516.401042",
+        "\"state\":\"TASK_RUNNING\",\"healthy\":false,\"timestamp\":1542770516.401042");
+    assertThat(sick).contains("\"healthy\":false");
+    cluster.serve(sick);
+    b.runPass();
+    assertThat(agentChecks(AGENT_A)).contains("_service_maintenance:" + TASK_ID_ON_A);
+    long maintenanceCalls = cluster.consul.get(AGENT_A).requestCount("/v1/agent/service/maintenance/" + TASK_ID_ON_A);
+    b.runPass();
+    assertThat(cluster.consul.get(AGENT_A).requestCount("/v1/agent/service/maintenance/" + TASK_ID_ON_A))
+        .isEqualTo(maintenanceCalls);
+    cluster.serve(cluster.state());
+    b.runPass();
+    assertThat(agentChecks(AGENT_A)).doesNotContain("_service_maintenance:" + TASK_ID_ON_A);
+  }
+
+  private String agentChecks(String host) throws Exception {
+    Request request = new Request.Builder().url(cluster.consul.get(host).httpUri() + "/v1/agent/checks").build();
+    try (Response r = http.newCall(request).execute()) {
+      return r.body().string();
+    }
+  }
+
+  @Test
+  void healthAndMetricsEndpoints() throws Exception {
+    BridgeConfig cfg = cluster.config("--healthcheck", "--healthcheck-ip=127.0.0.1");
+    cfg.healthcheckPort = 0;
+    Bridge b = bridge(cfg);
+    String base = "http://127.0.0.1:" + b.healthAddress().getPort();
+    assertThat(get(base + "/health")).startsWith("503");
+    b.runPass();
+    assertThat(get(base + "/health")).startsWith("200").contains("OK");
+    String metrics = get(base + "/metrics");
+    assertThat(metrics).contains("mesos_bridge_tasks_seen 1").contains("mesos_bridge_registrations_total 4")
+        .contains("# TYPE mesos_bridge_pass_duration_seconds gauge");
+  }
+
+  private String get(String url) throws Exception {
+    try (Response r = http.newCall(new Request.Builder().url(url).build()).execute()) {
+      return r.code() + " " + r.body().string();
+    }
+  }
+
+  @Test
+  void centralAgentReceivesEverything() throws Exception {
+    BridgeConfig cfg = cluster.config("--consul-agent=" + cluster.consul.get(AGENT_B).httpUri());
+    Bridge b = bridge(cfg);
+    b.runPass();
+    assertThat(cluster.services(AGENT_B)).containsKey(TASK_ID_ON_A).hasSize(4);
+    assertThat(cluster.services(AGENT_A)).isEmpty();
+    assertThat(b.runPass().result().registered()).isZero();
+  }
+
+  static void awaitDeadline(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("condition not met within 20 s");
+  }
+}

@@ -1,0 +1,135 @@
+package dev.discovery.mesos.bridge;
+
+import dev.discovery.consul.AgentService;
+import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.testkit.ConsulTestAgent;
+import dev.discovery.mesos.Fixtures;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+
+/**
+ * A simulated cluster on loopback: one testkit Consul agent per Mesos host (127.0.0.2 and 127.0.0.3 run
+ * agents, 127.0.0.4 runs the master), all on the same HTTP port, and a Mesos master on MockWebServer
+ * serving the Mesos 1.8.0 fixture with its addresses moved onto those hosts.
+ */
+final class Cluster implements AutoCloseable {
+  static final String AGENT_A = "127.0.0.2";
+  static final String AGENT_B = "127.0.0.3";
+  static final String MASTER_HOST = "127.0.0.4";
+  static final String TASK_ID_ON_A = "mesos-consul:127.0.0.2:test:127.0.0.2:12564";
+
+  final Map<String, ConsulTestAgent> consul = new LinkedHashMap<>();
+  final int consulPort;
+  final MockWebServer master = new MockWebServer();
+  final AtomicReference<MockResponse> reply = new AtomicReference<>();
+  private final List<ConsulAgent> readers = new ArrayList<>();
+
+  Cluster() throws IOException {
+    IOException last = null;
+    int port = -1;
+    for (int attempt = 0; attempt < 10 && port < 0; attempt++) {
+      int candidate;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(AGENT_A))) {
+        candidate = s.getLocalPort();
+      }
+      try {
+        for (String host : List.of(AGENT_A, AGENT_B, MASTER_HOST)) {
+          consul.put(host, ConsulTestAgent.builder().bindAddress(host).httpPort(candidate).nodeName("node-" + host)
+              .nodeAddress(host).start());
+        }
+        port = candidate;
+      } catch (RuntimeException e) {
+        consul.values().forEach(ConsulTestAgent::close);
+        consul.clear();
+        last = new IOException(e);
+      }
+    }
+    if (port < 0) {
+      throw last;
+    }
+    consulPort = port;
+    master.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        if (!"/master/state".equals(request.getPath())) {
+          return new MockResponse().setResponseCode(404);
+        }
+        return reply.get();
+      }
+    });
+    master.start(InetAddress.getByName(MASTER_HOST), 0);
+    serve(state());
+  }
+
+  /** The 1.8.0 fixture with agents on 127.0.0.2/.3 and the leading master at this MockWebServer. */
+  String state() {
+    return Fixtures.mesosText(Fixtures.MESOS_1_8)
+        .replace("10.0.0.40", AGENT_A)
+        .replace("10.0.6.5", AGENT_B)
+        .replace("10.0.5.220:5050", MASTER_HOST + ":" + master.getPort())
+        .replace("10.0.5.220", MASTER_HOST);
+  }
+
+  void serve(String json) {
+    reply.set(new MockResponse().setHeader("Content-Type", "application/json").setBody(json));
+  }
+
+  void serve(MockResponse response) {
+    reply.set(response);
+  }
+
+  String masterUrl() {
+    return "http://" + MASTER_HOST + ":" + master.getPort();
+  }
+
+  /** Parses flags as the jar would, pointed at this cluster, for tests to adjust further. */
+  BridgeConfig config(String... extra) {
+    List<String> args = new ArrayList<>(List.of("--mesos=" + masterUrl(), "--consul-port=" + consulPort,
+        "--consul-timeout=2", "--mesos-timeout=2s"));
+    args.addAll(List.of(extra));
+    StringWriter err = new StringWriter();
+    Main.Parsed p = Main.parse(args.toArray(String[]::new), Map.of(), new PrintWriter(new StringWriter()),
+        new PrintWriter(err, true));
+    if (p.config() == null) {
+      throw new IllegalArgumentException("bad test flags: " + err);
+    }
+    p.config().agentRetryBase = java.time.Duration.ofMillis(1);
+    p.config().agentRetryMax = java.time.Duration.ofMillis(1);
+    return p.config();
+  }
+
+  /** The services on one host's agent, by ID, read through the project's client. */
+  Map<String, AgentService> services(String host) {
+    ConsulAgent reader = ConsulAgent.create(consul.get(host).httpUri());
+    readers.add(reader);
+    Map<String, AgentService> byId = new LinkedHashMap<>();
+    for (AgentService s : reader.services()) {
+      byId.put(s.id(), s);
+    }
+    return byId;
+  }
+
+  InetSocketAddress masterAddress() {
+    return new InetSocketAddress(MASTER_HOST, master.getPort());
+  }
+
+  @Override
+  public void close() throws IOException {
+    readers.forEach(ConsulAgent::close);
+    consul.values().forEach(ConsulTestAgent::close);
+    master.shutdown();
+  }
+}
