@@ -1,6 +1,7 @@
 package dev.discovery.benchmarks;
 
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.consul.ConsulDiscovery;
 import io.smallrye.stork.Stork;
 import io.smallrye.stork.api.Service;
@@ -26,7 +27,7 @@ final class Clients {
   private Clients() {}
 
   /** Ours: the Consul HTTP backend with blocking queries, defaults otherwise. */
-  static CachingDiscovery ours(FakeConsul consul) {
+  static CachingDiscovery ours(ConsulTestAgent consul) {
     return ConsulDiscovery.http().agents(consul.httpUri()).build();
   }
 
@@ -34,7 +35,7 @@ final class Clients {
    * Stork's Consul service discovery with its default round robin, defined programmatically (no MicroProfile
    * config needed). {@code refreshPeriod} null keeps Stork's default (5 minutes).
    */
-  static Service stork(FakeConsul consul, String serviceName, String refreshPeriod) {
+  static Service stork(ConsulTestAgent consul, String serviceName, String refreshPeriod) {
     synchronized (Clients.class) {
       if (storkVertx == null) {
         // Stork creates its own Vert.x, whose threads are not daemons and outlive Stork.shutdown(); handing
@@ -51,7 +52,7 @@ final class Clients {
     }
     ConsulConfiguration config = new ConsulConfiguration()
         .withConsulHost("127.0.0.1")
-        .withConsulPort(Integer.toString(consul.port()))
+        .withConsulPort(Integer.toString(consul.httpPort()))
         .withApplication(serviceName);
     if (refreshPeriod != null) {
       config = config.withRefreshPeriod(refreshPeriod);
@@ -77,7 +78,7 @@ final class Clients {
    * kiwiproject consul-client with default settings, except the read timeout: its caches refuse to start
    * unless it exceeds the 10 s watch (OkHttp's default is exactly 10 s), so every cache user must raise it.
    */
-  static Consul kiwiClient(FakeConsul consul) {
+  static Consul kiwiClient(ConsulTestAgent consul) {
     return Consul.builder()
         .withUrl(consul.httpUri().toString())
         .withReadTimeoutMillis(KIWI_READ_TIMEOUT_MILLIS)

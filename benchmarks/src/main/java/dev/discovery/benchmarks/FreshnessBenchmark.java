@@ -3,6 +3,7 @@ package dev.discovery.benchmarks;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.testkit.ConsulTestAgent;
 import io.smallrye.stork.api.Service;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,16 +28,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Figure 2: freshness, the time from a health change in the agent to the first lookup that reflects it.
- * Each operation is one change: before it (untimed) the benchmark waits a random pause, so that changes land
- * at random points of a polling client's refresh cycle, then flips instance {@code web-0} between passing
- * and critical; the timed part polls the library's lookup every ~50 µs until the change shows. SampleTime
- * gives the distribution (p50, p99).
+ * Each operation is one change: before it (untimed) the benchmark pauses, then flips instance {@code web-0}
+ * between passing and critical; the timed part polls the library's lookup every ~50 µs until the change
+ * shows. SampleTime gives the distribution (p50, p99).
+ *
+ * <p>The pause decides what is measured. For the watching clients (ours, kiwi), {@code changes=isolated}
+ * pauses 300-500 ms, longer than any client's minimum interval between requests (ours: 250 ms), as when
+ * changes are seconds apart; {@code changes=burst} pauses 0-20 ms, so a change often arrives while a client
+ * is still holding back its next request. For Stork, the pause is uniform over its refresh period, so a
+ * change lands anywhere in the cycle.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 10)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = Agents.NO_DELAY)
 @Threads(1)
 public class FreshnessBenchmark {
   static final String SERVICE = "web";
@@ -46,26 +52,34 @@ public class FreshnessBenchmark {
 
   /** The agent and the flip; subclasses say how their library looks the service up. */
   public abstract static class Flipper {
-    FakeConsul consul;
+    ConsulTestAgent consul;
     boolean expectPresent = true;
 
     void startConsul() throws Exception {
-      consul = FakeConsul.start();
-      consul.register(SERVICE, INSTANCES, WATCHED_PORT);
+      consul = Agents.withService(SERVICE, INSTANCES, WATCHED_PORT);
     }
 
     abstract boolean lookupHasWatchedInstance();
 
-    abstract long maxPauseMillis();
+    /** {@code isolated}: changes 300-500 ms apart; {@code burst}: 0-20 ms apart. */
+    String changes() {
+      return "isolated";
+    }
+
+    long pauseMillis() {
+      return "burst".equals(changes())
+          ? ThreadLocalRandom.current().nextLong(21)
+          : 300 + ThreadLocalRandom.current().nextLong(201);
+    }
 
     @Setup(Level.Invocation)
     public void pauseAndFlip() throws InterruptedException {
-      long pause = ThreadLocalRandom.current().nextLong(maxPauseMillis() + 1);
+      long pause = pauseMillis();
       if (pause > 0) {
         Thread.sleep(pause);
       }
       expectPresent = !expectPresent;
-      consul.setPassing(SERVICE, SERVICE + "-0", expectPresent);
+      consul.setServiceHealth(Agents.id(SERVICE, 0), expectPresent ? "passing" : "critical");
     }
 
     void awaitChange() {
@@ -77,6 +91,15 @@ public class FreshnessBenchmark {
   /** Ours: the Consul HTTP backend's blocking queries (defaults). */
   @State(Scope.Benchmark)
   public static class Ours extends Flipper {
+    /** {@code isolated}: changes 300-500 ms apart; {@code burst}: 0-20 ms apart. */
+    @Param({"isolated", "burst"})
+    public String changes;
+
+    @Override
+    String changes() {
+      return changes;
+    }
+
     CachingDiscovery discovery;
     final ServiceQuery query = ServiceQuery.of(SERVICE);
 
@@ -99,11 +122,6 @@ public class FreshnessBenchmark {
       return false;
     }
 
-    @Override
-    long maxPauseMillis() {
-      return 20;
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
       discovery.close();
@@ -114,6 +132,15 @@ public class FreshnessBenchmark {
   /** kiwi's ServiceHealthCache: blocking queries with its default 10 s watch (its default is its fastest). */
   @State(Scope.Benchmark)
   public static class Kiwi extends Flipper {
+    /** {@code isolated}: changes 300-500 ms apart; {@code burst}: 0-20 ms apart. */
+    @Param({"isolated", "burst"})
+    public String changes;
+
+    @Override
+    String changes() {
+      return changes;
+    }
+
     Consul client;
     ServiceHealthCache cache;
 
@@ -134,11 +161,6 @@ public class FreshnessBenchmark {
       return false;
     }
 
-    @Override
-    long maxPauseMillis() {
-      return 20;
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
       cache.stop();
@@ -154,6 +176,7 @@ public class FreshnessBenchmark {
    */
   @State(Scope.Benchmark)
   public static class Stork extends Flipper {
+    /** Stork's refresh-period. */
     @Param({"1"})
     public String refresh;
 
@@ -184,8 +207,8 @@ public class FreshnessBenchmark {
     }
 
     @Override
-    long maxPauseMillis() {
-      return periodMillis; // so that a change lands anywhere in the refresh cycle
+    long pauseMillis() {
+      return ThreadLocalRandom.current().nextLong(periodMillis + 1); // anywhere in the refresh cycle
     }
 
     @TearDown(Level.Trial)

@@ -3,6 +3,7 @@ package dev.discovery.benchmarks;
 import dev.discovery.ServiceInstance;
 import dev.discovery.balance.ServiceSelector;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.testkit.ConsulTestAgent;
 import io.smallrye.stork.api.Service;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = Agents.NO_DELAY)
 public class HotPathBenchmark {
   static final int INSTANCES = 10;
   static final String SERVICE = "web";
@@ -61,7 +62,7 @@ public class HotPathBenchmark {
     @Param({"consul-http"})
     public String source;
 
-    FakeConsul consul;
+    ConsulTestAgent consul;
     CachingDiscovery discovery;
     ServiceSelector selector;
 
@@ -70,8 +71,7 @@ public class HotPathBenchmark {
       if ("memory".equals(source)) {
         discovery = CachingDiscovery.builder(new MemoryBackend(INSTANCES)).build();
       } else {
-        consul = FakeConsul.start();
-        consul.register(SERVICE, INSTANCES, 20000);
+        consul = Agents.withService(SERVICE, INSTANCES, 20000);
         discovery = Clients.ours(consul);
       }
       selector = ServiceSelector.builder(discovery).build();
@@ -93,13 +93,12 @@ public class HotPathBenchmark {
   /** Stork 2.7.9: Consul service discovery, default round robin, default 5-minute refresh. */
   @State(Scope.Benchmark)
   public static class Stork {
-    FakeConsul consul;
+    ConsulTestAgent consul;
     Service service;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-      consul = FakeConsul.start();
-      consul.register(SERVICE, INSTANCES, 20000);
+      consul = Agents.withService(SERVICE, INSTANCES, 20000);
       service = Clients.stork(consul, SERVICE, null);
       int size = service.getInstances().await().atMost(Duration.ofSeconds(10)).size();
       if (size != INSTANCES) {
@@ -121,7 +120,7 @@ public class HotPathBenchmark {
    */
   @State(Scope.Benchmark)
   public static class Kiwi {
-    FakeConsul consul;
+    ConsulTestAgent consul;
     Consul client;
     ServiceHealthCache cache;
     volatile ServiceHealth[] snapshot;
@@ -129,8 +128,7 @@ public class HotPathBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-      consul = FakeConsul.start();
-      consul.register(SERVICE, INSTANCES, 20000);
+      consul = Agents.withService(SERVICE, INSTANCES, 20000);
       client = Clients.kiwiClient(consul);
       cache = Clients.kiwiCache(client, SERVICE);
       snapshot = cache.getMap().values().toArray(new ServiceHealth[0]);
