@@ -320,7 +320,7 @@ public final class ConsulTestAgent implements AutoCloseable {
       return this;
     }
 
-    /** The agent's node name (default {@code node-<bind address>}). */
+    /** The agent's node name (default {@code node-<bind address with dashes>}, e.g. {@code node-127-0-0-1}). */
     public Builder nodeName(String nodeName) {
       this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
       return this;
@@ -410,7 +410,7 @@ public final class ConsulTestAgent implements AutoCloseable {
     /** Binds the ports and starts serving. */
     public ConsulTestAgent start() {
       String address = nodeAddress != null ? nodeAddress : bindAddress;
-      String node = nodeName != null ? nodeName : "node-" + bindAddress.replace(':', '-');
+      String node = nodeName != null ? nodeName : "node-" + bindAddress.replaceAll("[.:%]", "-");
       AgentConfig config = new AgentConfig(bindAddress, httpPort, dnsPort, datacenter, node, address, domain,
           altDomain, Set.copyOf(aclTokens), onlyPassing, enableTruncate, udpAnswerLimit, enableScriptChecks,
           reapInterval, deregisterCriticalMinimum, checkUpdateInterval);

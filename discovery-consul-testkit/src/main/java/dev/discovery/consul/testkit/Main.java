@@ -28,7 +28,7 @@ public final class Main {
       "  --dns-port PORT         DNS port, UDP and TCP (default 8600; 0 = any free port)",
       "  --services FILE         JSON array of service registrations (PUT /v1/agent/service/register bodies)",
       "  --datacenter NAME       datacenter (default dc1)",
-      "  --node NAME             node name (default: the host-like name node-<bind>)",
+      "  --node NAME             node name (default node-<bind address with dashes>)",
       "  --node-address ADDRESS  node address (default: the bind address)",
       "  --domain DOMAIN         DNS domain (default consul.)",
       "  --alt-domain DOMAIN     an additional DNS domain",
