@@ -19,6 +19,7 @@ public interface ServiceDiscovery extends AutoCloseable {
    * lookup of a query (bounded by the configured load time-out).
    *
    * @throws RegistryUnavailableException if the registry could not be asked and no answer is fresh enough
+   * @throws InvalidQueryException if the registry rejected the query (a refused token, a bad filter)
    */
   List<ServiceInstance> instances(ServiceQuery query);
 

@@ -1,5 +1,7 @@
 package dev.discovery.cache;
 
+import dev.discovery.DiscoveryException;
+import dev.discovery.InvalidQueryException;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -131,7 +133,7 @@ final class CachedQuery implements WatchListener {
     if (s.instances != null) {
       try {
         return CompletableFuture.completedFuture(read());
-      } catch (RegistryUnavailableException e) {
+      } catch (DiscoveryException e) {
         return CompletableFuture.failedFuture(e);
       }
     }
@@ -155,7 +157,14 @@ final class CachedQuery implements WatchListener {
     return new ServiceSnapshot(query, s.instances, age, s.error != null, error);
   }
 
-  private RegistryUnavailableException unavailable(Duration staleness, Throwable cause) {
+  /**
+   * The exception a failed lookup throws. A query the registry rejected (a refused token, a malformed
+   * filter) is the caller's to fix, so it surfaces as itself, not as "registry unavailable".
+   */
+  private DiscoveryException unavailable(Duration staleness, Throwable cause) {
+    if (cause instanceof InvalidQueryException) {
+      return (InvalidQueryException) cause;
+    }
     return new RegistryUnavailableException(query.service(), settings.backend(), staleness, cause);
   }
 

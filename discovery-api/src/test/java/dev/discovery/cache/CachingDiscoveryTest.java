@@ -221,6 +221,17 @@ class CachingDiscoveryTest {
   }
 
   @Test
+  void aQueryTheRegistryRejectedSurfacesAsItselfNotAsUnavailable() {
+    FakeBackend backend = new FakeBackend(false);
+    backend.fail(new dev.discovery.InvalidQueryException("web", "fake-backend", "token refused", null));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofHours(1)));
+    assertThatThrownBy(() -> discovery.instances(WEB))
+        .isInstanceOf(dev.discovery.InvalidQueryException.class).hasMessage("token refused");
+    assertThat(discovery.instancesAsync(WEB)).failsWithin(Duration.ofSeconds(5))
+        .withThrowableThat().havingCause().isInstanceOf(dev.discovery.InvalidQueryException.class);
+  }
+
+  @Test
   void theFirstLoadIsBoundedByTheLoadTimeout() {
     FakeBackend backend = new FakeBackend(false);
     backend.responder = q -> new CompletableFuture<>(); // never answers
