@@ -43,8 +43,12 @@ final class Dig {
   }
 
   static Answer udpRaw(InetSocketAddress server, byte[] packet) {
+    return udpRaw(server, packet, 5000);
+  }
+
+  static Answer udpRaw(InetSocketAddress server, byte[] packet, int timeoutMillis) {
     try (DatagramSocket s = new DatagramSocket()) {
-      s.setSoTimeout(5000);
+      s.setSoTimeout(timeoutMillis);
       s.send(new DatagramPacket(packet, packet.length, server));
       byte[] buf = new byte[65535];
       DatagramPacket p = new DatagramPacket(buf, buf.length);

@@ -334,7 +334,8 @@ class DnsTest {
       assertThat(Dig.udp(agent.dnsAddress(), "web.service.consul.", Type.SRV, null).message().getRcode())
           .isEqualTo(Rcode.NOERROR);
       agent.dropConnections(true);
-      assertThatThrownBy(() -> Dig.udp(agent.dnsAddress(), "web.service.consul.", Type.SRV, null))
+      byte[] query = Dig.query("web.service.consul.", Type.SRV, null).toWire();
+      assertThatThrownBy(() -> Dig.udpRaw(agent.dnsAddress(), query, 300))
           .isInstanceOf(UncheckedIOException.class);
       agent.dropConnections(false);
       assertThat(srv(Dig.udp(agent.dnsAddress(), "web.service.consul.", Type.SRV, null).message())).hasSize(1);
