@@ -98,7 +98,8 @@ public final class Main {
       bridge.start();
       log.info("started: {}{}, refresh {}, Consul {}{}", cfg.mesos != null ? "Mesos master " + cfg.mesos
               : "Mesos leader from " + cfg.zk, cfg.leaderElection ? " with leader election" : "",
-          cfg.refresh, cfg.consulAgent != null ? "agent " + cfg.consulAgent : "agents on port " + cfg.consulPort,
+          cfg.refresh.toMillis() + " ms",
+          cfg.consulAgent != null ? "agent " + cfg.consulAgent : "agents on port " + cfg.consulPort,
           cfg.dryRun ? " (dry run: nothing is written)" : "");
       Bridge running = bridge;
       CuratorFramework client = zk;

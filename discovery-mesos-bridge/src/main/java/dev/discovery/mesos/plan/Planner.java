@@ -63,7 +63,7 @@ public final class Planner {
         continue;
       }
       agents.put(a.id(), a);
-      String ip = a.pid().host();
+      String ip = hostIp(a);
       String url = "http://" + a.pid().urlHost() + ":" + a.pid().port() + "/" + a.pid().id() + "/health";
       HealthCheck check = httpCheck(url);
       out.add(ip, new DesiredService(prefix + ":" + hostServiceName + ":" + a.id() + ":" + a.hostname(),
@@ -99,7 +99,7 @@ public final class Planner {
     if (!allowed(name, options.whitelist(), options.blacklist())) {
       return;
     }
-    String hostIp = agent.pid().host();
+    String hostIp = hostIp(agent);
     TaskStatus running = t.latestRunningStatus();
     String taskIp = taskIp(running, hostIp);
     Networking net = Networking.of(t, running);
@@ -279,6 +279,12 @@ public final class Planner {
 
   private static String interpolate(String template, String host, int port) {
     return template.replace("{host}", host).replace("{port}", Integer.toString(port));
+  }
+
+  /** The agent's IP as it appears in IDs and agent keys: IPv6 lower-cased, host names as given. */
+  private static String hostIp(Agent a) {
+    String h = a.pid().host();
+    return IpLiterals.isIp(h) ? IpLiterals.normalize(h) : h;
   }
 
   private static HealthCheck httpCheck(String url) {
