@@ -1,0 +1,234 @@
+package dev.discovery.jdkhttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.discovery.NoHealthyInstanceException;
+import dev.discovery.ServiceDiscovery;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.ServiceSnapshot;
+import dev.discovery.Subscription;
+import dev.discovery.balance.NoInstanceAvailableException;
+import dev.discovery.balance.ServiceSelector;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The JDK client wrapper against plain JDK HttpServer backends and a discovery answering from a map. */
+class DiscoveryHttpClientTest {
+
+  /** A discovery that answers from a map. */
+  static final class MapDiscovery implements ServiceDiscovery {
+    final Map<String, List<ServiceInstance>> services = new ConcurrentHashMap<>();
+
+    @Override
+    public List<ServiceInstance> instances(ServiceQuery query) {
+      return services.getOrDefault(query.service(), List.of());
+    }
+
+    @Override
+    public CompletableFuture<List<ServiceInstance>> instancesAsync(ServiceQuery query) {
+      return CompletableFuture.completedFuture(instances(query));
+    }
+
+    @Override
+    public ServiceSnapshot snapshot(ServiceQuery query) {
+      return new ServiceSnapshot(query, instances(query), Duration.ZERO, false, null);
+    }
+
+    @Override
+    public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
+      return () -> {};
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** A loopback backend that answers {@code status} with "port <port> <method> <path?query> <body>". */
+  static final class Backend implements AutoCloseable {
+    final HttpServer server;
+    final AtomicInteger requests = new AtomicInteger();
+    volatile int status = 200;
+
+    Backend() throws IOException {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.createContext("/", exchange -> {
+        requests.incrementAndGet();
+        String body;
+        try (InputStream in = exchange.getRequestBody()) {
+          body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        byte[] reply = ("port " + port() + " " + exchange.getRequestMethod() + " "
+            + exchange.getRequestURI().getRawPath()
+            + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery())
+            + " " + body).getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, reply.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(reply);
+        }
+      });
+      server.start();
+    }
+
+    int port() {
+      return server.getAddress().getPort();
+    }
+
+    ServiceInstance instance(String service) {
+      return ServiceInstance.of(service, "127.0.0.1", port());
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  private final MapDiscovery discovery = new MapDiscovery();
+  private final List<Backend> backends = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @AfterEach
+  void stop() {
+    backends.forEach(Backend::close);
+  }
+
+  private List<Backend> backends(String service, int count) throws IOException {
+    List<Backend> started = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Backend backend = new Backend();
+      backends.add(backend);
+      started.add(backend);
+    }
+    discovery.services.put(service, started.stream().map(b -> b.instance(service)).toList());
+    return started;
+  }
+
+  private static HttpRequest get(String uri) {
+    return HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  private static String send(DiscoveryHttpClient client, HttpRequest request)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
+  }
+
+  @Test
+  void spreadsRequestsOverEveryInstanceKeepingPathAndQuery() throws Exception {
+    List<Backend> three = backends("web", 3);
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+
+    List<String> replies = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      replies.add(send(client, get("http://web.service/users/a%2Fb?q=%20x")));
+    }
+
+    for (Backend backend : three) {
+      assertThat(backend.requests.get()).isEqualTo(2);
+      assertThat(replies).contains("200 port " + backend.port() + " GET /users/a%2Fb?q=%20x ");
+    }
+  }
+
+  @Test
+  void retriesAnIdempotentRequestOnAnotherInstanceAndEjectsTheDeadOne() throws Exception {
+    List<Backend> two = backends("web", 2);
+    two.get(1).close();
+    ServiceSelector selector = ServiceSelector.builder(discovery).failuresToEject(1).build();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, selector).build();
+
+    for (int i = 0; i < 4; i++) {
+      assertThat(send(client, get("http://web.service/x"))).startsWith("200 port " + two.get(0).port());
+    }
+    HttpRequest put = HttpRequest.newBuilder(URI.create("http://web.service/doc"))
+        .PUT(HttpRequest.BodyPublishers.ofString("{}")).build();
+    assertThat(send(client, put)).endsWith("PUT /doc {}");
+
+    assertThat(two.get(0).requests.get()).isEqualTo(5);
+    assertThat(selector.isEjected(two.get(1).instance("web"))).isTrue();
+  }
+
+  @Test
+  void doesNotRetryAPost() throws Exception {
+    List<Backend> two = backends("web", 2);
+    two.get(1).close();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+    HttpRequest post = HttpRequest.newBuilder(URI.create("http://web.service/orders"))
+        .POST(HttpRequest.BodyPublishers.ofString("order")).build();
+
+    int failures = 0;
+    for (int i = 0; i < 2; i++) { // round robin: one of the two goes to the dead instance
+      try {
+        assertThat(send(client, post)).endsWith("POST /orders order");
+      } catch (IOException e) {
+        assertThat(e).isNotInstanceOf(NoInstanceAvailableException.class);
+        failures++;
+      }
+    }
+
+    assertThat(failures).isEqualTo(1);
+    assertThat(two.get(0).requests.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aServerErrorIsAFailureButNotRetried() throws Exception {
+    Backend only = backends("web", 1).get(0);
+    only.status = 503;
+    ServiceSelector selector = ServiceSelector.builder(discovery).failuresToEject(1).maxEjectedPercent(100).build();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, selector).build();
+
+    assertThat(send(client, get("http://web.service/"))).startsWith("503 ");
+
+    assertThat(only.requests.get()).isEqualTo(1);
+    assertThat(selector.isEjected(only.instance("web"))).isTrue();
+  }
+
+  @Test
+  void leavesOtherHostsUntouched() throws Exception {
+    Backend plain = new Backend();
+    backends.add(plain);
+    // Nothing is registered: had the wrapper asked discovery, the call would fail.
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+
+    assertThat(send(client, get("http://127.0.0.1:" + plain.port() + "/a.service")))
+        .isEqualTo("200 port " + plain.port() + " GET /a.service ");
+  }
+
+  @Test
+  void noHealthyInstanceFailsWithAnIOExceptionNamingTheService() {
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+
+    assertThatThrownBy(() -> send(client, get("http://billing.service/invoices")))
+        .isInstanceOfSatisfying(NoInstanceAvailableException.class, e -> assertThat(e.service()).isEqualTo("billing"))
+        .hasMessageContaining("'billing'")
+        .hasCauseInstanceOf(NoHealthyInstanceException.class);
+  }
+
+  @Test
+  void aConfiguredSuffixSelectsTheService() throws Exception {
+    Backend only = backends("api", 1).get(0);
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build())
+        .hostSuffix(".svc.cluster").build();
+
+    assertThat(send(client, get("http://api.svc.cluster/"))).startsWith("200 port " + only.port());
+  }
+}
