@@ -69,6 +69,12 @@ final class AgentConnections {
     scheduler.shutdownNow();
     base.dispatcher().cancelAll();
     base.dispatcher().executorService().shutdown();
+    try {
+      // Let cancelled calls return their connections, then close every pooled socket (bounded wait).
+      base.dispatcher().executorService().awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     base.connectionPool().evictAll();
   }
 

@@ -258,8 +258,16 @@ final class HttpBackend implements DiscoveryBackend {
     }
     scheduler.shutdownNow();
     client.dispatcher().cancelAll();
-    client.dispatcher().executorService().shutdown();
+    java.util.concurrent.ExecutorService calls = client.dispatcher().executorService();
+    calls.shutdown();
     if (ownsPool) {
+      try {
+        // Cancelled calls finish quickly; wait for them so their connections are back in the pool, then close
+        // every pooled socket. Bounded: close() never hangs on a stuck call.
+        calls.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       client.connectionPool().evictAll();
     }
   }
