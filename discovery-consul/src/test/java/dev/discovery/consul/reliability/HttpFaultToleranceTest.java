@@ -1,0 +1,358 @@
+package dev.discovery.consul.reliability;
+
+import static dev.discovery.consul.reliability.Probe.await;
+import static dev.discovery.consul.reliability.Probe.hosts;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.discovery.RegistryUnavailableException;
+import dev.discovery.ServiceInstance;
+import dev.discovery.ServiceQuery;
+import dev.discovery.Subscription;
+import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.CheckDefinition;
+import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulDiscovery;
+import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.Registration;
+import dev.discovery.consul.ServiceRegistration;
+import dev.discovery.consul.http.ConsulHttpBuilder;
+import dev.discovery.consul.reliability.Probe.Resources;
+import dev.discovery.consul.testkit.ConsulTestAgent;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One test per Consul agent fault, injected with the testkit, against the HTTP backend with its cache. In
+ * each: lookups keep answering the last good answer within the staleness bound (never throw, never empty),
+ * requests to the agent stay bounded by the back-off while the fault lasts (no spinning), a change made
+ * after the fault ends is seen, and closing the discovery leaves no thread or connection behind.
+ */
+class HttpFaultToleranceTest {
+  private static final String NAME = "web";
+  private static final ServiceQuery QUERY = ServiceQuery.of(NAME);
+  private static final String PATH = "/v1/health/service/" + NAME;
+  private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
+  private static final Duration MAX_BACKOFF = Duration.ofMillis(400);
+  private static final Duration MIN_INTERVAL = Duration.ofMillis(50);
+  private static final Duration MAX_STALENESS = Duration.ofMinutes(2);
+  private static final Duration WINDOW = Duration.ofMillis(1500);
+  /** The JVM's and OkHttp's own shared threads (TaskRunner) may come and go; ours are counted by name. */
+  private static final int JVM_THREAD_SLACK = 8;
+
+  private ConsulTestAgent kit;
+  private Resources baseline;
+  private CachingDiscovery discovery;
+
+  @BeforeEach
+  void start() {
+    kit = ConsulTestAgent.builder().start();
+    baseline = Resources.now();
+  }
+
+  @AfterEach
+  void stop() {
+    if (discovery != null) {
+      discovery.close();
+    }
+    kit.close();
+  }
+
+  private ConsulHttpBuilder http() {
+    return ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(kit.httpUri())
+        .waitTime(Duration.ofSeconds(1)).requestTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
+        .errorBackoff(MIN_BACKOFF, MAX_BACKOFF).minRequestInterval(MIN_INTERVAL).maxStaleness(MAX_STALENESS);
+  }
+
+  private static void register(ConsulTestAgent agent, String id, String address) {
+    agent.registerService("{\"Name\":\"" + NAME + "\",\"ID\":\"" + id + "\",\"Address\":\"" + address
+        + "\",\"Port\":8080}");
+  }
+
+  /** One instance known to the cache, and the blocking query for the next change waiting at the agent. */
+  private void watching() {
+    register(kit, "web-1", "10.0.0.1");
+    discovery = http().build();
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
+    await(() -> kit.requestCount(PATH) >= 2, "the blocking query to be waiting at the agent");
+  }
+
+  /** The most requests a watch may make in {@code nanos} while every request fails: one per minimum back-off. */
+  private static long backoffBound(long nanos) {
+    return 3 + nanos / MIN_BACKOFF.toNanos();
+  }
+
+  /** The fault is on and noticed: lookups keep answering the cached instance and requests stay bounded. */
+  private void servesTheCacheWithoutSpinning(String fault) {
+    await(() -> discovery.snapshot(QUERY).stale(), fault + " to be noticed by the watch");
+    long before = kit.requestCount(PATH);
+    long t0 = System.nanoTime();
+    long lookups = Probe.lookupsKeepAnswering(discovery, QUERY, List.of("10.0.0.1"), WINDOW, MAX_STALENESS);
+    long elapsed = System.nanoTime() - t0;
+    long requests = kit.requestCount(PATH) - before;
+    assertThat(lookups).isPositive();
+    assertThat(requests).as("requests to the agent during %d ms of %s", elapsed / 1_000_000, fault)
+        .isLessThanOrEqualTo(backoffBound(elapsed));
+    assertThat(discovery.snapshot(QUERY).stale()).as("still stale while " + fault + " lasts").isTrue();
+  }
+
+  /** After the fault: a new instance shows up, the snapshot is fresh, and closing releases everything. */
+  private void recoversAndReleases(ConsulTestAgent agent) {
+    register(agent, "web-2", "10.0.0.2");
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2")),
+        "the change made after the fault to be seen");
+    await(() -> !discovery.snapshot(QUERY).stale(), "the snapshot to be fresh again");
+    assertThat(Probe.libraryThreads()).as("the discovery's threads, seen before close")
+        .hasSizeGreaterThan(baseline.ourThreads().size());
+    List<String> open = Probe.connectionsTo(agent.httpPort());
+    if (open != null) {
+      assertThat(open).as("the watch's connection to the agent, seen before close").isNotEmpty();
+    }
+    discovery.close();
+    discovery = null;
+    baseline.awaitReleased(JVM_THREAD_SLACK, kit.httpPort());
+  }
+
+  @Test
+  void refusedConnectionsWhileTheAgentIsStopped() {
+    // Count attempts on the client side: a stopped agent cannot count what it refuses.
+    AtomicLong attempts = new AtomicLong();
+    OkHttpClient counting = new OkHttpClient.Builder()
+        .addInterceptor(chain -> {
+          attempts.incrementAndGet();
+          return chain.proceed(chain.request());
+        }).build();
+    register(kit, "web-1", "10.0.0.1");
+    discovery = http().httpClient(counting).build();
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
+    int port = kit.httpPort();
+
+    kit.close(); // connections are now refused
+    await(() -> discovery.snapshot(QUERY).stale(), "the refused connections to be noticed");
+    long before = attempts.get();
+    long t0 = System.nanoTime();
+    Probe.lookupsKeepAnswering(discovery, QUERY, List.of("10.0.0.1"), WINDOW, MAX_STALENESS);
+    long elapsed = System.nanoTime() - t0;
+    assertThat(attempts.get() - before).as("connection attempts during %d ms of refusal", elapsed / 1_000_000)
+        .isLessThanOrEqualTo(backoffBound(elapsed));
+    assertThat(discovery.snapshot(QUERY).lastError()).contains("cannot reach consul agent");
+
+    kit = ConsulTestAgent.builder().httpPort(port).start(); // the agent is back, on the same port
+    register(kit, "web-1", "10.0.0.1");
+    recoversAndReleasesWith(counting);
+  }
+
+  private void recoversAndReleasesWith(OkHttpClient shared) {
+    register(kit, "web-2", "10.0.0.2");
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2")),
+        "the change made after the fault to be seen");
+    discovery.close();
+    discovery = null;
+    shared.connectionPool().evictAll(); // the caller's pool is the caller's to empty
+    baseline.awaitReleased(JVM_THREAD_SLACK, kit.httpPort());
+  }
+
+  @Test
+  void connectionDroppedMidBlockingQuery() {
+    watching();
+    kit.dropConnections(true); // cuts the waiting blocking query and every later one
+    servesTheCacheWithoutSpinning("dropped connections");
+    kit.dropConnections(false);
+    recoversAndReleases(kit);
+  }
+
+  @Test
+  void aResponseThatNeverComesTimesOut() {
+    watching();
+    // Longer than the blocking query's whole call time-out (wait 1 s + 1/16 + request 1 s + connect 1 s).
+    kit.delayResponses(Duration.ofSeconds(5));
+    servesTheCacheWithoutSpinning("responses that never come");
+    assertThat(discovery.snapshot(QUERY).lastError()).contains("cannot reach consul agent");
+    kit.delayResponses(Duration.ZERO);
+    recoversAndReleases(kit);
+  }
+
+  @Test
+  void noClusterLeader500() {
+    watching();
+    kit.failNext(Integer.MAX_VALUE, 500, "No cluster leader");
+    kit.setServiceHealth("web-1", "passing"); // wakes the blocking query so the next request meets the fault
+    servesTheCacheWithoutSpinning("500 No cluster leader");
+    assertThat(discovery.snapshot(QUERY).lastError()).contains("HTTP 500").contains("No cluster leader");
+    kit.failNext(0, 500, "");
+    recoversAndReleases(kit);
+  }
+
+  @Test
+  void rateLimited429() {
+    watching();
+    kit.failNext(Integer.MAX_VALUE, 429, "rate limit exceeded");
+    kit.setServiceHealth("web-1", "passing");
+    servesTheCacheWithoutSpinning("429 rate limiting");
+    assertThat(discovery.snapshot(QUERY).lastError()).contains("429");
+    kit.failNext(0, 429, "");
+    recoversAndReleases(kit);
+  }
+
+  @Test
+  void indexMovingBackwardsRepeatedly() {
+    watching();
+    for (int i = 0; i < 20; i++) {
+      kit.registerService("{\"Name\":\"filler\",\"ID\":\"filler-" + i + "\",\"Port\":1}");
+    }
+    ScheduledExecutorService restores = Executors.newSingleThreadScheduledExecutor();
+    try {
+      // A snapshot restore every 100 ms: the index keeps falling below what the client holds.
+      restores.scheduleWithFixedDelay(() -> kit.resetIndex(1), 0, 100, TimeUnit.MILLISECONDS);
+      long before = kit.requestCount(PATH);
+      long t0 = System.nanoTime();
+      Probe.lookupsKeepAnswering(discovery, QUERY, List.of("10.0.0.1"), WINDOW, MAX_STALENESS);
+      long elapsed = System.nanoTime() - t0;
+      // Each reset may cost one extra request with index 0; never more than the minimum interval allows.
+      assertThat(kit.requestCount(PATH) - before).as("requests while the index kept moving backwards")
+          .isLessThanOrEqualTo(3 + elapsed / MIN_INTERVAL.toNanos());
+      register(kit, "web-2", "10.0.0.2"); // a change while restores continue
+      await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2")),
+          "a change made while the index kept moving backwards");
+    } finally {
+      restores.shutdownNow();
+    }
+    kit.deregisterService(kit.nodeName(), "web-2");
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the removal after the resets");
+    recoversAndReleases(kit);
+  }
+
+  @Test
+  void agentRestartedLosesRegistrationsAndTheManagedRegistrationRestoresThem() {
+    ConsulAgent agent = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(kit.httpUri())
+        .timeout(Duration.ofSeconds(2)).build();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    AtomicLong emptyWhileKept = new AtomicLong();
+    AtomicBoolean keptState = new AtomicBoolean(true);
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicReference<List<ServiceInstance>> seen = new AtomicReference<>(List.of());
+    Thread looker = null;
+    try (Registration reg = agent.register(ServiceRegistration.builder(NAME).id("web-1").address("10.0.0.1")
+        .port(8080).check(CheckDefinition.ttl(Duration.ofMillis(900))).build())) {
+      discovery = http().build();
+      Subscription sub = discovery.subscribe(QUERY, seen::set);
+      await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
+      looker = new Thread(() -> {
+        while (running.get()) {
+          try {
+            if (discovery.instances(QUERY).isEmpty() && keptState.get()) {
+              emptyWhileKept.incrementAndGet();
+            }
+          } catch (RuntimeException e) {
+            errors.add(e);
+          }
+          Probe.pause(2);
+        }
+      }, "test-looker");
+      looker.setDaemon(true);
+      looker.start();
+
+      // A restart that keeps the agent's data: the answer must never go empty.
+      long beforeRestart = kit.requestCount(PATH);
+      kit.restart(true);
+      await(() -> kit.requestCount(PATH) >= beforeRestart + 2, "the cut watch to ask the restarted agent");
+      await(() -> !discovery.snapshot(QUERY).stale(), "the watch to recover after a restart keeping state");
+
+      // A restart that loses every registration: the agent truly has no instance until heartbeats restore it.
+      long registersBefore = kit.requestCount("/v1/agent/service/register");
+      keptState.set(false);
+      kit.restart(false);
+      await(() -> agent.services().stream().anyMatch(s -> s.id().equals("web-1")),
+          "the managed registration to register the service again");
+      await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")) && reg.healthy(),
+          "discovery to see the restored instance passing");
+      await(() -> hosts(seen.get()).equals(List.of("10.0.0.1")), "the subscriber to see it too");
+      long registers = kit.requestCount("/v1/agent/service/register") - registersBefore;
+      assertThat(registers).as("re-registrations after one restart (no re-registration storm)").isBetween(1L, 3L);
+      running.set(false);
+      looker.join(5_000);
+      assertThat(errors).as("errors that reached the caller").isEmpty();
+      assertThat(emptyWhileKept.get()).as("empty answers during the restart that kept state").isZero();
+      sub.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } finally {
+      running.set(false);
+      agent.close();
+    }
+    await(() -> discovery.instances(QUERY).isEmpty(), "the instance to go when its registration is closed");
+    discovery.close();
+    discovery = null;
+    baseline.awaitReleased(JVM_THREAD_SLACK, kit.httpPort());
+  }
+
+  @Test
+  void aSlowAgentIsWaitedForWithoutErrorsOrExtraRequests() {
+    watching();
+    Duration slow = Duration.ofMillis(1500); // within every time-out, so no request should fail
+    kit.delayResponses(slow);
+    long before = kit.requestCount(PATH);
+    await(() -> kit.requestCount(PATH) >= before + 1, "a request to meet the slow agent");
+    long t0 = System.nanoTime();
+    long from = kit.requestCount(PATH);
+    ConcurrentLinkedQueue<String> staleSeen = new ConcurrentLinkedQueue<>();
+    register(kit, "web-2", "10.0.0.2");
+    long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    // Every lookup answers at once from memory, while the change crawls through the slow agent.
+    while (!hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2"))) {
+      assertThat(discovery.instances(QUERY)).isNotEmpty();
+      if (discovery.snapshot(QUERY).stale()) {
+        staleSeen.add(String.valueOf(discovery.snapshot(QUERY).lastError()));
+      }
+      assertThat(System.nanoTime()).as("the change to arrive through the slow agent").isLessThan(end);
+      Probe.pause(5);
+    }
+    long elapsed = System.nanoTime() - t0;
+    assertThat(staleSeen).as("errors while the agent was slow but within time-outs").isEmpty();
+    assertThat(kit.requestCount(PATH) - from).as("requests to a slow agent")
+        .isLessThanOrEqualTo(2 + elapsed / slow.toNanos());
+    kit.delayResponses(Duration.ZERO);
+    kit.deregisterService(kit.nodeName(), "web-2");
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "a change after the agent sped up");
+    recoversAndReleases(kit);
+  }
+
+  @Test
+  void pastTheStalenessBoundLookupsFailClearlyThenRecover() {
+    register(kit, "web-1", "10.0.0.1");
+    discovery = http().maxStaleness(Duration.ofMillis(800)).build();
+    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
+    int port = kit.httpPort();
+    kit.close();
+    await(() -> discovery.snapshot(QUERY).age().compareTo(Duration.ofSeconds(1)) > 0, "the answer to outgrow the bound");
+    assertThatThrownBy(() -> discovery.instances(QUERY)).isInstanceOf(RegistryUnavailableException.class)
+        .hasMessageContaining(NAME);
+    // The snapshot still shows the last good answer, marked stale, for status pages.
+    assertThat(hosts(discovery.snapshot(QUERY).instances())).containsExactly("10.0.0.1");
+    assertThat(discovery.snapshot(QUERY).stale()).isTrue();
+
+    kit = ConsulTestAgent.builder().httpPort(port).start();
+    register(kit, "web-1", "10.0.0.1");
+    await(() -> {
+      try {
+        return hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1"));
+      } catch (RegistryUnavailableException e) {
+        return false; // until the watch's next retry reaches the agent again
+      }
+    }, "lookups to answer again once the agent is back");
+    recoversAndReleases(kit);
+  }
+}
