@@ -13,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Sends {@link java.net.http.HttpClient} requests for {@code http://<service>.service/...} to an instance
@@ -74,7 +76,7 @@ public final class DiscoveryHttpClient {
     try {
       return send(request, handler, first);
     } catch (IOException e) {
-      if (!retry || !IDEMPOTENT.contains(request.method())) {
+      if (!retryable(request)) {
         throw e;
       }
       ServiceInstance second = chooseOtherThan(service, first);
@@ -90,10 +92,75 @@ public final class DiscoveryHttpClient {
     }
   }
 
+  /**
+   * {@link #send} without blocking: the same resolution, reporting and one retry, completed on the client's
+   * executor. A service without instances completes the future with a {@link NoInstanceAvailableException}.
+   * Cancelling the returned future does not abort an exchange already under way.
+   */
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    String service = uris.serviceOf(request.uri());
+    if (service == null) {
+      return client.sendAsync(request, handler);
+    }
+    ServiceInstance first;
+    try {
+      first = choose(service);
+    } catch (NoInstanceAvailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return sendAsync(request, handler, first).handle((response, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(response);
+      }
+      Throwable cause = unwrap(error);
+      if (!(cause instanceof IOException) || !retryable(request)) {
+        return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
+      }
+      ServiceInstance second = chooseOtherThan(service, first);
+      if (second == null) {
+        return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
+      }
+      return sendAsync(request, handler, second).handle((again, error2) -> {
+        if (error2 == null) {
+          return again;
+        }
+        Throwable cause2 = unwrap(error2);
+        cause2.addSuppressed(cause);
+        throw new CompletionException(cause2);
+      });
+    }).thenCompose(f -> f);
+  }
+
+  private <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
+      HttpResponse.BodyHandler<T> handler, ServiceInstance instance) {
+    CompletableFuture<HttpResponse<T>> future;
+    try {
+      future = client.sendAsync(resolve(request, instance), handler);
+    } catch (RuntimeException e) {
+      selector.report(instance, Outcome.FAILURE);
+      return CompletableFuture.failedFuture(e);
+    }
+    return future.whenComplete((response, error) -> selector.report(instance,
+        error != null || response.statusCode() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS));
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  private boolean retryable(HttpRequest request) {
+    return retry && IDEMPOTENT.contains(request.method());
+  }
+
+  private HttpRequest resolve(HttpRequest request, ServiceInstance instance) {
+    URI target = uris.resolve(request.uri(), instance);
+    return HttpRequest.newBuilder(request, (name, value) -> true).uri(target).build();
+  }
+
   private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler,
       ServiceInstance instance) throws IOException, InterruptedException {
-    URI target = uris.resolve(request.uri(), instance);
-    HttpRequest resolved = HttpRequest.newBuilder(request, (name, value) -> true).uri(target).build();
+    HttpRequest resolved = resolve(request, instance);
     HttpResponse<T> response;
     try {
       response = client.send(resolved, handler);

@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -230,5 +232,64 @@ class DiscoveryHttpClientTest {
         .hostSuffix(".svc.cluster").build();
 
     assertThat(send(client, get("http://api.svc.cluster/"))).startsWith("200 port " + only.port());
+  }
+
+  @Test
+  void sendAsyncRetriesAnIdempotentRequestOnAnotherInstance() throws Exception {
+    List<Backend> two = backends("web", 2);
+    two.get(1).close();
+    ServiceSelector selector = ServiceSelector.builder(discovery).failuresToEject(1).build();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, selector).build();
+
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> response = client.sendAsync(get("http://web.service/x"),
+          HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+      assertThat(response.body()).startsWith("port " + two.get(0).port() + " GET /x");
+    }
+
+    assertThat(two.get(0).requests.get()).isEqualTo(4);
+    assertThat(selector.isEjected(two.get(1).instance("web"))).isTrue();
+  }
+
+  @Test
+  void sendAsyncDoesNotRetryAPostAndFailsTheFutureWithTheIoError() throws Exception {
+    List<Backend> two = backends("web", 2);
+    two.get(1).close();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+    HttpRequest post = HttpRequest.newBuilder(URI.create("http://web.service/orders"))
+        .POST(HttpRequest.BodyPublishers.ofString("order")).build();
+
+    int failures = 0;
+    for (int i = 0; i < 2; i++) {
+      try {
+        client.sendAsync(post, HttpResponse.BodyHandlers.ofString()).get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(IOException.class).isNotInstanceOf(NoInstanceAvailableException.class);
+        failures++;
+      }
+    }
+
+    assertThat(failures).isEqualTo(1);
+    assertThat(two.get(0).requests.get()).isEqualTo(1);
+  }
+
+  @Test
+  void sendAsyncWithoutInstancesFailsTheFutureNamingTheService() {
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+
+    assertThatThrownBy(() -> client.sendAsync(get("http://billing.service/"), HttpResponse.BodyHandlers.ofString())
+        .get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOf(NoInstanceAvailableException.class).hasMessageContaining("'billing'");
+  }
+
+  @Test
+  void aSingleDeadInstanceFailsWithItsOwnErrorAfterNoRetry() throws Exception {
+    Backend only = backends("web", 1).get(0);
+    only.close();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+
+    assertThatThrownBy(() -> send(client, get("http://web.service/")))
+        .isInstanceOf(java.net.ConnectException.class);
   }
 }
