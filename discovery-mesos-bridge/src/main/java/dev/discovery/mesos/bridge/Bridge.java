@@ -81,7 +81,12 @@ final class Bridge implements AutoCloseable {
   /** Starts leader detection, leader election and the health server; passes are run by the caller or {@link #schedule()}. */
   void start() throws Exception {
     if (cfg.mesos == null) {
-      detector = new MesosLeaderDetector(zk, cfg.zk.path(), set -> { });
+      // A new leader is acted on at once rather than at the next --refresh tick.
+      detector = new MesosLeaderDetector(zk, cfg.zk.path(), set -> {
+        if (scheduled && !scheduler.isShutdown()) {
+          scheduler.execute(this::runPassSafely);
+        }
+      });
       detector.start();
     }
     if (cfg.leaderElection) {
@@ -177,6 +182,15 @@ final class Bridge implements AutoCloseable {
       out.flush();
     }
     Reconciler.Result result = reconciler.reconcile(byAgent(plan));
+    if (cfg.dryRun) {
+      StringBuilder sb = new StringBuilder();
+      for (String action : result.dryRunActions()) {
+        sb.append("dry run: would ").append(action).append('\n');
+      }
+      sb.append("dry run: ").append(result.dryRunActions().size()).append(" change(s) not made\n");
+      out.print(sb);
+      out.flush();
+    }
     long took = System.nanoTime() - start;
     metrics.passDone(took, true, System.currentTimeMillis());
     lastError.set("");

@@ -58,7 +58,7 @@ final class Reconciler {
 
   /** What one pass did. */
   record Result(int agentsReconciled, int agentsFailed, int agentsDeferred, int registered, int deregistered,
-                int maintenanceChanges, int errors) {}
+                int maintenanceChanges, int errors, List<String> dryRunActions) {}
 
   /** Agents the reconciler still tracks: planned ones and those where it has seen its own services. */
   Set<String> knownAgents() {
@@ -87,6 +87,7 @@ final class Reconciler {
     int dereg = 0;
     int maint = 0;
     int errors = 0;
+    List<String> wouldDo = new ArrayList<>();
     for (Future<AgentOutcome> f : futures) {
       AgentOutcome o;
       try {
@@ -105,8 +106,9 @@ final class Reconciler {
       dereg += o.deregistered;
       maint += o.maintenance;
       errors += o.errors;
+      wouldDo.addAll(o.wouldDo);
     }
-    return new Result(ok, failed, deferred, reg, dereg, maint, errors);
+    return new Result(ok, failed, deferred, reg, dereg, maint, errors, List.copyOf(wouldDo));
   }
 
   private enum Status { OK, FAILED, DEFERRED }
@@ -117,6 +119,12 @@ final class Reconciler {
     int deregistered;
     int maintenance;
     int errors;
+    final List<String> wouldDo = new ArrayList<>();
+
+    void would(String action) {
+      wouldDo.add(action);
+      LOG.info("dry run: would {}", action);
+    }
   }
 
   /** Per-agent memory: missed passes per owned ID, maintenance we set, back-off. Touched by one thread at a time. */
@@ -174,7 +182,7 @@ final class Reconciler {
       st.missing.remove(s.id());
       if (r == null || !matches(s, r)) {
         if (dryRun) {
-          LOG.info("dry run: would {} {} on {}", r == null ? "register" : "update", s.id(), agents.describe(agent));
+          out.would((r == null ? "register " : "update ") + s.id() + " on " + agents.describe(agent));
         } else if (call(agent, out, () -> agents.register(agent, s), "register " + s.id())) {
           out.registered++;
           metrics.registrations.increment();
@@ -187,8 +195,8 @@ final class Reconciler {
       boolean known = st.maintenance.getOrDefault(s.id(), false);
       if (s.unhealthy() != known) {
         if (dryRun) {
-          LOG.info("dry run: would turn maintenance {} for {} on {}", s.unhealthy() ? "on" : "off", s.id(),
-              agents.describe(agent));
+          out.would("turn maintenance " + (s.unhealthy() ? "on" : "off") + " for " + s.id() + " on "
+              + agents.describe(agent));
         } else if (call(agent, out, () -> agents.maintenance(agent, s.id(), s.unhealthy(),
             s.unhealthy() ? s.maintenanceReason() : ""), "maintenance " + s.id())) {
           st.maintenance.put(s.id(), s.unhealthy());
@@ -207,7 +215,7 @@ final class Reconciler {
         continue;
       }
       if (dryRun) {
-        LOG.info("dry run: would deregister {} from {}", id, agents.describe(agent));
+        out.would("deregister " + id + " from " + agents.describe(agent));
       } else if (call(agent, out, () -> agents.deregister(agent, id), "deregister " + id)) {
         st.missing.remove(id);
         st.maintenance.remove(id);

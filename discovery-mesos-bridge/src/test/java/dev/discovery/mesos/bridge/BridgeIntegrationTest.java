@@ -205,7 +205,9 @@ class BridgeIntegrationTest {
     assertThat(cluster.services(AGENT_B)).isEmpty();
     assertThat(registerCalls()).isZero();
     String printed = stdout.toString(StandardCharsets.UTF_8);
-    assertThat(printed).contains(TASK_ID_ON_A).contains("agent 127.0.0.3");
+    assertThat(printed).contains(TASK_ID_ON_A).contains("agent 127.0.0.3")
+        .contains("dry run: would register " + TASK_ID_ON_A)
+        .contains("dry run: would deregister mesos-consul:127.0.0.2:old:127.0.0.2:1");
   }
 
   @Test
