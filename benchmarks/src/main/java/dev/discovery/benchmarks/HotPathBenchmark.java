@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Figure 1: "give me the next instance of {@code web}" with the instance list already cached. Run at one and
  * two threads ({@code -t 1}, {@code -t 2}) and with {@code -prof gc} for bytes per operation. Every library
- * loaded its list from the same fake agent (10 passing instances) before measurement starts; none does I/O
+ * loaded its list from the same testkit agent (10 passing instances) before measurement starts; none does I/O
  * while measured (Stork's 5-minute memo, kiwi's and our watches hold the list).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -59,7 +59,7 @@ public class HotPathBenchmark {
   /** Ours: {@link ServiceSelector#next(String)} over the cache, round robin and outlier ejection (defaults). */
   @State(Scope.Benchmark)
   public static class Ours {
-    /** {@code consul-http}: loaded from the fake agent; {@code memory}: loaded from a fixed in-memory list. */
+    /** {@code consul-http}: loaded from the testkit agent; {@code memory}: loaded from a fixed in-memory list. */
     @Param({"consul-http"})
     public String source;
 

@@ -17,7 +17,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -230,5 +233,72 @@ class DiscoveryInterceptorTest {
     assertThat(only.getRequestCount()).isEqualTo(1);
     assertThatThrownBy(() -> DiscoveryInterceptor.builder(ServiceSelector.builder(discovery).build())
         .hostSuffix("service")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dot");
+  }
+
+  @Test
+  void anInstanceThatTurnsCriticalInConsulGetsNoMoreRequests() throws Exception {
+    List<MockWebServer> two = backends("web", 2);
+    for (int i = 0; i < 4; i++) {
+      two.get(0).enqueue(new MockResponse().setBody("a"));
+      two.get(1).enqueue(new MockResponse().setBody("b"));
+    }
+    OkHttpClient client = client(DiscoveryInterceptor.builder(ServiceSelector.builder(discovery).build()).build());
+    assertThat(call(client, get("http://web.service/"))).isIn("200 a", "200 b");
+
+    consul.setServiceHealth("web-1", "critical");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (discovery.instances("web").size() != 1) {
+      assertThat(System.nanoTime() - deadline).as("discovery sees web-1 critical within 10 s").isNegative();
+      Thread.sleep(10);
+    }
+    int before = two.get(1).getRequestCount();
+    for (int i = 0; i < 3; i++) {
+      assertThat(call(client, get("http://web.service/"))).isEqualTo("200 a");
+    }
+
+    assertThat(two.get(1).getRequestCount()).isEqualTo(before);
+  }
+
+  @Test
+  void aSingleDeadInstanceFailsWithItsOwnConnectionError() throws Exception {
+    MockWebServer only = backends("web", 1).get(0);
+    only.shutdown();
+    OkHttpClient client = client(DiscoveryInterceptor.builder(ServiceSelector.builder(discovery).build()).build());
+
+    assertThatThrownBy(() -> call(client, get("http://web.service/")))
+        .isInstanceOf(java.net.ConnectException.class);
+  }
+
+  @Test
+  void asynchronousCallsAreResolvedRetriedAndFailedThroughTheCallback() throws Exception {
+    List<MockWebServer> two = backends("web", 2);
+    two.get(1).shutdown();
+    two.get(0).enqueue(new MockResponse().setBody("ok"));
+    two.get(0).enqueue(new MockResponse().setBody("ok"));
+    OkHttpClient client = client(DiscoveryInterceptor.builder(ServiceSelector.builder(discovery).build()).build());
+
+    for (int i = 0; i < 2; i++) {
+      assertThat(enqueue(client, get("http://web.service/")).get(10, TimeUnit.SECONDS)).isEqualTo("200 ok");
+    }
+    assertThat(enqueue(client, get("http://ghost.service/")).handle((ok, error) -> error).get(10, TimeUnit.SECONDS))
+        .isInstanceOf(NoInstanceAvailableException.class).hasMessageContaining("'ghost'");
+  }
+
+  private static CompletableFuture<String> enqueue(OkHttpClient client, Request request) {
+    CompletableFuture<String> result = new CompletableFuture<>();
+    client.newCall(request).enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        result.completeExceptionally(e);
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) throws IOException {
+        try (response) {
+          result.complete(response.code() + " " + response.body().string());
+        }
+      }
+    });
+    return result;
   }
 }

@@ -31,6 +31,8 @@ final class AgentState implements AutoCloseable {
   private final Store store = new Store();
   private final ScheduledExecutorService scheduler;
   private final Map<String, ScheduledFuture<?>> ttlTimers = new ConcurrentHashMap<>();
+  private final Map<String, ScheduledFuture<?>> runners = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService checkExecutor;
   private final Map<String, ScheduledFuture<?>> deferredOutput = new ConcurrentHashMap<>();
   private final Map<String, String> localOutput = new ConcurrentHashMap<>();
   private final Map<String, Long> criticalSince = new ConcurrentHashMap<>();
@@ -41,6 +43,11 @@ final class AgentState implements AutoCloseable {
     this.config = config;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "consul-testkit-checks-" + config.nodeName());
+      t.setDaemon(true);
+      return t;
+    });
+    this.checkExecutor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "consul-testkit-check-run-" + config.nodeName());
       t.setDaemon(true);
       return t;
     });
@@ -88,6 +95,8 @@ final class AgentState implements AutoCloseable {
   void resetState() {
     ttlTimers.values().forEach(f -> f.cancel(false));
     ttlTimers.clear();
+    runners.values().forEach(f -> f.cancel(false));
+    runners.clear();
     deferredOutput.values().forEach(f -> f.cancel(false));
     deferredOutput.clear();
     localOutput.clear();
@@ -143,8 +152,11 @@ final class AgentState implements AutoCloseable {
         writeCheck(new CheckEntry(node, checkId, name, status, c.notes(), output, reg.id(), reg.name(), reg.tags(),
             c.definition().type(), c.definition(), 0, 0));
         kept.add(checkId);
+        cancelTimers(key(node, checkId));
         if (!c.definition().ttl().isZero()) {
           armTtl(node, checkId, c.definition().ttl());
+        } else if (CheckRunner.runnable(c.definition())) {
+          startRunner(node, checkId, c.definition());
         }
       }
       if (replaceExistingChecks) {
@@ -347,6 +359,23 @@ final class AgentState implements AutoCloseable {
     }
   }
 
+  /** Runs an HTTP/TCP check every Interval (at least 1s, first run staggered within it), as Consul does. */
+  private void startRunner(String node, String checkId, CheckDefinition def) {
+    long interval = Math.max(1000, def.interval().toMillis());
+    long stagger = java.util.concurrent.ThreadLocalRandom.current().nextLong(interval);
+    ScheduledFuture<?> next = scheduler.scheduleWithFixedDelay(() -> checkExecutor.execute(() -> {
+      CheckRunner.Result result = CheckRunner.run(def);
+      CheckEntry current = store.check(node, checkId);
+      if (current != null && runners.containsKey(key(node, checkId))) {
+        updateLikeAgent(current, result.status(), result.output());
+      }
+    }), stagger, interval, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> previous = runners.put(key(node, checkId), next);
+    if (previous != null) {
+      previous.cancel(false);
+    }
+  }
+
   private void expire(String node, String checkId) {
     CheckEntry check = store.check(node, checkId);
     if (check == null) {
@@ -405,12 +434,20 @@ final class AgentState implements AutoCloseable {
     forget(node, checkId);
   }
 
-  private void forget(String node, String checkId) {
-    String key = key(node, checkId);
+  private void cancelTimers(String key) {
     ScheduledFuture<?> timer = ttlTimers.remove(key);
     if (timer != null) {
       timer.cancel(false);
     }
+    ScheduledFuture<?> runner = runners.remove(key);
+    if (runner != null) {
+      runner.cancel(false);
+    }
+  }
+
+  private void forget(String node, String checkId) {
+    String key = key(node, checkId);
+    cancelTimers(key);
     ScheduledFuture<?> deferred = deferredOutput.remove(key);
     if (deferred != null) {
       deferred.cancel(false);
@@ -437,5 +474,6 @@ final class AgentState implements AutoCloseable {
       reaper.cancel(false);
     }
     scheduler.shutdownNow();
+    checkExecutor.shutdownNow();
   }
 }

@@ -51,7 +51,16 @@ final class DnsServer implements AutoCloseable {
   /** Binds UDP and TCP on the same port; with port 0 picks a free port that is free for both. */
   static DnsServer start(DnsResponder responder, InetAddress bind, int port, String name) throws IOException {
     IOException last = null;
-    for (int attempt = 0; attempt < (port == 0 ? BIND_ATTEMPTS : 1); attempt++) {
+    for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+      if (attempt > 0 && port != 0) {
+        // A fixed port just released by a restart can take a moment to become bindable again.
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
       DatagramSocket udp = null;
       try {
         udp = new DatagramSocket(null);
@@ -169,5 +178,14 @@ final class DnsServer implements AutoCloseable {
       }
     }
     workers.shutdownNow();
+    try {
+      // The JDK releases a socket blocked in accept/receive only when that thread leaves; wait so that a
+      // restart can bind the same port at once.
+      if (!workers.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+        log.debug("DNS worker threads still running after close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
