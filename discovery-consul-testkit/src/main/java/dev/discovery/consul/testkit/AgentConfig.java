@@ -20,7 +20,8 @@ record AgentConfig(
     boolean enableScriptChecks,
     Duration reapInterval,
     Duration deregisterCriticalMinimum,
-    Duration checkUpdateInterval) {
+    Duration checkUpdateInterval,
+    boolean runChecks) {
 
   boolean aclEnabled() {
     return !aclTokens.isEmpty();
@@ -29,7 +30,7 @@ record AgentConfig(
   AgentConfig withPorts(int http, int dns) {
     return new AgentConfig(bindAddress, http, dns, datacenter, nodeName, nodeAddress, domain, altDomain, aclTokens,
         onlyPassing, enableTruncate, udpAnswerLimit, enableScriptChecks, reapInterval, deregisterCriticalMinimum,
-        checkUpdateInterval);
+        checkUpdateInterval, runChecks);
   }
 
   /** Tokens are secrets: never print them. */

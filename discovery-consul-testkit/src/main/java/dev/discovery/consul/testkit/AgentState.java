@@ -155,7 +155,7 @@ final class AgentState implements AutoCloseable {
         cancelTimers(key(node, checkId));
         if (!c.definition().ttl().isZero()) {
           armTtl(node, checkId, c.definition().ttl());
-        } else if (CheckRunner.runnable(c.definition())) {
+        } else if (config.runChecks() && CheckRunner.runnable(c.definition())) {
           startRunner(node, checkId, c.definition());
         }
       }
@@ -359,18 +359,39 @@ final class AgentState implements AutoCloseable {
     }
   }
 
-  /** Runs an HTTP/TCP check every Interval (at least 1s, first run staggered within it), as Consul does. */
+  /**
+   * Runs an HTTP/TCP check every Interval (at least 1s, first run staggered within it), one run at a time as
+   * Consul does: a run still in flight when the next is due makes that one skip, and a run of a definition that
+   * has since been replaced or removed writes nothing.
+   */
   private void startRunner(String node, String checkId, CheckDefinition def) {
     long interval = Math.max(1000, def.interval().toMillis());
     long stagger = java.util.concurrent.ThreadLocalRandom.current().nextLong(interval);
-    ScheduledFuture<?> next = scheduler.scheduleWithFixedDelay(() -> checkExecutor.execute(() -> {
-      CheckRunner.Result result = CheckRunner.run(def);
-      CheckEntry current = store.check(node, checkId);
-      if (current != null && runners.containsKey(key(node, checkId))) {
-        updateLikeAgent(current, result.status(), result.output());
+    String key = key(node, checkId);
+    java.util.concurrent.atomic.AtomicBoolean inFlight = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<ScheduledFuture<?>> self = new java.util.concurrent.atomic.AtomicReference<>();
+    Runnable runOnce = () -> {
+      try {
+        CheckRunner.Result result = CheckRunner.run(def);
+        CheckEntry current = store.check(node, checkId);
+        if (current != null && runners.get(key) == self.get()) {
+          updateLikeAgent(current, result.status(), result.output());
+        }
+      } finally {
+        inFlight.set(false);
       }
-    }), stagger, interval, TimeUnit.MILLISECONDS);
-    ScheduledFuture<?> previous = runners.put(key(node, checkId), next);
+    };
+    ScheduledFuture<?> next = scheduler.scheduleWithFixedDelay(() -> {
+      if (inFlight.compareAndSet(false, true)) {
+        try {
+          checkExecutor.execute(runOnce);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          inFlight.set(false);
+        }
+      }
+    }, stagger, interval, TimeUnit.MILLISECONDS);
+    self.set(next);
+    ScheduledFuture<?> previous = runners.put(key, next);
     if (previous != null) {
       previous.cancel(false);
     }

@@ -20,7 +20,7 @@ import java.util.Map;
 final class CheckRunner {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_OUTPUT = 4096;
-  private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL)
       .connectTimeout(DEFAULT_TIMEOUT).build();
 
   /** A check outcome: status and output text. */

@@ -284,6 +284,7 @@ public final class ConsulTestAgent implements AutoCloseable {
     private int udpAnswerLimit = 3;
     private boolean enableScriptChecks;
     private Duration reapInterval = Duration.ofSeconds(30);
+    private boolean runChecks = true;
     private Duration deregisterCriticalMinimum = Duration.ofMinutes(1);
     private Duration checkUpdateInterval = Duration.ofMinutes(5);
 
@@ -407,13 +408,22 @@ public final class ConsulTestAgent implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether HTTP and TCP checks aimed at loopback are run every {@code Interval} (the default, as Consul runs
+     * them). Turn it off when a test counts the requests its own server receives and wants none from checks.
+     */
+    public Builder runChecks(boolean run) {
+      this.runChecks = run;
+      return this;
+    }
+
     /** Binds the ports and starts serving. */
     public ConsulTestAgent start() {
       String address = nodeAddress != null ? nodeAddress : bindAddress;
       String node = nodeName != null ? nodeName : "node-" + bindAddress.replaceAll("[.:%]", "-");
       AgentConfig config = new AgentConfig(bindAddress, httpPort, dnsPort, datacenter, node, address, domain,
           altDomain, Set.copyOf(aclTokens), onlyPassing, enableTruncate, udpAnswerLimit, enableScriptChecks,
-          reapInterval, deregisterCriticalMinimum, checkUpdateInterval);
+          reapInterval, deregisterCriticalMinimum, checkUpdateInterval, runChecks);
       try {
         InetAddress.getByName(bindAddress);
         return new ConsulTestAgent(config);
