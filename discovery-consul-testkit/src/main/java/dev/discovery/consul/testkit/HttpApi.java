@@ -277,10 +277,10 @@ final class HttpApi implements HttpHandler {
     }
   }
 
-  private record Blocking(long index, long timeoutNanos) {}
+  record Blocking(long index, long timeoutNanos) {}
 
   /** Consul's parseWait plus RPCQueryTimeout: default 5m, at most 10m, plus up to wait/16 of jitter. */
-  private static Blocking blocking(QueryParams q) {
+  static Blocking blocking(QueryParams q) {
     if (q.has("stale") && q.has("consistent")) {
       throw new ApiException(400, "Cannot specify ?stale with ?consistent, conflicting semantics.");
     }
