@@ -147,6 +147,19 @@ class TestAgentDnsTest {
   }
 
   @Test
+  void aClientAskingUnderTheAgentsAltDomainGetsNodeAndAddrTargetsInThatDomain() {
+    ConsulTestAgent agent = agent(ConsulTestAgent.builder().domain("consul.").altDomain("alt.test."));
+    agent.registerNodeService("n1", "10.0.0.1", "{\"Name\":\"web\",\"ID\":\"w1\",\"Port\":80}");
+    agent.registerNodeService("n2", "10.0.0.2",
+        "{\"Name\":\"web\",\"ID\":\"w2\",\"Port\":81,\"Address\":\"192.0.2.7\"}");
+    CachingDiscovery viaAlt = ConsulDiscovery.dns().server(agent.dnsAddress()).domain("alt.test")
+        .altDomain("consul").build();
+    closeables.add(viaAlt);
+
+    assertThat(addresses(viaAlt.instances(ServiceQuery.of("web")))).containsExactly("10.0.0.1:80", "192.0.2.7:81");
+  }
+
+  @Test
   void healthChangesArriveAndAllCriticalIsAnEmptyList() throws Exception {
     ConsulTestAgent agent = agent(ConsulTestAgent.builder());
     agent.registerNodeService("n1", "10.0.0.1", "{\"Name\":\"web\",\"ID\":\"w1\",\"Port\":80}");
