@@ -213,8 +213,10 @@ public final class ConsulHttpBuilder {
   }
 
   /**
-   * An OkHttp client to derive from, sharing its connection pool and dispatcher (the dispatcher's limits
-   * are raised so blocking queries do not queue). Default: a new client owned by the discovery.
+   * An OkHttp client to derive from: its connection pool, interceptors and TLS settings are shared, but the
+   * discovery runs its calls on a dispatcher of its own (with limits far above OkHttp's 5 per host, so blocking
+   * queries never queue behind each other, and never take slots from the application's own calls). Default: a new
+   * client owned by the discovery.
    */
   public ConsulHttpBuilder httpClient(OkHttpClient client) {
     this.httpClient = Objects.requireNonNull(client, "client");
