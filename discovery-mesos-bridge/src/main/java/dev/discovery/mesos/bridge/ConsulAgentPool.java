@@ -1,5 +1,6 @@
 package dev.discovery.mesos.bridge;
 
+import dev.discovery.consul.AgentCheck;
 import dev.discovery.consul.AgentService;
 import dev.discovery.consul.CheckDefinition;
 import dev.discovery.consul.ConsulAgent;
@@ -12,8 +13,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -79,12 +82,22 @@ final class ConsulAgentPool implements ConsulAgents {
     }
   }
 
+  /** Two reads: the services, then the checks, whose {@code _service_maintenance:<id>} entries mark maintenance. */
   @Override
   public List<RemoteService> services(String agent) throws AgentCallException {
     try {
-      List<RemoteService> out = new ArrayList<>();
-      for (AgentService s : client(agent).services()) {
-        out.add(new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta()));
+      ConsulAgent c = client(agent);
+      List<AgentService> services = c.services();
+      Set<String> inMaintenance = new HashSet<>();
+      for (AgentCheck check : c.checks()) {
+        if (check.serviceMaintenance()) {
+          inMaintenance.add(check.serviceId());
+        }
+      }
+      List<RemoteService> out = new ArrayList<>(services.size());
+      for (AgentService s : services) {
+        out.add(new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta(),
+            inMaintenance.contains(s.id())));
       }
       return out;
     } catch (ConsulAgentException e) {
