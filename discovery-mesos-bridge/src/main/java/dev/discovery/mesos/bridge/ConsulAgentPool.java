@@ -35,6 +35,8 @@ final class ConsulAgentPool implements ConsulAgents {
   private final Path tokenFile;
   private final Duration timeout;
   private final ConsulTls tls;
+  private final String authUser;
+  private final String authPassword;
   private final Map<String, ConsulAgent> clients = new ConcurrentHashMap<>();
   private ConsulAgent first;
 
@@ -45,11 +47,35 @@ final class ConsulAgentPool implements ConsulAgents {
    * @param tls HTTPS trust settings, or null for the JDK's defaults
    */
   ConsulAgentPool(Function<String, URI> addressOf, String token, Path tokenFile, Duration timeout, ConsulTls tls) {
+    this(addressOf, token, tokenFile, timeout, tls, null, null);
+  }
+
+  /** As above, plus HTTP basic credentials ({@code authUser} null for none). */
+  ConsulAgentPool(Function<String, URI> addressOf, String token, Path tokenFile, Duration timeout, ConsulTls tls,
+                  String authUser, String authPassword) {
     this.addressOf = addressOf;
     this.token = token;
     this.tokenFile = tokenFile;
     this.timeout = timeout;
     this.tls = tls;
+    this.authUser = authUser;
+    this.authPassword = authPassword;
+  }
+
+  /** The pool the command line asks for: token, time-out, TLS (CA, client certificate, or no verification), basic auth. */
+  static ConsulAgentPool from(BridgeConfig cfg) {
+    ConsulTls tls = null;
+    if (cfg.consulSslInsecure) {
+      // As Go's InsecureSkipVerify in mesos-consul: a CA given as well does not turn verification back on.
+      tls = ConsulTls.insecure();
+    } else if (cfg.consulSslCacert != null) {
+      tls = ConsulTls.trusting(cfg.consulSslCacert);
+    }
+    if (tls != null && cfg.consulSslCert != null) {
+      tls = tls.withClientCertificate(cfg.consulSslCert, cfg.consulSslCert);
+    }
+    return new ConsulAgentPool(cfg::agentUri, cfg.consulToken, cfg.consulTokenFile, cfg.consulTimeout, tls,
+        cfg.consulAuthUser, cfg.consulAuthPassword);
   }
 
   private ConsulAgent client(String agent) {
@@ -69,6 +95,9 @@ final class ConsulAgentPool implements ConsulAgents {
         }
         if (tls != null) {
           b.tls(tls);
+        }
+        if (authUser != null) {
+          b.basicAuth(authUser, authPassword);
         }
         if (first != null) {
           b.sharingConnectionsWith(first);
