@@ -18,11 +18,13 @@ if [ "${1:-}" = "--quick" ]; then
   FRESH=(-f 1 -wi 0 -i 1 -r 3s)
   COLD=(-f 1 -wi 3 -i 10)
   LOAD=(-Dquick)
+  BRIDGE=(-f 1 -wi 2 -i 3 -w 1s -r 1s)
 else
   HOT=()
   FRESH=()
   COLD=()
   LOAD=()
+  BRIDGE=()
 fi
 
 # 1. Hot path at 1 and 2 threads, with allocation per operation.
@@ -37,3 +39,6 @@ done
 # 3. Load on Consul.
 "${L[@]}" java "${LOAD[@]}" -Dsun.net.httpserver.nodelay=true -cp "$JAR" dev.discovery.benchmarks.ConsulLoad \
   2>"$OUT/load.log" | tee "$OUT/load.txt"
+# 6. Mesos bridge: one pass with 10,000 tasks over 100 agents, steady state (zero writes is checked).
+"${L[@]}" java -jar "$JAR" 'BridgePassBenchmark' "${BRIDGE[@]}" -rf json -rff "$OUT/bridgepass.json" \
+  | tee "$OUT/bridgepass.txt"

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The agent API's JSON: registration bodies out, {@code /v1/agent/services} in. Pure, no I/O. */
+/** The agent API's JSON: registration bodies out, {@code /v1/agent/services} and {@code /v1/agent/checks} in. Pure, no I/O. */
 final class AgentJson {
   static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -98,6 +98,42 @@ final class AgentJson {
    * @throws IllegalArgumentException naming the offending field when the body is not what Consul sends
    */
   static List<AgentService> services(byte[] body) {
+    JsonNode root = tree(body, "service ID to service");
+    List<AgentService> out = new ArrayList<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> e = fields.next();
+      out.add(service(e.getKey(), e.getValue()));
+    }
+    out.sort(Comparator.comparing(AgentService::id));
+    return out;
+  }
+
+  /**
+   * Parses {@code GET /v1/agent/checks}: an object of check ID to check, sorted by ID.
+   *
+   * @throws IllegalArgumentException naming the offending field when the body is not what Consul sends
+   */
+  static List<AgentCheck> checks(byte[] body) {
+    JsonNode root = tree(body, "check ID to check");
+    List<AgentCheck> out = new ArrayList<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> e = fields.next();
+      String at = "check '" + e.getKey() + "'";
+      JsonNode c = e.getValue();
+      if (!c.isObject()) {
+        throw new IllegalArgumentException(at + " must be an object");
+      }
+      out.add(new AgentCheck(text(c, "CheckID", at, true), text(c, "Name", at, false),
+          text(c, "Status", at, true), text(c, "ServiceID", at, false), text(c, "ServiceName", at, false),
+          text(c, "Notes", at, false), text(c, "Output", at, false), text(c, "Type", at, false)));
+    }
+    out.sort(Comparator.comparing(AgentCheck::id));
+    return out;
+  }
+
+  private static JsonNode tree(byte[] body, String what) {
     JsonNode root;
     try {
       root = MAPPER.readTree(body);
@@ -107,17 +143,10 @@ final class AgentJson {
       throw new IllegalArgumentException("the body cannot be read (" + e.getMessage() + ")", e);
     }
     if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("the body must be a JSON object of service ID to service, was "
+      throw new IllegalArgumentException("the body must be a JSON object of " + what + ", was "
           + (root == null ? "empty" : root.getNodeType()));
     }
-    List<AgentService> out = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> e = fields.next();
-      out.add(service(e.getKey(), e.getValue()));
-    }
-    out.sort(Comparator.comparing(AgentService::id));
-    return out;
+    return root;
   }
 
   private static AgentService service(String key, JsonNode s) {

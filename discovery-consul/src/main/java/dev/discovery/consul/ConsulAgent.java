@@ -35,7 +35,8 @@ import okio.BufferedSource;
  * resources are released when the last agent using them closes.
  *
  * <p>The ACL token travels in the {@code X-Consul-Token} header only; it never appears in a URL, a log line,
- * an exception message or {@link #toString()}.
+ * an exception message or {@link #toString()}. The same holds for HTTP basic credentials
+ * ({@link Builder#basicAuth(String, String)}, for an agent behind an authenticating proxy).
  *
  * <pre>{@code
  * try (ConsulAgent agent = ConsulAgent.create(URI.create("http://127.0.0.1:8500"));
@@ -54,6 +55,8 @@ public final class ConsulAgent implements AutoCloseable {
   private final URI uri;
   private final HttpUrl base;
   private final String token;
+  private final String password;
+  private final String authorization;
   private final Duration timeout;
   private final AgentConnections connections;
   private final OkHttpClient client;
@@ -71,6 +74,9 @@ public final class ConsulAgent implements AutoCloseable {
     } else {
       this.token = env.token().orElse(null);
     }
+    this.password = b.password;
+    this.authorization = b.user == null ? null
+        : okhttp3.Credentials.basic(b.user, b.password, StandardCharsets.UTF_8);
     this.timeout = b.timeout;
     this.connections = b.shareWith != null ? b.shareWith.connections.retain() : new AgentConnections();
     try {
@@ -147,6 +153,27 @@ public final class ConsulAgent implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new ConsulAgentException(null, describe(), 200, "consul agent " + uri
           + " answered GET /v1/agent/services with a body this client cannot use: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The health checks registered with this agent ({@code GET /v1/agent/checks}), sorted by ID. A service in
+   * maintenance mode has the check {@code _service_maintenance:<service ID>} here (see
+   * {@link AgentCheck#serviceMaintenance()}); {@link #services()} does not show maintenance.
+   *
+   * @throws ConsulAgentException if the agent cannot be asked or answers something that is not Consul's format
+   */
+  public List<AgentCheck> checks() {
+    String action = "list checks";
+    Reply r = execute(new Request.Builder().url(url("v1/agent/checks")).get(), action, null);
+    if (r.code != 200) {
+      throw failure(r, action, null, "node:read and service:read");
+    }
+    try {
+      return AgentJson.checks(r.bytes);
+    } catch (IllegalArgumentException e) {
+      throw new ConsulAgentException(null, describe(), 200, "consul agent " + uri
+          + " answered GET /v1/agent/checks with a body this client cannot use: " + e.getMessage(), e);
     }
   }
 
@@ -284,12 +311,19 @@ public final class ConsulAgent implements AutoCloseable {
     return new ConsulAgentException(service, describe(), r.code, text, null);
   }
 
-  /** Removes the token from text that came from the network, in case an agent ever echoes it. */
+  /** Removes the token and basic credentials from text that came from the network, in case an agent echoes them. */
   String scrub(String text) {
     if (text == null) {
       return "";
     }
-    return token == null || token.isEmpty() ? text : text.replace(token, "<token>");
+    String out = token == null || token.isEmpty() ? text : text.replace(token, "<token>");
+    if (authorization != null) {
+      out = out.replace(authorization.substring("Basic ".length()), "<credentials>");
+      if (!password.isEmpty()) {
+        out = out.replace(password, "<password>");
+      }
+    }
+    return out;
   }
 
   String describe() {
@@ -313,6 +347,9 @@ public final class ConsulAgent implements AutoCloseable {
   private Request.Builder authorize(Request.Builder request) {
     if (token != null) {
       request.header("X-Consul-Token", token);
+    }
+    if (authorization != null) {
+      request.header("Authorization", authorization);
     }
     return request;
   }
@@ -357,7 +394,8 @@ public final class ConsulAgent implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ConsulAgent{" + uri + (token == null ? "" : ", token set") + "}";
+    return "ConsulAgent{" + uri + (token == null ? "" : ", token set")
+        + (authorization == null ? "" : ", basic auth set") + "}";
   }
 
   private static String emptyToNull(String s) {
@@ -383,6 +421,8 @@ public final class ConsulAgent implements AutoCloseable {
     private String token;
     private Path tokenFile;
     private boolean tokenSet;
+    private String user;
+    private String password;
     private Duration timeout = Duration.ofSeconds(10);
     private ConsulTls tls;
     private ConsulEnvironment environment = ConsulEnvironment.system();
@@ -421,6 +461,29 @@ public final class ConsulAgent implements AutoCloseable {
       this.tokenFile = Objects.requireNonNull(tokenFile, "tokenFile");
       this.token = null;
       this.tokenSet = true;
+      return this;
+    }
+
+    /**
+     * HTTP basic credentials sent with every request ({@code Authorization: Basic ...}), for an agent behind a
+     * proxy that asks for them (Consul itself does not). They are sent in the clear unless the URI is
+     * {@code https}; the ACL token, if any, still travels in {@code X-Consul-Token}. Default: none.
+     *
+     * @param user the user name: not empty, without {@code ':'} or control characters (RFC 7617)
+     * @param password the password, possibly empty
+     */
+    public Builder basicAuth(String user, String password) {
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(password, "password");
+      if (user.isEmpty() || user.indexOf(':') >= 0 || user.chars().anyMatch(Character::isISOControl)) {
+        throw new IllegalArgumentException("basic auth user name must be non-empty, without ':' or control"
+            + " characters (RFC 7617); put everything after the first ':' in the password");
+      }
+      if (password.chars().anyMatch(Character::isISOControl)) {
+        throw new IllegalArgumentException("basic auth password must not contain control characters");
+      }
+      this.user = user;
+      this.password = password;
       return this;
     }
 

@@ -3,15 +3,22 @@ package dev.discovery.consul;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.Objects;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
@@ -22,6 +29,9 @@ import okhttp3.tls.HeldCertificate;
  *
  * <p>Only the given CAs are trusted, not the platform's. Files are read when the client is built, so a
  * mistake fails at start-up with a message naming the file.
+ *
+ * <p>{@link #insecure()} turns verification off altogether, for drop-in compatibility with tools that offered
+ * it (mesos-consul's {@code --consul-ssl-verify=false}); prefer a CA file.
  *
  * <pre>{@code
  * ConsulTls tls = ConsulTls.trusting(Path.of("consul-agent-ca.pem"))
@@ -45,6 +55,16 @@ public final class ConsulTls {
   }
 
   /**
+   * HTTPS without any verification of the agent: every certificate is accepted, whoever signed it and
+   * whatever host it names. Traffic is encrypted but anyone on the path can impersonate the agent and read
+   * the ACL token. Exists only for set-ups that ran with verification off before (Go's
+   * {@code InsecureSkipVerify}); log a warning when you use it. A client certificate can still be added.
+   */
+  public static ConsulTls insecure() {
+    return new ConsulTls(null, null, null);
+  }
+
+  /**
    * This configuration plus a client certificate for mutual TLS: {@code certPem} holds the certificate
    * (optionally followed by intermediates), {@code keyPem} its unencrypted PKCS#8 key
    * ({@code -----BEGIN PRIVATE KEY-----}).
@@ -54,9 +74,14 @@ public final class ConsulTls {
         Objects.requireNonNull(keyPem, "keyPem"));
   }
 
-  /** The CA file. */
+  /** The CA file, or null for {@link #insecure()}. */
   public Path caPem() {
     return caPem;
+  }
+
+  /** Whether the agent's certificate and host name are verified (false only for {@link #insecure()}). */
+  public boolean verifiesAgent() {
+    return caPem != null;
   }
 
   /** Whether a client certificate is configured. */
@@ -71,8 +96,10 @@ public final class ConsulTls {
    */
   public OkHttpClient.Builder applyTo(OkHttpClient.Builder builder) {
     HandshakeCertificates.Builder certs = new HandshakeCertificates.Builder();
-    for (X509Certificate ca : readCertificates(caPem, "CA")) {
-      certs.addTrustedCertificate(ca);
+    if (caPem != null) {
+      for (X509Certificate ca : readCertificates(caPem, "CA")) {
+        certs.addTrustedCertificate(ca);
+      }
     }
     if (clientCertPem != null) {
       String certText = read(clientCertPem, "client certificate");
@@ -97,7 +124,48 @@ public final class ConsulTls {
       certs.heldCertificate(held, intermediates);
     }
     HandshakeCertificates built = certs.build();
+    if (caPem == null) {
+      try {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(new KeyManager[] {built.keyManager()}, new TrustManager[] {TrustEveryone.INSTANCE}, null);
+        return builder.sslSocketFactory(context.getSocketFactory(), TrustEveryone.INSTANCE)
+            .hostnameVerifier((host, session) -> true);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("this JVM cannot create a TLS context (" + e.getMessage() + ")", e);
+      }
+    }
     return builder.sslSocketFactory(built.sslSocketFactory(), built.trustManager());
+  }
+
+  /**
+   * Accepts every server certificate. Extended so that the JDK does not wrap it with its own host name and
+   * constraint checks, which would defeat the purpose.
+   */
+  private static final class TrustEveryone extends X509ExtendedTrustManager {
+    static final TrustEveryone INSTANCE = new TrustEveryone();
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
   }
 
   private static X509Certificate[] readCertificates(Path file, String what) {
@@ -139,6 +207,7 @@ public final class ConsulTls {
 
   @Override
   public String toString() {
-    return "ConsulTls{ca=" + caPem + (clientCertPem == null ? "" : ", clientCert=" + clientCertPem) + "}";
+    return "ConsulTls{" + (caPem == null ? "insecure: agent certificates not verified" : "ca=" + caPem)
+        + (clientCertPem == null ? "" : ", clientCert=" + clientCertPem) + "}";
   }
 }

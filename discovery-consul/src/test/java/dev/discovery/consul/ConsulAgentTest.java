@@ -193,6 +193,59 @@ class ConsulAgentTest {
         .isEqualTo("file-token-123");
   }
 
+  @Test
+  void checksAreParsedFromTheAgentsListing() {
+    agentState.override = new MockResponse().setResponseCode(200).setBody("{"
+        + "\"_service_maintenance:web-1\":{\"Node\":\"n1\",\"CheckID\":\"_service_maintenance:web-1\","
+        + "\"Name\":\"Service Maintenance Mode\",\"Status\":\"critical\",\"Notes\":\"deploy\",\"Output\":\"\","
+        + "\"ServiceID\":\"web-1\",\"ServiceName\":\"web\",\"ServiceTags\":[],\"Type\":\"maintenance\"},"
+        + "\"service:web-1\":{\"Node\":\"n1\",\"CheckID\":\"service:web-1\",\"Name\":\"Service 'web' check\","
+        + "\"Status\":\"passing\",\"Notes\":\"\",\"Output\":\"ok\",\"ServiceID\":\"web-1\",\"ServiceName\":\"web\","
+        + "\"ServiceTags\":[\"v1\"],\"Type\":\"ttl\",\"Definition\":{}}}");
+    assertThat(agent.checks()).containsExactly(
+        new AgentCheck("_service_maintenance:web-1", "Service Maintenance Mode", "critical", "web-1", "web", "deploy",
+            "", "maintenance"),
+        new AgentCheck("service:web-1", "Service 'web' check", "passing", "web-1", "web", "", "ok", "ttl"));
+    assertThat(agent.checks().get(0).serviceMaintenance()).isTrue();
+    assertThat(agent.checks().get(1).serviceMaintenance()).isFalse();
+    assertThat(agentState.requests.get(0).getPath()).isEqualTo("/v1/agent/checks");
+    assertThat(agentState.requests.get(0).getHeader("X-Consul-Token")).isEqualTo(TOKEN);
+
+    agentState.override = new MockResponse().setResponseCode(200).setBody("{\"x\":{\"CheckID\":\"x\",\"Status\":3}}");
+    assertThatThrownBy(agent::checks).isInstanceOf(ConsulAgentException.class)
+        .hasMessageContaining("/v1/agent/checks").hasMessageContaining("check 'x' field Status must be a string");
+    agentState.override = new MockResponse().setResponseCode(403).setBody("ACL not found");
+    assertThatThrownBy(agent::checks).hasMessageContaining("node:read and service:read").hasMessageNotContaining(TOKEN);
+  }
+
+  @Test
+  void basicAuthGoesInTheAuthorizationHeaderAndNowhereElse() throws Exception {
+    String password = "s3cret-pass:with-colon";
+    try (ConsulAgent withAuth = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(uri())
+        .basicAuth("bridge", password).token(TOKEN).build()) {
+      withAuth.registerService(ServiceRegistration.of("web", "10.0.0.5", 80));
+      RecordedRequest r = agentState.requests.get(0);
+      assertThat(r.getHeader("Authorization")).isEqualTo(okhttp3.Credentials.basic("bridge", password));
+      assertThat(r.getHeader("X-Consul-Token")).isEqualTo(TOKEN);
+      assertThat(r.getPath()).doesNotContain(password).doesNotContain("bridge");
+      assertThat(withAuth.toString()).contains("basic auth set").doesNotContain(password).doesNotContain("bridge");
+
+      // A proxy that echoes what it got must not leak the credentials into the exception.
+      String encoded = okhttp3.Credentials.basic("bridge", password).substring("Basic ".length());
+      agentState.override = new MockResponse().setResponseCode(401)
+          .setBody("401 Authorization Required: bad credentials " + encoded + " / " + password);
+      assertThatThrownBy(withAuth::services).isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+        assertThat(e.status()).isEqualTo(401);
+        assertThat(e.getMessage()).contains("HTTP 401").doesNotContain(encoded).doesNotContain(password);
+      });
+    }
+    assertThatThrownBy(() -> ConsulAgent.builder().basicAuth("a:b", "c"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("':'");
+    assertThatThrownBy(() -> ConsulAgent.builder().basicAuth("", "c")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ConsulAgent.builder().basicAuth("u", "bad\npassword"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("bad");
+  }
+
   static void await(BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!condition.getAsBoolean()) {

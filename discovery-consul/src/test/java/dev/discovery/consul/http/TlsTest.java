@@ -134,6 +134,54 @@ class TlsTest {
         .hasMessageContaining("junk.pem").hasMessageContaining("BEGIN CERTIFICATE");
   }
 
+  /** An agent whose certificate names another host and comes from a CA the client was never given. */
+  private void serveAStrangersCertificate(boolean requireClientCertificate) throws Exception {
+    server.shutdown();
+    HeldCertificate strangerCa = new HeldCertificate.Builder().certificateAuthority(0).commonName("Stranger CA").build();
+    HeldCertificate stranger = new HeldCertificate.Builder().commonName("consul.elsewhere.example")
+        .addSubjectAlternativeName("consul.elsewhere.example").signedBy(strangerCa).build();
+    server = new MockWebServer();
+    server.useHttps(new HandshakeCertificates.Builder().heldCertificate(stranger, strangerCa.certificate())
+        .addTrustedCertificate(clientCa.certificate()).build().sslSocketFactory(), false);
+    if (requireClientCertificate) {
+      server.requireClientAuth();
+    }
+    server.start(InetAddress.getByName("127.0.0.1"), 0);
+  }
+
+  @Test
+  void insecureAcceptsAnyCertificateAndHostName() throws Exception {
+    serveAStrangersCertificate(false);
+    server.enqueue(new MockResponse().setResponseCode(200));
+    server.enqueue(new MockResponse().setResponseCode(200));
+    ConsulTls insecure = ConsulTls.insecure();
+    assertThat(insecure.verifiesAgent()).isFalse();
+    assertThat(insecure.toString()).contains("not verified");
+    try (ConsulAgent agent = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(agent())
+        .tls(insecure).build()) {
+      agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 8080));
+    }
+    assertThat(server.takeRequest().getPath()).isEqualTo("/v1/agent/service/register");
+    // The same agent with verification on is refused: it is the insecure setting that let the call through.
+    try (ConsulAgent verifying = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(agent())
+        .tls(ConsulTls.trusting(caPem)).build()) {
+      assertThatThrownBy(() -> verifying.registerService(ServiceRegistration.of("web", "10.0.0.5", 8080)))
+          .hasMessageContaining("cannot reach consul agent");
+    }
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void insecureStillPresentsAClientCertificate() throws Exception {
+    serveAStrangersCertificate(true);
+    server.enqueue(new MockResponse().setResponseCode(200));
+    try (ConsulAgent agent = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(agent())
+        .tls(ConsulTls.insecure().withClientCertificate(certPem, keyPem)).build()) {
+      agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 8080));
+    }
+    assertThat(server.takeRequest().getHandshake().peerCertificates()).hasSize(1);
+  }
+
   @Test
   void theAgentClientSpeaksMutualTlsToo() throws Exception {
     server.requireClientAuth();

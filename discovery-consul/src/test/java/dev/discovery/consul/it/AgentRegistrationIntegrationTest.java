@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.AgentCheck;
 import dev.discovery.consul.AgentService;
 import dev.discovery.consul.CheckDefinition;
 import dev.discovery.consul.ConsulAgent;
@@ -117,6 +118,30 @@ class AgentRegistrationIntegrationTest {
       agent.maintenance(name + "-1", false, null);
       Await.until(() -> discovery.instances(query).size() == 1, "it to come back");
       assertThat(List.of(reg.service().id())).containsExactly(name + "-1");
+    }
+  }
+
+  @Test
+  void maintenanceIsReadBackAsAServiceMaintenanceCheck() {
+    String name = ConsulUnderTest.uniqueName("maintcheck");
+    String id = name + "-1";
+    try (Registration reg = agent.register(webWithTtl(name, Duration.ofSeconds(30)))) {
+      assertThat(agent.checks()).filteredOn(c -> c.serviceId().equals(id))
+          .extracting(AgentCheck::id).containsExactly("service:" + id);
+      agent.maintenance(id, true, "draining for deploy");
+      AgentCheck m = agent.checks().stream().filter(c -> c.id().equals(AgentCheck.SERVICE_MAINTENANCE_PREFIX + id))
+          .findFirst().orElseThrow(() -> new AssertionError("no maintenance check for " + id));
+      assertThat(m.serviceMaintenance()).isTrue();
+      assertThat(m.serviceId()).isEqualTo(id);
+      assertThat(m.serviceName()).isEqualTo(name);
+      assertThat(m.status()).isEqualTo("critical");
+      assertThat(m.notes()).isEqualTo("draining for deploy");
+      // Re-registering the same ID (as a bridge that changed a tag does) keeps the service in maintenance.
+      agent.registerService(webWithTtl(name, Duration.ofSeconds(30)));
+      assertThat(agent.checks()).extracting(AgentCheck::id).contains(AgentCheck.SERVICE_MAINTENANCE_PREFIX + id);
+      agent.maintenance(id, false, null);
+      assertThat(agent.checks()).noneMatch(c -> c.serviceMaintenance() && c.serviceId().equals(id));
+      assertThat(reg.healthy()).isTrue();
     }
   }
 }

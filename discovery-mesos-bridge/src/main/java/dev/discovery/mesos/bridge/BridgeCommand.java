@@ -121,7 +121,7 @@ final class BridgeCommand {
   String consulAgent;
 
   @Option(names = "--consul-auth", defaultValue = "", paramLabel = "USER[:PASSWORD]",
-      description = "Not supported (HTTP basic auth to Consul); refused at start. Use an ACL token.")
+      description = "HTTP basic credentials for the Consul agents (e.g. a proxy in front of them); prefer the environment.")
   String consulAuth;
 
   @Option(names = "--consul-ssl", arity = "0..1", defaultValue = "false", fallbackValue = "true", paramLabel = "BOOL",
@@ -129,11 +129,12 @@ final class BridgeCommand {
   boolean consulSsl;
 
   @Option(names = "--consul-ssl-verify", arity = "0..1", defaultValue = "true", fallbackValue = "true", paramLabel = "BOOL",
-      description = {"Verify the agents' certificates; false is refused (pass --consul-ssl-cacert).", "Default: ${DEFAULT-VALUE}."})
+      description = {"Verify the agents' certificates and host names; false accepts any (a warning is logged).",
+          "Default: ${DEFAULT-VALUE}."})
   boolean consulSslVerify;
 
   @Option(names = "--consul-ssl-cert", defaultValue = "", paramLabel = "FILE",
-      description = "Client certificate and key, one combined PEM file (as mesos-consul).")
+      description = "Client certificate and PKCS#8 key, one combined PEM file (as mesos-consul).")
   String consulSslCert;
 
   @Option(names = "--consul-ssl-cacert", defaultValue = "", paramLabel = "FILE",
@@ -149,7 +150,8 @@ final class BridgeCommand {
   String consulTokenFile;
 
   @Option(names = "--consul-timeout", defaultValue = "0", paramLabel = "SECONDS",
-      description = {"Time-out of each Consul call, in seconds (or a Go duration); 0 means 10 s.", "Default: ${DEFAULT-VALUE}."})
+      description = {"Time-out of each Consul read or write, in seconds (or a Go duration); 0 means 10 s, never unbounded.",
+          "Default: ${DEFAULT-VALUE}."})
   String consulTimeout;
 
   @Option(names = "--dry-run", arity = "0..1", defaultValue = "false", fallbackValue = "true", paramLabel = "BOOL",

@@ -35,10 +35,15 @@ final class BridgeConfig {
   int consulPort;
   URI consulAgent;
   boolean consulSsl;
+  /** {@code --consul-ssl-verify=false}: HTTPS without certificate or host name verification. */
+  boolean consulSslInsecure;
   Path consulSslCert;
   Path consulSslCacert;
   String consulToken;
   Path consulTokenFile;
+  /** {@code --consul-auth}: HTTP basic user and password (possibly empty), or null; never logged. */
+  String consulAuthUser;
+  String consulAuthPassword;
   Duration consulTimeout;
   boolean dryRun;
   int heartbeatsBeforeRemove;
@@ -143,20 +148,24 @@ final class BridgeConfig {
       cfg.consulAgent = httpUrl("--consul-agent", c.consulAgent.trim(), "http://127.0.0.1:8500");
     }
     if (!c.consulAuth.isEmpty()) {
-      throw new ConfigException("--consul-auth", "HTTP basic auth to Consul is not supported; use an ACL token"
-          + " (--consul-token-file) or let the proxy in front of Consul authenticate");
+      // As mesos-consul: user[:password], split at the first colon; no colon means an empty password.
+      int colon = c.consulAuth.indexOf(':');
+      cfg.consulAuthUser = colon < 0 ? c.consulAuth : c.consulAuth.substring(0, colon);
+      cfg.consulAuthPassword = colon < 0 ? "" : c.consulAuth.substring(colon + 1);
+      if (cfg.consulAuthUser.isEmpty() || c.consulAuth.chars().anyMatch(Character::isISOControl)) {
+        // The value itself is not echoed: it holds the password.
+        throw new ConfigException("--consul-auth", "expected user[:password] with a non-empty user name and no"
+            + " control characters");
+      }
     }
     cfg.consulSsl = c.consulSsl;
-    if (!c.consulSslVerify) {
-      throw new ConfigException("--consul-ssl-verify", "false is not supported (it would trust anyone);"
-          + " pass --consul-ssl-cacert with the CA that signed the agents' certificates");
-    }
+    cfg.consulSslInsecure = !c.consulSslVerify;
     if (!c.consulSslCacert.isEmpty()) {
       cfg.consulSslCacert = readableFile("--consul-ssl-cacert", c.consulSslCacert);
     }
     if (!c.consulSslCert.isEmpty()) {
       cfg.consulSslCert = readableFile("--consul-ssl-cert", c.consulSslCert);
-      if (cfg.consulSslCacert == null) {
+      if (cfg.consulSslCacert == null && !cfg.consulSslInsecure) {
         throw new ConfigException("--consul-ssl-cert", "needs --consul-ssl-cacert as well");
       }
     }
@@ -201,6 +210,23 @@ final class BridgeConfig {
           + "\" must be an absolute ZooKeeper path such as /discovery-mesos-bridge/leader");
     }
     return cfg;
+  }
+
+  /** Warnings to log once at start: settings that work but weaken security. */
+  List<String> startupWarnings() {
+    List<String> warnings = new ArrayList<>();
+    if (consulSslInsecure) {
+      boolean https = consulAgent == null ? consulSsl : "https".equalsIgnoreCase(consulAgent.getScheme());
+      if (https) {
+        warnings.add("--consul-ssl-verify=false: HTTPS to the Consul agents WITHOUT certificate or host name"
+            + " verification; anyone on the network path can pose as an agent and read the ACL token."
+            + " Pass --consul-ssl-cacert instead.");
+      } else {
+        warnings.add("--consul-ssl-verify=false has no effect: the Consul agents are reached over plain HTTP"
+            + " (add --consul-ssl, or an https --consul-agent)");
+      }
+    }
+    return warnings;
   }
 
   /** The URL of the Consul agent for a Mesos host (an IP or host name). */

@@ -1,5 +1,6 @@
 package dev.discovery.mesos.bridge;
 
+import dev.discovery.consul.AgentCheck;
 import dev.discovery.consul.AgentService;
 import dev.discovery.consul.CheckDefinition;
 import dev.discovery.consul.ConsulAgent;
@@ -12,8 +13,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -32,6 +35,8 @@ final class ConsulAgentPool implements ConsulAgents {
   private final Path tokenFile;
   private final Duration timeout;
   private final ConsulTls tls;
+  private final String authUser;
+  private final String authPassword;
   private final Map<String, ConsulAgent> clients = new ConcurrentHashMap<>();
   private ConsulAgent first;
 
@@ -42,11 +47,35 @@ final class ConsulAgentPool implements ConsulAgents {
    * @param tls HTTPS trust settings, or null for the JDK's defaults
    */
   ConsulAgentPool(Function<String, URI> addressOf, String token, Path tokenFile, Duration timeout, ConsulTls tls) {
+    this(addressOf, token, tokenFile, timeout, tls, null, null);
+  }
+
+  /** As above, plus HTTP basic credentials ({@code authUser} null for none). */
+  ConsulAgentPool(Function<String, URI> addressOf, String token, Path tokenFile, Duration timeout, ConsulTls tls,
+                  String authUser, String authPassword) {
     this.addressOf = addressOf;
     this.token = token;
     this.tokenFile = tokenFile;
     this.timeout = timeout;
     this.tls = tls;
+    this.authUser = authUser;
+    this.authPassword = authPassword;
+  }
+
+  /** The pool the command line asks for: token, time-out, TLS (CA, client certificate, or no verification), basic auth. */
+  static ConsulAgentPool from(BridgeConfig cfg) {
+    ConsulTls tls = null;
+    if (cfg.consulSslInsecure) {
+      // As Go's InsecureSkipVerify in mesos-consul: a CA given as well does not turn verification back on.
+      tls = ConsulTls.insecure();
+    } else if (cfg.consulSslCacert != null) {
+      tls = ConsulTls.trusting(cfg.consulSslCacert);
+    }
+    if (tls != null && cfg.consulSslCert != null) {
+      tls = tls.withClientCertificate(cfg.consulSslCert, cfg.consulSslCert);
+    }
+    return new ConsulAgentPool(cfg::agentUri, cfg.consulToken, cfg.consulTokenFile, cfg.consulTimeout, tls,
+        cfg.consulAuthUser, cfg.consulAuthPassword);
   }
 
   private ConsulAgent client(String agent) {
@@ -67,6 +96,9 @@ final class ConsulAgentPool implements ConsulAgents {
         if (tls != null) {
           b.tls(tls);
         }
+        if (authUser != null) {
+          b.basicAuth(authUser, authPassword);
+        }
         if (first != null) {
           b.sharingConnectionsWith(first);
         }
@@ -79,12 +111,22 @@ final class ConsulAgentPool implements ConsulAgents {
     }
   }
 
+  /** Two reads: the services, then the checks, whose {@code _service_maintenance:<id>} entries mark maintenance. */
   @Override
   public List<RemoteService> services(String agent) throws AgentCallException {
     try {
-      List<RemoteService> out = new ArrayList<>();
-      for (AgentService s : client(agent).services()) {
-        out.add(new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta()));
+      ConsulAgent c = client(agent);
+      List<AgentService> services = c.services();
+      Set<String> inMaintenance = new HashSet<>();
+      for (AgentCheck check : c.checks()) {
+        if (check.serviceMaintenance()) {
+          inMaintenance.add(check.serviceId());
+        }
+      }
+      List<RemoteService> out = new ArrayList<>(services.size());
+      for (AgentService s : services) {
+        out.add(new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta(),
+            inMaintenance.contains(s.id())));
       }
       return out;
     } catch (ConsulAgentException e) {

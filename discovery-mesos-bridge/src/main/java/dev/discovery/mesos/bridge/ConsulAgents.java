@@ -8,7 +8,7 @@ import java.util.List;
  * central agent). The only I/O the reconciler does; tests use an in-memory fake.
  */
 interface ConsulAgents extends AutoCloseable {
-  /** Every service the agent holds, the bridge's and everyone else's. */
+  /** Every service the agent holds, the bridge's and everyone else's, with whether each is in maintenance. */
   List<RemoteService> services(String agent) throws AgentCallException;
 
   /** Registers (or replaces) one service. */
@@ -17,7 +17,7 @@ interface ConsulAgents extends AutoCloseable {
   /** Deregisters one service by ID. */
   void deregister(String agent, String serviceId) throws AgentCallException;
 
-  /** Turns Consul maintenance mode on or off for one service. */
+  /** Turns Consul maintenance mode on or off for one service (Consul keeps it across re-registration). */
   void maintenance(String agent, String serviceId, boolean enable, String reason) throws AgentCallException;
 
   /** Where an agent key points, for logs (never with credentials). */

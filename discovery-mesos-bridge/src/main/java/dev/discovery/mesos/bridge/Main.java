@@ -1,6 +1,5 @@
 package dev.discovery.mesos.bridge;
 
-import dev.discovery.consul.ConsulTls;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +69,9 @@ public final class Main {
     if (!cfg.logLevelValid) {
       log.warn("--log-level: unknown level; using WARN (valid: DEBUG, INFO, WARN, ERROR)");
     }
+    for (String warning : cfg.startupWarnings()) {
+      log.warn("{}", warning);
+    }
     CuratorFramework zk = null;
     Bridge bridge = null;
     CountDownLatch stopped = new CountDownLatch(1);
@@ -85,15 +87,7 @@ public final class Main {
         zk = b.build();
         zk.start();
       }
-      ConsulTls tls = null;
-      if (cfg.consulSslCacert != null) {
-        tls = ConsulTls.trusting(cfg.consulSslCacert);
-        if (cfg.consulSslCert != null) {
-          tls = tls.withClientCertificate(cfg.consulSslCert, cfg.consulSslCert);
-        }
-      }
-      ConsulAgents agents = new ConsulAgentPool(key -> cfg.agentUri(key), cfg.consulToken, cfg.consulTokenFile,
-          cfg.consulTimeout, tls);
+      ConsulAgents agents = ConsulAgentPool.from(cfg);
       bridge = new Bridge(cfg, agents, zk, new OkHttpClient(), out);
       bridge.start();
       log.info("started: {}{}, refresh {}, Consul {}{}", cfg.mesos != null ? "Mesos master " + cfg.mesos

@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * Brings each Consul agent in line with the plan. Per agent: read its services; register what is
  * missing or differs (name, address, port, tags, check, task); deregister a service the bridge owns
  * (its ID prefix) only once it has been missing from the plan for {@code heartbeatsBeforeRemove}
- * passes; never touch any other service; switch maintenance mode only when Mesos health changes.
+ * passes; never touch any other service; switch maintenance mode only where Mesos health and what the agent
+ * reports differ. Maintenance is read from the agent each pass, never remembered, so a service left in
+ * maintenance by an earlier run (before a restart, or by another bridge before a leader change) is lifted
+ * once its task is healthy, and one already in maintenance for an unhealthy task costs no write.
  * Agents are reconciled in parallel, so a dead agent costs its own time-out and no more; it is then
  * skipped with exponential back-off, and what the bridge knows about it is kept.
  */
@@ -127,10 +130,9 @@ final class Reconciler {
     }
   }
 
-  /** Per-agent memory: missed passes per owned ID, maintenance we set, back-off. Touched by one thread at a time. */
+  /** Per-agent memory: missed passes per owned ID, back-off. Touched by one thread at a time. */
   private static final class AgentState {
     final Map<String, Integer> missing = new HashMap<>();
-    final Map<String, Boolean> maintenance = new HashMap<>();
     int failures;
     long retryAtNanos;
   }
@@ -186,20 +188,18 @@ final class Reconciler {
         } else if (call(agent, out, () -> agents.register(agent, s), "register " + s.id())) {
           out.registered++;
           metrics.registrations.increment();
-          // A (re-)registered service starts out of maintenance as far as we know.
-          st.maintenance.put(s.id(), false);
         } else {
           continue;
         }
       }
-      boolean known = st.maintenance.getOrDefault(s.id(), false);
-      if (s.unhealthy() != known) {
+      // A new service starts out of maintenance; a re-registered one keeps its maintenance check in Consul.
+      boolean inMaintenance = r != null && r.maintenance();
+      if (s.unhealthy() != inMaintenance) {
         if (dryRun) {
           out.would("turn maintenance " + (s.unhealthy() ? "on" : "off") + " for " + s.id() + " on "
               + agents.describe(agent));
         } else if (call(agent, out, () -> agents.maintenance(agent, s.id(), s.unhealthy(),
             s.unhealthy() ? s.maintenanceReason() : ""), "maintenance " + s.id())) {
-          st.maintenance.put(s.id(), s.unhealthy());
           out.maintenance++;
           metrics.maintenanceChanges.increment();
         }
@@ -218,14 +218,12 @@ final class Reconciler {
         out.would("deregister " + id + " from " + agents.describe(agent));
       } else if (call(agent, out, () -> agents.deregister(agent, id), "deregister " + id)) {
         st.missing.remove(id);
-        st.maintenance.remove(id);
         out.deregistered++;
         metrics.deregistrations.increment();
       }
     }
     // Forget counters for services that vanished from the agent by other means.
     st.missing.keySet().retainAll(owned.keySet());
-    st.maintenance.keySet().retainAll(want.keySet());
   }
 
   private interface Call {

@@ -258,6 +258,53 @@ class BridgeIntegrationTest {
     assertThat(agentChecks(AGENT_A)).doesNotContain("_service_maintenance:" + TASK_ID_ON_A);
   }
 
+  private String sickState() {
+    String sick = cluster.state().replace("\"state\":\"TASK_RUNNING\",\"timestamp\":1542770516.401042",
+        "\"state\":\"TASK_RUNNING\",\"healthy\":false,\"timestamp\":1542770516.401042");
+    assertThat(sick).contains("\"healthy\":false");
+    return sick;
+  }
+
+  private long maintenanceCalls() {
+    return cluster.consul.get(AGENT_A).requestCount("/v1/agent/service/maintenance/" + TASK_ID_ON_A);
+  }
+
+  /** A first bridge puts the sick task's service in maintenance and stops, as before a restart or a takeover. */
+  private void earlierRunLeavesTheServiceInMaintenance() throws Exception {
+    cluster.serve(sickState());
+    BridgeConfig cfg = cluster.config();
+    try (Bridge earlier = new Bridge(cfg, new ConsulAgentPool(cfg::agentUri, null, null, cfg.consulTimeout, null),
+        null, http, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+      earlier.start();
+      assertThat(earlier.runPass().result().maintenanceChanges()).isEqualTo(1);
+    }
+    assertThat(agentChecks(AGENT_A)).contains("_service_maintenance:" + TASK_ID_ON_A);
+  }
+
+  @Test
+  void aNewBridgeLiftsMaintenanceLeftByAnEarlierRunWhenTheTaskIsHealthyAgain() throws Exception {
+    earlierRunLeavesTheServiceInMaintenance();
+    long before = maintenanceCalls();
+    cluster.serve(cluster.state());
+    Bridge.Pass pass = bridge(cluster.config()).runPass();
+    assertThat(pass.result().maintenanceChanges()).isEqualTo(1);
+    assertThat(maintenanceCalls()).isEqualTo(before + 1);
+    assertThat(agentChecks(AGENT_A)).doesNotContain("_service_maintenance:" + TASK_ID_ON_A);
+  }
+
+  @Test
+  void aNewBridgeWritesNothingForAnUnhealthyTaskAlreadyInMaintenance() throws Exception {
+    earlierRunLeavesTheServiceInMaintenance();
+    long maintenanceBefore = maintenanceCalls();
+    long registersBefore = registerCalls();
+    Bridge.Pass pass = bridge(cluster.config()).runPass();
+    assertThat(pass.result().maintenanceChanges()).isZero();
+    assertThat(pass.result().registered()).isZero();
+    assertThat(maintenanceCalls()).isEqualTo(maintenanceBefore);
+    assertThat(registerCalls()).isEqualTo(registersBefore);
+    assertThat(agentChecks(AGENT_A)).contains("_service_maintenance:" + TASK_ID_ON_A);
+  }
+
   private String agentChecks(String host) throws Exception {
     Request request = new Request.Builder().url(cluster.consul.get(host).httpUri() + "/v1/agent/checks").build();
     try (Response r = http.newCall(request).execute()) {

@@ -10,7 +10,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** In-memory Consul agents keyed by host; records every write; agents can be taken down. */
+/**
+ * In-memory Consul agents keyed by host; records every write; agents can be taken down. Maintenance behaves as in
+ * Consul: listed with the service, kept when the same ID is registered again, gone with the service.
+ */
 final class FakeAgents implements ConsulAgents {
   final Map<String, Map<String, RemoteService>> services = new ConcurrentHashMap<>();
   final Map<String, Set<String>> inMaintenance = new ConcurrentHashMap<>();
@@ -32,7 +35,12 @@ final class FakeAgents implements ConsulAgents {
   public List<RemoteService> services(String agent) throws AgentCallException {
     reads.add(agent);
     reachable(agent);
-    return new ArrayList<>(on(agent).values());
+    Set<String> m = inMaintenance.getOrDefault(agent, Set.of());
+    List<RemoteService> out = new ArrayList<>();
+    for (RemoteService r : on(agent).values()) {
+      out.add(new RemoteService(r.id(), r.name(), r.address(), r.port(), r.tags(), r.meta(), m.contains(r.id())));
+    }
+    return out;
   }
 
   @Override
@@ -47,13 +55,14 @@ final class FakeAgents implements ConsulAgents {
     reachable(agent);
     writes.add("deregister " + agent + " " + serviceId);
     on(agent).remove(serviceId);
+    inMaintenance.getOrDefault(agent, new HashSet<>()).remove(serviceId);
   }
 
   @Override
   public void maintenance(String agent, String serviceId, boolean enable, String reason) throws AgentCallException {
     reachable(agent);
     writes.add("maintenance " + agent + " " + serviceId + " " + enable);
-    Set<String> m = inMaintenance.computeIfAbsent(agent, a -> new HashSet<>());
+    Set<String> m = inMaintenance.computeIfAbsent(agent, a -> ConcurrentHashMap.newKeySet());
     if (enable) {
       m.add(serviceId);
     } else {

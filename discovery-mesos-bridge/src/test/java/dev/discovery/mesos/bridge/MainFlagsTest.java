@@ -124,9 +124,43 @@ class MainFlagsTest {
     assertRefused("--task-tag", "exactly one colon", "--task-tag=web");
     assertRefused("--heartbeats-before-remove", "at least 1", "--heartbeats-before-remove=0");
     assertRefused("--mesos", "not an http(s) URL", "--mesos=zk://x/y");
-    assertRefused("--consul-ssl-verify", "not supported", "--consul-ssl-verify=false");
-    assertRefused("--consul-auth", "not supported", "--consul-auth=user:pw");
+    assertRefused("--consul-auth", "non-empty user", "--consul-auth=:pw-123");
+    assertRefused("--consul-ssl-cert", "needs --consul-ssl-cacert", "--consul-ssl-cert=" + Files.writeString(
+        dir.resolve("client.pem"), "pem"));
     assertRefused("Unknown option", "--nope", "--nope=1");
+  }
+
+  @Test
+  void consulAuthAndSslVerifyWorkAsInMesosConsul(@TempDir Path dir) throws Exception {
+    BridgeConfig c = parse("--consul-auth=ops:pa:ss", "--consul-ssl", "--consul-ssl-verify=false").config();
+    assertThat(c.consulAuthUser).isEqualTo("ops");
+    assertThat(c.consulAuthPassword).isEqualTo("pa:ss"); // split at the first colon, as mesos-consul
+    assertThat(c.consulSslInsecure).isTrue();
+    assertThat(c.startupWarnings()).singleElement().asString().startsWith("--consul-ssl-verify=false")
+        .contains("WITHOUT certificate or host name verification");
+
+    BridgeConfig userOnly = parse(Map.of("MESOS_CONSUL_CONSUL_AUTH", "ops")).config();
+    assertThat(userOnly.consulAuthUser).isEqualTo("ops");
+    assertThat(userOnly.consulAuthPassword).isEmpty();
+    assertThat(userOnly.consulSslInsecure).isFalse();
+    assertThat(userOnly.startupWarnings()).isEmpty();
+
+    assertThat(parse("--consul-ssl-verify=false").config().startupWarnings()).singleElement().asString()
+        .contains("no effect");
+    // No verification needs no CA, so a client certificate alone is accepted then.
+    Path pem = Files.writeString(dir.resolve("client.pem"), "pem");
+    assertThat(parse("--consul-ssl", "--consul-ssl-verify=false", "--consul-ssl-cert=" + pem).config().consulSslCert)
+        .isEqualTo(pem);
+    assertThat(err.toString()).isEmpty();
+    assertRefused("--consul-auth", "control characters", "--consul-auth=ops:pa\tss-123");
+    assertThat(err.toString()).doesNotContain("ss-123");
+  }
+
+  @Test
+  void consulTimeoutZeroMeansTheDefaultNeverUnbounded() {
+    assertThat(parse("--consul-timeout=0").config().consulTimeout).isEqualTo(Duration.ofSeconds(10));
+    assertThat(parse("--consul-timeout=1m").config().consulTimeout).isEqualTo(Duration.ofMinutes(1));
+    assertThat(parse(Map.of("MESOS_CONSUL_CONSUL_TIMEOUT", "7")).config().consulTimeout).isEqualTo(Duration.ofSeconds(7));
   }
 
   @Test

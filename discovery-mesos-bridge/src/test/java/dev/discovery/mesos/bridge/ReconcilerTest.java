@@ -164,6 +164,52 @@ class ReconcilerTest {
   }
 
   @Test
+  void aNewReconcilerLiftsMaintenanceLeftByAnEarlierRunOnceTheTaskIsHealthy() throws Exception {
+    DesiredService sick = svc("10.0.0.1", "web", 1, List.of(), true);
+    reconciler(1, false).reconcile(plan(sick));
+    assertThat(agents.inMaintenance.get("10.0.0.1")).containsExactly(sick.id());
+    agents.writes.clear();
+
+    // A restart (or another bridge taking over) starts with no memory: Consul says what is in maintenance.
+    Reconciler restarted = reconciler(1, false);
+    Reconciler.Result result = restarted.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false)));
+    assertThat(agents.writes).containsExactly("maintenance 10.0.0.1 " + sick.id() + " false");
+    assertThat(result.maintenanceChanges()).isEqualTo(1);
+    assertThat(agents.inMaintenance.get("10.0.0.1")).isEmpty();
+  }
+
+  @Test
+  void anUnhealthyTaskAlreadyInMaintenanceCostsNoWriteAfterARestart() throws Exception {
+    DesiredService sick = svc("10.0.0.1", "web", 1, List.of(), true);
+    reconciler(1, false).reconcile(plan(sick));
+    agents.writes.clear();
+    Reconciler.Result result = reconciler(1, false).reconcile(plan(sick));
+    assertThat(agents.writes).isEmpty();
+    assertThat(result.maintenanceChanges()).isZero();
+  }
+
+  @Test
+  void reRegisteringAChangedServiceKeepsItsMaintenanceWithoutAnotherWrite() throws Exception {
+    Reconciler r = reconciler(1, false);
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of("a"), true)));
+    agents.writes.clear();
+    r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of("a", "b"), true)));
+    // Consul keeps the maintenance check through a re-registration of the same ID: only the update is written.
+    assertThat(agents.writes).containsExactly("register 10.0.0.1 mesos-consul:10.0.0.1:web:10.0.0.1:1");
+  }
+
+  @Test
+  void maintenanceLiftedByHandIsSetAgainWhileTheTaskIsUnhealthy() throws Exception {
+    Reconciler r = reconciler(1, false);
+    DesiredService sick = svc("10.0.0.1", "web", 1, List.of(), true);
+    r.reconcile(plan(sick));
+    agents.inMaintenance.get("10.0.0.1").clear(); // someone ran `consul maint -disable -service=...`
+    agents.writes.clear();
+    r.reconcile(plan(sick));
+    assertThat(agents.writes).containsExactly("maintenance 10.0.0.1 " + sick.id() + " true");
+  }
+
+  @Test
   void dryRunReadsButNeverWrites() throws Exception {
     agents.on("10.0.0.1").put("mesos-consul:old", new RemoteService("mesos-consul:old", "old", "", 1, List.of(), Map.of()));
     Reconciler r = reconciler(1, true);
