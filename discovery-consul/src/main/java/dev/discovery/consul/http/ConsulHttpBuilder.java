@@ -3,6 +3,7 @@ package dev.discovery.consul.http;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
+import dev.discovery.spi.DiscoveryObserver;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +50,7 @@ public final class ConsulHttpBuilder {
   private Duration maxStaleness;
   private Duration idleTimeout;
   private Duration loadTimeout;
+  private DiscoveryObserver observer;
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
   public ConsulHttpBuilder() {}
@@ -240,6 +242,15 @@ public final class ConsulHttpBuilder {
   }
 
   /**
+   * Passed to {@link CachingDiscovery.Builder#observer}: hears lookups, refreshes, failures and the watch's
+   * back-off, for metrics (e.g. {@code MicrometerObserver} from {@code discovery-micrometer}).
+   */
+  public ConsulHttpBuilder observer(DiscoveryObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+    return this;
+  }
+
+  /**
    * Builds the discovery: a {@link CachingDiscovery} over a Consul HTTP backend. Closing it closes the
    * backend and every watch.
    *
@@ -256,6 +267,9 @@ public final class ConsulHttpBuilder {
     }
     if (loadTimeout != null) {
       cache.loadTimeout(loadTimeout);
+    }
+    if (observer != null) {
+      cache.observer(observer);
     }
     return cache.build();
   }
