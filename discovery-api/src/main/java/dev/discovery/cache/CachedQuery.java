@@ -248,7 +248,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       if (previous.error == null) {
         // One line when the registry starts failing, not one per retry, and no stack trace: the cause is
         // outside this process, and the message says what it is.
-        LOG.warn("{}: refresh from {} failed ({}); {}; retrying with back-off", query, settings.backend(),
+        LOG.warn("{}: refresh from {} failed ({}); {}", query, settings.backend(),
             describe(error),
             previous.instances == null ? "no answer yet" : "serving the last good answer");
       } else {
