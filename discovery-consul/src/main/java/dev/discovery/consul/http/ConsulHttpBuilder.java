@@ -158,7 +158,11 @@ public final class ConsulHttpBuilder {
     return this;
   }
 
-  /** HTTPS settings: the CA to trust and an optional client certificate. */
+  /**
+   * HTTPS settings: the CA to trust and an optional client certificate. Default: from {@code CONSUL_CACERT},
+   * {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME} and
+   * {@code CONSUL_HTTP_SSL_VERIFY} when any is set ({@link ConsulEnvironment#tls()}), else the JVM's trust store.
+   */
   public ConsulHttpBuilder tls(ConsulTls tls) {
     this.tls = Objects.requireNonNull(tls, "tls");
     return this;
