@@ -14,6 +14,8 @@ final class OutlierState {
   private final ConcurrentMap<String, InstanceRecord> records = new ConcurrentHashMap<>();
   private volatile long lastEjectionEndsNanos;
   private volatile boolean anyEjected;
+  /** Whether the selector is using every instance because too many are ejected; for one log line per episode. */
+  private volatile boolean panicking;
 
   /** The failure streak and ejection deadline of one instance. */
   private static final class InstanceRecord {
@@ -28,6 +30,7 @@ final class OutlierState {
     }
     if (System.nanoTime() - lastEjectionEndsNanos > 0) {
       anyEjected = false; // every cool-down is over
+      panicking = false;
       return false;
     }
     return true;
@@ -48,13 +51,28 @@ final class OutlierState {
     return count;
   }
 
-  void record(ServiceInstance instance, Outcome outcome, int failuresToEject, long ejectionNanos) {
+  /** Notes whether the selector is in panic mode; true when this call starts an episode. */
+  boolean panic(boolean now) {
+    if (panicking == now) {
+      return false;
+    }
+    synchronized (this) {
+      if (panicking == now) {
+        return false;
+      }
+      panicking = now;
+      return now;
+    }
+  }
+
+  /** Records a call's outcome; true when it ejects the instance. */
+  boolean record(ServiceInstance instance, Outcome outcome, int failuresToEject, long ejectionNanos) {
     InstanceRecord record = records.get(instance.id());
     if (outcome == Outcome.SUCCESS) {
       if (record != null) {
         record.consecutiveFailures.set(0);
       }
-      return;
+      return false;
     }
     if (record == null) {
       record = records.computeIfAbsent(instance.id(), id -> new InstanceRecord());
@@ -70,6 +88,8 @@ final class OutlierState {
         }
         anyEjected = true;
       }
+      return true;
     }
+    return false;
   }
 }

@@ -5,11 +5,14 @@ import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.spi.DiscoveryObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ties discovery and a load balancer together: {@code next("web")} gives the instance to call, and
@@ -23,13 +26,18 @@ import java.util.concurrent.ConcurrentMap;
  * try { call(web); selector.report(web, Outcome.SUCCESS); }
  * catch (IOException e) { selector.report(web, Outcome.FAILURE); }
  * }</pre>
+ *
+ * <p>Each ejection is logged once at INFO, and each start of panic mode once at WARN.
  */
 public final class ServiceSelector {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceSelector.class);
   private final ServiceDiscovery discovery;
   private final LoadBalancer balancer;
   private final int failuresToEject;
   private final long ejectionNanos;
   private final int maxEjectedPercent;
+  private final DiscoveryObserver observer;
+  private final String backend;
   private final ConcurrentMap<String, ServiceQuery> queriesByName = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, OutlierState> outliers = new ConcurrentHashMap<>();
 
@@ -39,6 +47,10 @@ public final class ServiceSelector {
     this.failuresToEject = builder.failuresToEject;
     this.ejectionNanos = builder.ejectionTime.toNanos();
     this.maxEjectedPercent = builder.maxEjectedPercent;
+    this.observer = builder.observer;
+    this.backend = builder.discovery instanceof CachingDiscovery
+        ? ((CachingDiscovery) builder.discovery).backendName()
+        : builder.discovery.getClass().getSimpleName();
   }
 
   /** Starts building a selector over {@code discovery}, with round robin and outlier ejection by default. */
@@ -64,6 +76,7 @@ public final class ServiceSelector {
   public ServiceInstance next(ServiceQuery query) {
     List<ServiceInstance> instances = discovery.instances(query);
     if (instances.isEmpty()) {
+      observer.noInstance(query, backend);
       throw new NoHealthyInstanceException(query, describe(discovery));
     }
     OutlierState outlier = outliers.get(query.service());
@@ -78,7 +91,15 @@ public final class ServiceSelector {
       ServiceQuery query, List<ServiceInstance> instances, OutlierState outlier) {
     long now = System.nanoTime();
     int ejected = outlier.countEjected(instances, now);
-    if (ejected == 0 || ejected * 100 > maxEjectedPercent * instances.size()) {
+    boolean panic = ejected * 100 > maxEjectedPercent * instances.size();
+    if (outlier.panic(panic)) {
+      LOG.warn("{} of {} instances of {} are ejected, more than the {}% allowed; using all of them again"
+          + " (panic mode)", ejected, instances.size(), query, maxEjectedPercent);
+      observer.panicStarted(query, backend, ejected, instances.size());
+    } else if (!panic && ejected > 0 && LOG.isDebugEnabled()) {
+      LOG.debug("{}: {} of {} instances ejected", query, ejected, instances.size());
+    }
+    if (ejected == 0 || panic) {
       return balancer.choose(query, instances); // nothing to avoid, or panic: use them all
     }
     // Ask the balancer again until it offers a usable instance; the bound keeps a bad balancer from looping.
@@ -106,7 +127,15 @@ public final class ServiceSelector {
       }
       outlier = outliers.computeIfAbsent(instance.service(), s -> new OutlierState());
     }
-    outlier.record(instance, outcome, failuresToEject, ejectionNanos);
+    if (outlier.record(instance, outcome, failuresToEject, ejectionNanos)) {
+      Duration duration = Duration.ofNanos(ejectionNanos);
+      String where = instance.id().equals(instance.address())
+          ? instance.id() : instance.id() + " at " + instance.address();
+      LOG.info("ejected instance {} of service '{}' for {} ms after {} consecutive failures",
+          where, instance.service(), duration.toMillis(),
+          failuresToEject);
+      observer.instanceEjected(instance.service(), backend, instance, duration);
+    }
   }
 
   /** Whether {@code instance} is currently ejected after consecutive failures. */
@@ -128,6 +157,7 @@ public final class ServiceSelector {
     private int failuresToEject = 5;
     private Duration ejectionTime = Duration.ofSeconds(30);
     private int maxEjectedPercent = 50;
+    private DiscoveryObserver observer = DiscoveryObserver.NONE;
 
     private Builder(ServiceDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -166,6 +196,15 @@ public final class ServiceSelector {
         throw new IllegalArgumentException("maxEjectedPercent must be within 0..100, was " + percent);
       }
       this.maxEjectedPercent = percent;
+      return this;
+    }
+
+    /**
+     * Hears ejections, panic mode and selections that found no instance, for metrics (see
+     * {@code discovery-micrometer}). Default {@link DiscoveryObserver#NONE}.
+     */
+    public Builder observer(DiscoveryObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
       return this;
     }
 

@@ -9,9 +9,11 @@ import dev.discovery.ServiceSnapshot;
 import dev.discovery.Subscription;
 import dev.discovery.spi.Answer;
 import dev.discovery.spi.DiscoveryBackend;
+import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.spi.DiscoveryObserver.Lookup;
+import dev.discovery.spi.DiscoveryObserver.QueryObserver;
 import dev.discovery.spi.Watch;
 import dev.discovery.spi.WatchListener;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -27,14 +29,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One cached query: its current answer, how it is kept fresh (a backend watch or interval refreshes), and
  * its subscribers. The answer lives in one immutable {@link State} swapped atomically, so a lookup is a
  * single volatile read.
+ *
+ * <p>Logging: losing the registry is one WARN (when the first refresh fails, not per retry), getting it back
+ * one INFO; failures in between go to DEBUG.
  */
-final class CachedQuery implements WatchListener {
-  private static final System.Logger LOG = System.getLogger(CachedQuery.class.getName());
+final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
+  private static final Logger LOG = LoggerFactory.getLogger(CachedQuery.class);
 
   /**
    * What is known: the last good instances ({@code null} before the first), when the registry last confirmed
@@ -57,14 +64,17 @@ final class CachedQuery implements WatchListener {
   private Watch watch;
   private ScheduledFuture<?> nextRefresh;
   private int consecutiveFailures;
+  private final QueryObserver observer;
 
   CachedQuery(ServiceQuery query, DiscoveryBackend backend, Settings settings,
-      ScheduledExecutorService scheduler, Executor notifier) {
+      ScheduledExecutorService scheduler, Executor notifier, DiscoveryObserver observer) {
     this.query = query;
     this.backend = backend;
     this.settings = settings;
     this.scheduler = scheduler;
     this.notifier = notifier;
+    // Last: the observer may start reading this query's state (as a QueryState) right away.
+    this.observer = observer.queryStarted(this);
   }
 
   /** Starts keeping this query fresh; only the first caller's call does anything. */
@@ -94,6 +104,7 @@ final class CachedQuery implements WatchListener {
   List<ServiceInstance> read() {
     State s = state;
     if (s.error == null && s.instances != null) {
+      observer.lookup(Lookup.HIT);
       return s.instances;
     }
     return readSlow(s);
@@ -103,17 +114,22 @@ final class CachedQuery implements WatchListener {
     if (s.instances == null) {
       return awaitFirstLoad();
     }
-    Duration age = Duration.ofNanos(System.nanoTime() - s.goodAtNanos);
-    if (age.compareTo(settings.maxStaleness()) > 0) {
-      throw unavailable(age, s.error);
+    long ageNanos = System.nanoTime() - s.goodAtNanos;
+    if (ageNanos > settings.maxStaleness().toNanos()) {
+      observer.lookup(Lookup.FAIL);
+      throw unavailable(Duration.ofNanos(ageNanos), s.error);
     }
+    observer.lookup(s.error == null ? Lookup.HIT : Lookup.STALE);
     return s.instances;
   }
 
   private List<ServiceInstance> awaitFirstLoad() {
     try {
-      return firstLoad.get(settings.loadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      List<ServiceInstance> loaded = firstLoad.get(settings.loadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      observer.lookup(Lookup.LOAD);
+      return loaded;
     } catch (TimeoutException e) {
+      observer.lookup(Lookup.FAIL);
       throw unavailable(null, new TimeoutException(
           "no answer within the load time-out of " + settings.loadTimeout().toMillis() + " ms"));
     } catch (ExecutionException e) {
@@ -121,9 +137,11 @@ final class CachedQuery implements WatchListener {
       if (s.instances != null) {
         return read(); // a later refresh succeeded meanwhile
       }
+      observer.lookup(Lookup.FAIL);
       throw unavailable(null, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      observer.lookup(Lookup.FAIL);
       throw unavailable(null, e);
     }
   }
@@ -139,8 +157,14 @@ final class CachedQuery implements WatchListener {
     }
     return firstLoad.handle((list, error) -> {
       if (error != null && state.instances == null) {
+        observer.lookup(Lookup.FAIL);
         Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
         throw unavailable(null, cause);
+      }
+      State now = state;
+      if (error == null && now.error == null && now.instances != null) {
+        observer.lookup(Lookup.LOAD);
+        return now.instances;
       }
       return read();
     });
@@ -187,9 +211,15 @@ final class CachedQuery implements WatchListener {
       State previous = state;
       boolean same = answer.instances().equals(previous.instances);
       state = new State(same ? previous.instances : answer.instances(), System.nanoTime(), null);
+      int failuresBefore = consecutiveFailures;
       consecutiveFailures = 0;
-      if (previous.error != null && previous.instances != null) {
-        LOG.log(Level.INFO, "{0}: {1} answers again", query, settings.backend());
+      if (previous.error != null) {
+        LOG.info("{}: {} answers again after {} failed refresh(es); {} instance(s)", query, settings.backend(),
+            failuresBefore, answer.instances().size());
+      }
+      observer.refreshed(!same && previous.instances != null);
+      if (failuresBefore > 0) {
+        observer.retryDelay(Duration.ZERO);
       }
       if (!same) {
         changed = answer.instances();
@@ -216,19 +246,67 @@ final class CachedQuery implements WatchListener {
       state = new State(previous.instances, previous.goodAtNanos, error);
       consecutiveFailures++;
       if (previous.error == null) {
-        // One line when the registry starts failing, not one per retry.
-        LOG.log(Level.WARNING, "{0}: refresh from {1} failed ({2}); {3}", query, settings.backend(),
-            error.getMessage(),
+        // One line when the registry starts failing, not one per retry, and no stack trace: the cause is
+        // outside this process, and the message says what it is.
+        LOG.warn("{}: refresh from {} failed ({}); {}", query, settings.backend(),
+            describe(error),
             previous.instances == null ? "no answer yet" : "serving the last good answer");
+      } else {
+        LOG.debug("{}: refresh from {} failed again ({}), {} in a row", query, settings.backend(),
+            describe(error), consecutiveFailures);
       }
+      observer.refreshFailed(error, consecutiveFailures);
       if (!backend.supportsWatch()) {
-        schedule(backoff());
+        Duration delay = backoff();
+        observer.retryDelay(delay);
+        schedule(delay);
       }
       neverAnswered = previous.instances == null;
     }
     if (neverAnswered) {
       firstLoad.completeExceptionally(error);
     }
+  }
+
+  @Override
+  public void onBackoff(Duration delay) {
+    if (!closed) {
+      observer.retryDelay(delay);
+    }
+  }
+
+  private static String describe(Throwable error) {
+    String message = error.getMessage();
+    return message == null ? error.getClass().getSimpleName() : message;
+  }
+
+  // ---- what an observer reads ----
+
+  @Override
+  public ServiceQuery query() {
+    return query;
+  }
+
+  @Override
+  public String backend() {
+    return settings.backendName();
+  }
+
+  @Override
+  public double stalenessSeconds() {
+    State s = state;
+    return s.instances == null ? Double.NaN : (System.nanoTime() - s.goodAtNanos) / 1e9;
+  }
+
+  @Override
+  public boolean stale() {
+    return state.error != null;
+  }
+
+  @Override
+  public int instances() {
+    List<ServiceInstance> instances = state.instances;
+    return instances == null ? 0 : instances.size();
   }
 
   /** Why the answer cannot be trusted, or {@code null} if it can. */
@@ -324,7 +402,7 @@ final class CachedQuery implements WatchListener {
         try {
           subscriber.accept(instances);
         } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "a subscriber to " + query + " threw; it stays subscribed", e);
+          LOG.warn("a subscriber to {} threw; it stays subscribed", query, e);
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -351,6 +429,7 @@ final class CachedQuery implements WatchListener {
     if (refresh != null) {
       refresh.cancel(false);
     }
+    observer.closed();
     firstLoad.completeExceptionally(new IllegalStateException(query + " is no longer watched"));
   }
 }

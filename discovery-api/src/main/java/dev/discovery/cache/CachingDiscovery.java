@@ -11,6 +11,7 @@ import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
 import dev.discovery.Subscription;
 import dev.discovery.spi.DiscoveryBackend;
+import dev.discovery.spi.DiscoveryObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -52,7 +53,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     this.backend = builder.backend;
     this.settings = new Settings(
         builder.refreshInterval, builder.maxStaleness, builder.loadTimeout, builder.errorBackoff,
-        backend.describe());
+        backend.describe(), backend.name());
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
     this.idleTimeout = builder.idleTimeout;
@@ -68,7 +69,8 @@ public final class CachingDiscovery implements ServiceDiscovery {
           }
         })
         .build();
-    this.newQuery = q -> new CachedQuery(q, backend, this.settings, scheduler, notifier);
+    DiscoveryObserver observer = builder.observer;
+    this.newQuery = q -> new CachedQuery(q, backend, this.settings, scheduler, notifier, observer);
   }
 
   /** Starts building a cache over {@code backend}. */
@@ -114,6 +116,11 @@ public final class CachingDiscovery implements ServiceDiscovery {
   /** The backend's description, as used in messages. */
   public String backendDescription() {
     return settings.backend();
+  }
+
+  /** The backend's {@linkplain DiscoveryBackend#name() name}, as used in metrics tags. */
+  public String backendName() {
+    return settings.backendName();
   }
 
   private CachedQuery entry(ServiceQuery query) {
@@ -182,6 +189,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     private Duration idleTimeout = Duration.ofMinutes(15);
     private Duration loadTimeout = Duration.ofSeconds(10);
     private Duration errorBackoff = Duration.ofMillis(500);
+    private DiscoveryObserver observer = DiscoveryObserver.NONE;
 
     private Builder(DiscoveryBackend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -220,6 +228,15 @@ public final class CachingDiscovery implements ServiceDiscovery {
      */
     public Builder errorBackoff(Duration errorBackoff) {
       this.errorBackoff = positive(errorBackoff, "errorBackoff");
+      return this;
+    }
+
+    /**
+     * Hears lookups, refreshes, failures and back-off of every cached query, for metrics (see
+     * {@code discovery-micrometer}). Default {@link DiscoveryObserver#NONE}.
+     */
+    public Builder observer(DiscoveryObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
       return this;
     }
 

@@ -16,6 +16,16 @@ public interface DiscoveryBackend extends AutoCloseable {
   /** A short description for messages, such as {@code consul-http http://127.0.0.1:8500}. Never a secret. */
   String describe();
 
+  /**
+   * A short, stable name of the kind of backend, such as {@code consul-http}: a metrics tag, so never an
+   * address or a secret. Default: the first word of {@link #describe()}.
+   */
+  default String name() {
+    String d = describe();
+    int space = d.indexOf(' ');
+    return space < 0 ? d : d.substring(0, space);
+  }
+
   /** Asks the registry once. The future fails with the cause when the registry could not answer. */
   CompletableFuture<Answer> fetch(ServiceQuery query);
 

@@ -7,4 +7,10 @@ public interface WatchListener {
 
   /** A failed round trip; the backend keeps retrying with back-off until the watch is closed. */
   void onError(Throwable error);
+
+  /**
+   * The watch will retry only after {@code delay} because of failures; {@link java.time.Duration#ZERO} when
+   * it answers again. For metrics; the default ignores it.
+   */
+  default void onBackoff(java.time.Duration delay) {}
 }

@@ -112,6 +112,26 @@ class ServiceSelectorTest {
   }
 
   @Test
+  void eachEjectionIsOneInfoAndPanicOneWarnHowEverManySelectionsFollow() {
+    discovery.services.put("web", four);
+    ServiceSelector selector = ServiceSelector.builder(discovery)
+        .failuresToEject(2).ejectionTime(Duration.ofMinutes(5)).maxEjectedPercent(50).build();
+    try (dev.discovery.LogCapture log = new dev.discovery.LogCapture()) {
+      for (int i = 0; i < 3; i++) { // 3 of 4 ejected: beyond 50 %, panic
+        selector.report(four.get(i), Outcome.FAILURE);
+        selector.report(four.get(i), Outcome.FAILURE);
+      }
+      for (int i = 0; i < 100; i++) {
+        selector.next("web");
+      }
+      assertThat(log.at(java.util.logging.Level.INFO)).as("INFO lines in:\n%s", log.describe()).hasSize(3)
+          .allSatisfy(r -> assertThat(r.getMessage()).contains("ejected instance", "'web'", "2 consecutive"));
+      assertThat(log.at(java.util.logging.Level.WARNING)).as("WARN lines in:\n%s", log.describe()).hasSize(1)
+          .allSatisfy(r -> assertThat(r.getMessage()).contains("3 of 4", "'web'", "panic"));
+    }
+  }
+
+  @Test
   void leastInFlightSeesCallsStartedAndReported() {
     discovery.services.put("web", LoadBalancersTest.instances(2));
     ServiceSelector selector = ServiceSelector.builder(discovery)

@@ -80,7 +80,7 @@ public final class ConsulAgent implements AutoCloseable {
     this.timeout = b.timeout;
     this.connections = b.shareWith != null ? b.shareWith.connections.retain() : new AgentConnections();
     try {
-      this.client = connections.client(timeout, b.tls);
+      this.client = connections.client(timeout, b.tls != null ? b.tls : env.tls().orElse(null));
     } catch (RuntimeException e) {
       connections.release();
       throw e;

@@ -18,7 +18,8 @@ public final class ConsulDiscovery {
 
   /**
    * Discovery over Consul's HTTP health API ({@code /v1/health/service}), kept fresh by blocking queries.
-   * Defaults come from {@code CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN(_FILE)} and {@code CONSUL_HTTP_SSL}.
+   * Defaults come from {@code CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN(_FILE)}, {@code CONSUL_HTTP_SSL} and
+   * the TLS variables ({@code CONSUL_CACERT}, ...; see {@link ConsulEnvironment#tls()}).
    */
   public static ConsulHttpBuilder http() {
     return new ConsulHttpBuilder();

@@ -14,7 +14,9 @@ import java.util.function.Function;
 
 /**
  * Consul's standard client environment variables ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN},
- * {@code CONSUL_HTTP_TOKEN_FILE}, {@code CONSUL_HTTP_SSL}), read through an injectable lookup so that
+ * {@code CONSUL_HTTP_TOKEN_FILE}, {@code CONSUL_HTTP_SSL}, and for TLS {@code CONSUL_CACERT},
+ * {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME},
+ * {@code CONSUL_HTTP_SSL_VERIFY}), read through an injectable lookup so that
  * builders take the same defaults as Consul's own tools and tests need not touch the real environment.
  *
  * <p>As in HashiCorp's Go client, a non-empty token file wins over {@code CONSUL_HTTP_TOKEN}.
@@ -85,9 +87,49 @@ public final class ConsulEnvironment {
 
   /** Whether {@code CONSUL_HTTP_SSL} asks for https (Go's boolean syntax: 1, t, true...). */
   public boolean ssl() {
-    String v = value("CONSUL_HTTP_SSL");
+    return bool("CONSUL_HTTP_SSL", false);
+  }
+
+  /**
+   * The TLS settings the variables ask for, if any: the CA of {@code CONSUL_CACERT} (else the platform's
+   * CAs), the client certificate and key of {@code CONSUL_CLIENT_CERT} and {@code CONSUL_CLIENT_KEY}, the
+   * name of {@code CONSUL_TLS_SERVER_NAME}, and no verification at all when {@code CONSUL_HTTP_SSL_VERIFY}
+   * is false. Empty when none of them is set. Builders use it only when no {@code tls(..)} was given.
+   *
+   * @throws IllegalArgumentException if only one of the client certificate and key is set, or
+   *     {@code CONSUL_HTTP_SSL_VERIFY} is not a boolean
+   */
+  public Optional<ConsulTls> tls() {
+    String ca = value("CONSUL_CACERT");
+    String cert = value("CONSUL_CLIENT_CERT");
+    String key = value("CONSUL_CLIENT_KEY");
+    String serverName = value("CONSUL_TLS_SERVER_NAME");
+    boolean verify = bool("CONSUL_HTTP_SSL_VERIFY", true);
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException("CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY must be set together"
+          + " (only " + (cert != null ? "CONSUL_CLIENT_CERT" : "CONSUL_CLIENT_KEY") + " is); set both or neither");
+    }
+    if (ca == null && cert == null && serverName == null && verify) {
+      return Optional.empty();
+    }
+    ConsulTls tls = ca != null ? ConsulTls.trusting(Path.of(ca)) : ConsulTls.systemTrust();
+    if (cert != null) {
+      tls = tls.withClientCertificate(Path.of(cert), Path.of(key));
+    }
+    if (serverName != null) {
+      tls = tls.withServerName(serverName);
+    }
+    if (!verify) {
+      tls = tls.withoutVerification();
+    }
+    return Optional.of(tls);
+  }
+
+  /** A boolean variable in Go's syntax (1, t, true, 0, f, false, any case); {@code otherwise} when unset. */
+  private boolean bool(String name, boolean otherwise) {
+    String v = value(name);
     if (v == null) {
-      return false;
+      return otherwise;
     }
     switch (v.toLowerCase(Locale.ROOT)) {
       case "1": case "t": case "true":
@@ -95,8 +137,7 @@ public final class ConsulEnvironment {
       case "0": case "f": case "false":
         return false;
       default:
-        throw new IllegalArgumentException(
-            "CONSUL_HTTP_SSL must be true or false (or 1/0), was '" + v + "'");
+        throw new IllegalArgumentException(name + " must be true or false (or 1/0), was '" + v + "'");
     }
   }
 

@@ -3,7 +3,6 @@ package dev.discovery.consul;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,14 +10,19 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
@@ -27,11 +31,10 @@ import okhttp3.tls.HeldCertificate;
  * How to talk HTTPS to a Consul agent: the CA certificates (PEM) that signed the agent's certificate and,
  * for mutual TLS ({@code verify_incoming}), the client certificate and its PKCS#8 private key (PEM).
  *
- * <p>Only the given CAs are trusted, not the platform's. Files are read when the client is built, so a
- * mistake fails at start-up with a message naming the file.
- *
- * <p>{@link #insecure()} turns verification off altogether, for drop-in compatibility with tools that offered
- * it (mesos-consul's {@code --consul-ssl-verify=false}); prefer a CA file.
+ * <p>Only the given CAs are trusted, not the platform's ({@link #systemTrust()} trusts the platform's instead).
+ * Files are read when the client is built, so a mistake fails at start-up with a message naming the file.
+ * {@link ConsulEnvironment#tls()} builds one from {@code CONSUL_CACERT}, {@code CONSUL_CLIENT_CERT},
+ * {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME} and {@code CONSUL_HTTP_SSL_VERIFY}.
  *
  * <pre>{@code
  * ConsulTls tls = ConsulTls.trusting(Path.of("consul-agent-ca.pem"))
@@ -39,29 +42,44 @@ import okhttp3.tls.HeldCertificate;
  * }</pre>
  */
 public final class ConsulTls {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsulTls.class);
+  private static final AtomicBoolean WARNED_UNVERIFIED = new AtomicBoolean();
+
   private final Path caPem;
   private final Path clientCertPem;
   private final Path clientKeyPem;
+  private final String serverName;
+  private final boolean verify;
 
-  private ConsulTls(Path caPem, Path clientCertPem, Path clientKeyPem) {
+  private ConsulTls(Path caPem, Path clientCertPem, Path clientKeyPem, String serverName, boolean verify) {
     this.caPem = caPem;
     this.clientCertPem = clientCertPem;
     this.clientKeyPem = clientKeyPem;
+    this.serverName = serverName;
+    this.verify = verify;
   }
 
   /** Trust the CA certificates in {@code caPem} (one or more PEM blocks), and only those. */
   public static ConsulTls trusting(Path caPem) {
-    return new ConsulTls(Objects.requireNonNull(caPem, "caPem"), null, null);
+    return new ConsulTls(Objects.requireNonNull(caPem, "caPem"), null, null, null, true);
   }
 
   /**
-   * HTTPS without any verification of the agent: every certificate is accepted, whoever signed it and
-   * whatever host it names. Traffic is encrypted but anyone on the path can impersonate the agent and read
-   * the ACL token. Exists only for set-ups that ran with verification off before (Go's
-   * {@code InsecureSkipVerify}); log a warning when you use it. A client certificate can still be added.
+   * Trust the platform's CAs (the JDK's default trust store), as Consul's tools do when {@code CONSUL_CACERT}
+   * is unset; useful with a client certificate, or an agent certificate from a public CA.
+   */
+  public static ConsulTls systemTrust() {
+    return new ConsulTls(null, null, null, null, true);
+  }
+
+  /**
+   * HTTPS without any verification of the agent ({@code systemTrust().withoutVerification()}): every certificate
+   * is accepted, whoever signed it and whatever host it names. Exists only for set-ups that ran with verification
+   * off before (mesos-consul's {@code --consul-ssl-verify=false}, Go's {@code InsecureSkipVerify}); prefer a CA
+   * file. A client certificate can still be added.
    */
   public static ConsulTls insecure() {
-    return new ConsulTls(null, null, null);
+    return systemTrust().withoutVerification();
   }
 
   /**
@@ -71,17 +89,44 @@ public final class ConsulTls {
    */
   public ConsulTls withClientCertificate(Path certPem, Path keyPem) {
     return new ConsulTls(caPem, Objects.requireNonNull(certPem, "certPem"),
-        Objects.requireNonNull(keyPem, "keyPem"));
+        Objects.requireNonNull(keyPem, "keyPem"), serverName, verify);
   }
 
-  /** The CA file, or null for {@link #insecure()}. */
+  /**
+   * This configuration, checking the agent's certificate against {@code name} instead of the host of the
+   * agent's address ({@code CONSUL_TLS_SERVER_NAME}): for agents reached by IP address or through a name
+   * their certificate does not carry, such as {@code server.dc1.consul}.
+   */
+  public ConsulTls withServerName(String name) {
+    if (name == null || name.isBlank() || name.strip().contains(" ")) {
+      throw new IllegalArgumentException("serverName must be a host name such as server.dc1.consul, was '"
+          + name + "'");
+    }
+    return new ConsulTls(caPem, clientCertPem, clientKeyPem, name.strip(), verify);
+  }
+
+  /**
+   * This configuration without any check of the agent's certificate or name ({@code CONSUL_HTTP_SSL_VERIFY=false}):
+   * anyone on the path can read and change the traffic, the token included. For tests only; a WARN is
+   * logged once when such a client is built.
+   */
+  public ConsulTls withoutVerification() {
+    return new ConsulTls(caPem, clientCertPem, clientKeyPem, serverName, false);
+  }
+
+  /** The CA file, or {@code null} when the platform's CAs are trusted. */
   public Path caPem() {
     return caPem;
   }
 
-  /** Whether the agent's certificate and host name are verified (false only for {@link #insecure()}). */
-  public boolean verifiesAgent() {
-    return caPem != null;
+  /** The name the agent's certificate is checked against, or {@code null} for the address's host. */
+  public String serverName() {
+    return serverName;
+  }
+
+  /** Whether the agent's certificate is verified (false only after {@link #withoutVerification()}). */
+  public boolean verifies() {
+    return verify;
   }
 
   /** Whether a client certificate is configured. */
@@ -96,7 +141,9 @@ public final class ConsulTls {
    */
   public OkHttpClient.Builder applyTo(OkHttpClient.Builder builder) {
     HandshakeCertificates.Builder certs = new HandshakeCertificates.Builder();
-    if (caPem != null) {
+    if (caPem == null) {
+      certs.addPlatformTrustedCertificates();
+    } else {
       for (X509Certificate ca : readCertificates(caPem, "CA")) {
         certs.addTrustedCertificate(ca);
       }
@@ -124,43 +171,85 @@ public final class ConsulTls {
       certs.heldCertificate(held, intermediates);
     }
     HandshakeCertificates built = certs.build();
-    if (caPem == null) {
+    if (!verify) {
+      if (WARNED_UNVERIFIED.compareAndSet(false, true)) {
+        LOG.warn("TLS verification of the Consul agent's certificate is off:"
+            + " the connection, ACL token included, is open to anyone on the path; use it for tests only");
+      }
+      X509TrustManager trustAll = new TrustEverything();
       try {
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(new KeyManager[] {built.keyManager()}, new TrustManager[] {TrustEveryone.INSTANCE}, null);
-        return builder.sslSocketFactory(context.getSocketFactory(), TrustEveryone.INSTANCE)
-            .hostnameVerifier((host, session) -> true);
+        context.init(new KeyManager[] {built.keyManager()}, new TrustManager[] {trustAll}, null);
+        return builder.sslSocketFactory(context.getSocketFactory(), trustAll).hostnameVerifier((h, s) -> true);
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("this JVM cannot create a TLS context (" + e.getMessage() + ")", e);
+        throw new IllegalStateException("cannot set up TLS without verification: " + e.getMessage(), e);
       }
     }
-    return builder.sslSocketFactory(built.sslSocketFactory(), built.trustManager());
+    builder.sslSocketFactory(built.sslSocketFactory(), built.trustManager());
+    if (serverName != null) {
+      String name = serverName;
+      builder.hostnameVerifier((host, session) -> presents(session, name));
+    }
+    return builder;
   }
 
-  /**
-   * Accepts every server certificate. Extended so that the JDK does not wrap it with its own host name and
-   * constraint checks, which would defeat the purpose.
-   */
-  private static final class TrustEveryone extends X509ExtendedTrustManager {
-    static final TrustEveryone INSTANCE = new TrustEveryone();
+  /** Whether the peer's certificate in {@code session} names {@code name} (a DNS or IP subject alternative name). */
+  private static boolean presents(SSLSession session, String name) {
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate
+          && certificateNames((X509Certificate) chain[0], name);
+    } catch (SSLPeerUnverifiedException e) {
+      return false;
+    }
+  }
 
+  /** The RFC 6125 check of {@code name} against the certificate's DNS and IP subject alternative names. */
+  static boolean certificateNames(X509Certificate certificate, String name) {
+    Collection<List<?>> names;
+    try {
+      names = certificate.getSubjectAlternativeNames();
+    } catch (CertificateParsingException e) {
+      return false;
+    }
+    if (names == null) {
+      return false;
+    }
+    String host = normalise(name);
+    for (List<?> entry : names) {
+      Object type = entry.get(0);
+      String value = String.valueOf(entry.get(1));
+      if (Integer.valueOf(7).equals(type) && value.equalsIgnoreCase(host)) {
+        return true;
+      }
+      if (Integer.valueOf(2).equals(type) && dnsNameMatches(normalise(value), host)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Exact match, or a leading {@code *.} wildcard standing for exactly one non-empty label. */
+  static boolean dnsNameMatches(String pattern, String host) {
+    if (pattern.startsWith("*.")) {
+      int dot = host.indexOf('.');
+      return dot > 0 && host.substring(dot).equals(pattern.substring(1));
+    }
+    return pattern.equals(host);
+  }
+
+  private static String normalise(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
+  }
+
+  /** Accepts every certificate: {@link #withoutVerification()} only. */
+  private static final class TrustEverything implements X509TrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
-
-    @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
@@ -207,7 +296,9 @@ public final class ConsulTls {
 
   @Override
   public String toString() {
-    return "ConsulTls{" + (caPem == null ? "insecure: agent certificates not verified" : "ca=" + caPem)
-        + (clientCertPem == null ? "" : ", clientCert=" + clientCertPem) + "}";
+    return "ConsulTls{ca=" + (caPem == null ? "platform" : caPem)
+        + (clientCertPem == null ? "" : ", clientCert=" + clientCertPem)
+        + (serverName == null ? "" : ", serverName=" + serverName)
+        + (verify ? "" : ", verification OFF") + "}";
   }
 }

@@ -79,6 +79,11 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   }
 
   @Override
+  public String name() {
+    return "consul-dns";
+  }
+
+  @Override
   public CompletableFuture<Answer> fetch(ServiceQuery query) {
     Name name;
     try {

@@ -1,10 +1,12 @@
 package dev.discovery.consul.dns;
 
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.spi.DiscoveryObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.xbill.DNS.Name;
 
 /**
@@ -46,6 +48,7 @@ public final class ConsulDnsBuilder {
   private Duration maxStaleness;
   private Duration idleTimeout;
   private Duration loadTimeout;
+  private DiscoveryObserver observer;
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#dns()}. */
   public ConsulDnsBuilder() {}
@@ -135,6 +138,15 @@ public final class ConsulDnsBuilder {
     return this;
   }
 
+  /**
+   * Hears lookups, refreshes, failures and retry delays, for metrics (e.g. {@code MicrometerObserver} from
+   * {@code discovery-micrometer}); see {@link CachingDiscovery.Builder#observer}.
+   */
+  public ConsulDnsBuilder observer(DiscoveryObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+    return this;
+  }
+
   /** Builds the discovery: a cache over Consul DNS that owns its resources until closed. */
   public CachingDiscovery build() {
     List<InetSocketAddress> targets = servers.isEmpty() ? List.of(DEFAULT_SERVER) : List.copyOf(servers);
@@ -149,6 +161,9 @@ public final class ConsulDnsBuilder {
     }
     if (loadTimeout != null) {
       builder.loadTimeout(loadTimeout);
+    }
+    if (observer != null) {
+      builder.observer(observer);
     }
     return builder.build();
   }

@@ -5,6 +5,7 @@ import dev.discovery.spi.Answer;
 import dev.discovery.spi.Watch;
 import dev.discovery.spi.WatchListener;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -85,8 +86,12 @@ final class BlockingWatch implements Watch, Callback {
       agentsTried = 0;
       if (outcome.answer != null) {
         index = outcome.nextIndex;
+        boolean wasFailing = failures > 0;
         failures = 0;
         listener.onAnswer(outcome.answer);
+        if (wasFailing) {
+          listener.onBackoff(Duration.ZERO);
+        }
         long elapsed = System.nanoTime() - startedNanos;
         schedule(backend.options.minRequestInterval.toNanos() - elapsed);
       } else {
@@ -94,7 +99,7 @@ final class BlockingWatch implements Watch, Callback {
         index = 0;
         failures++;
         listener.onError(outcome.error);
-        schedule(backend.backoff.delay(failures).toNanos());
+        backOff();
       }
     }
   }
@@ -117,8 +122,15 @@ final class BlockingWatch implements Watch, Callback {
       agentsTried = 0;
       failures++;
       listener.onError(backend.unreachable(query, agent, e));
-      schedule(backend.backoff.delay(failures).toNanos());
+      backOff();
     }
+  }
+
+  /** Must hold the lock. Waits the back-off for the current failure count, and says so to the listener. */
+  private void backOff() {
+    Duration delay = backend.backoff.delay(failures);
+    listener.onBackoff(delay);
+    schedule(delay.toNanos());
   }
 
   /** Must hold the lock. */

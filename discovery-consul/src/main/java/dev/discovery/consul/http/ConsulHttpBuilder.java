@@ -3,6 +3,7 @@ package dev.discovery.consul.http;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
+import dev.discovery.spi.DiscoveryObserver;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +50,7 @@ public final class ConsulHttpBuilder {
   private Duration maxStaleness;
   private Duration idleTimeout;
   private Duration loadTimeout;
+  private DiscoveryObserver observer;
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
   public ConsulHttpBuilder() {}
@@ -156,7 +158,11 @@ public final class ConsulHttpBuilder {
     return this;
   }
 
-  /** HTTPS settings: the CA to trust and an optional client certificate. */
+  /**
+   * HTTPS settings: the CA to trust and an optional client certificate. Default: from {@code CONSUL_CACERT},
+   * {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME} and
+   * {@code CONSUL_HTTP_SSL_VERIFY} when any is set ({@link ConsulEnvironment#tls()}), else the JVM's trust store.
+   */
   public ConsulHttpBuilder tls(ConsulTls tls) {
     this.tls = Objects.requireNonNull(tls, "tls");
     return this;
@@ -242,6 +248,15 @@ public final class ConsulHttpBuilder {
   }
 
   /**
+   * Passed to {@link CachingDiscovery.Builder#observer}: hears lookups, refreshes, failures and the watch's
+   * back-off, for metrics (e.g. {@code MicrometerObserver} from {@code discovery-micrometer}).
+   */
+  public ConsulHttpBuilder observer(DiscoveryObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+    return this;
+  }
+
+  /**
    * Builds the discovery: a {@link CachingDiscovery} over a Consul HTTP backend. Closing it closes the
    * backend and every watch.
    *
@@ -258,6 +273,9 @@ public final class ConsulHttpBuilder {
     }
     if (loadTimeout != null) {
       cache.loadTimeout(loadTimeout);
+    }
+    if (observer != null) {
+      cache.observer(observer);
     }
     return cache.build();
   }

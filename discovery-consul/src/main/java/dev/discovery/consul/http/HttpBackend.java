@@ -90,6 +90,11 @@ final class HttpBackend implements DiscoveryBackend {
   }
 
   @Override
+  public String name() {
+    return "consul-http";
+  }
+
+  @Override
   public CompletableFuture<Answer> fetch(ServiceQuery query) {
     CompletableFuture<Answer> result = new CompletableFuture<>();
     attempt(query, rotation.current(), 1, result);

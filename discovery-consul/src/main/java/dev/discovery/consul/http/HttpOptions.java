@@ -64,7 +64,9 @@ final class HttpOptions {
     if (token != null && token.isEmpty()) {
       token = null;
     }
-    return new HttpOptions(b, agents, token, b.tls);
+    // TLS from the builder wins over the CONSUL_CACERT... variables, as every other setting does.
+    ConsulTls tls = b.tls != null ? b.tls : env.tls().orElse(null);
+    return new HttpOptions(b, agents, token, tls);
   }
 
   private static String readTokenFile(java.nio.file.Path file) {

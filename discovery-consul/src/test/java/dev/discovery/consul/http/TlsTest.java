@@ -155,7 +155,7 @@ class TlsTest {
     server.enqueue(new MockResponse().setResponseCode(200));
     server.enqueue(new MockResponse().setResponseCode(200));
     ConsulTls insecure = ConsulTls.insecure();
-    assertThat(insecure.verifiesAgent()).isFalse();
+    assertThat(insecure.verifies()).isFalse();
     assertThat(insecure.toString()).contains("not verified");
     try (ConsulAgent agent = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(agent())
         .tls(insecure).build()) {

@@ -1,0 +1,163 @@
+package dev.discovery.consul.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.discovery.ServiceQuery;
+import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.ConsulTls;
+import dev.discovery.consul.ServiceRegistration;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The TLS variables of Consul's tools ({@code CONSUL_CACERT}, {@code CONSUL_CLIENT_CERT},
+ * {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME}, {@code CONSUL_HTTP_SSL_VERIFY}), injected through
+ * {@link ConsulEnvironment#of(Map)} and checked with real handshakes against an HTTPS MockWebServer.
+ */
+class TlsEnvironmentTest {
+  @TempDir Path dir;
+  private final HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0)
+      .commonName("Consul Agent CA").build();
+  private final HeldCertificate client = new HeldCertificate.Builder().commonName("client.dc1.consul")
+      .signedBy(ca).build();
+  private MockWebServer server;
+
+  /** Starts an HTTPS agent stand-in whose certificate names only {@code san}. */
+  private MockWebServer start(String san, boolean requireClientCert) throws Exception {
+    HeldCertificate serverCert = new HeldCertificate.Builder().commonName("server.dc1.consul")
+        .addSubjectAlternativeName(san).signedBy(ca).build();
+    server = new MockWebServer();
+    server.useHttps(new HandshakeCertificates.Builder().heldCertificate(serverCert, ca.certificate())
+        .addTrustedCertificate(ca.certificate()).build().sslSocketFactory(), false);
+    if (requireClientCert) {
+      server.requireClientAuth();
+    }
+    server.start(InetAddress.getByName("127.0.0.1"), 0);
+    server.enqueue(HttpBackendTest.ok(HttpBackendTest.web("10.0.0.1"), 3));
+    return server;
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (server != null) {
+      server.shutdown();
+    }
+  }
+
+  private Map<String, String> env(String... pairs) {
+    Map<String, String> env = new HashMap<>();
+    env.put("CONSUL_HTTP_ADDR", "https://127.0.0.1:" + server.getPort());
+    for (int i = 0; i < pairs.length; i += 2) {
+      env.put(pairs[i], pairs[i + 1]);
+    }
+    return env;
+  }
+
+  private Path write(String name, String content) throws Exception {
+    return Files.writeString(dir.resolve(name), content);
+  }
+
+  /** The first lookup's failure through a backend built from {@code env}, or null when it answered. */
+  private static Throwable lookup(Map<String, String> env) throws Exception {
+    HttpBackend backend = new ConsulHttpBuilder().environment(ConsulEnvironment.of(env))
+        .errorBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).buildBackend();
+    try {
+      return backend.fetch(ServiceQuery.of("web")).handle((a, t) -> t).get(10, TimeUnit.SECONDS);
+    } finally {
+      backend.close();
+    }
+  }
+
+  @Test
+  void caAndClientCertificateFromTheEnvironment() throws Exception {
+    start("127.0.0.1", true);
+    Path caPem = write("ca.pem", ca.certificatePem());
+    Path certPem = write("client.pem", client.certificatePem());
+    Path keyPem = write("client-key.pem", client.privateKeyPkcs8Pem());
+    Map<String, String> env = env("CONSUL_CACERT", caPem.toString(),
+        "CONSUL_CLIENT_CERT", certPem.toString(), "CONSUL_CLIENT_KEY", keyPem.toString());
+    try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.of(env)).build()) {
+      assertThat(discovery.instances(ServiceQuery.of("web"))).hasSize(1);
+    }
+    assertThat(server.takeRequest().getHandshake().peerCertificates()).as("the client certificate was sent")
+        .hasSize(1);
+    server.enqueue(new MockResponse().setResponseCode(200));
+    try (ConsulAgent agent = ConsulAgent.builder().environment(ConsulEnvironment.of(env)).build()) {
+      agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 8080));
+    }
+    assertThat(server.takeRequest().getPath()).isEqualTo("/v1/agent/service/register");
+  }
+
+  @Test
+  void withoutTheCaTheAgentIsNotTrusted() throws Exception {
+    start("127.0.0.1", false);
+    assertThat(lookup(env())).as("platform trust does not know the test CA").isNotNull()
+        .hasMessageContaining("SSL");
+  }
+
+  @Test
+  void theBuildersTlsWinsOverTheEnvironment() throws Exception {
+    start("127.0.0.1", false);
+    Path caPem = write("ca.pem", ca.certificatePem());
+    Map<String, String> env = env("CONSUL_CACERT", dir.resolve("missing.pem").toString());
+    assertThatThrownBy(() -> lookup(env)).hasMessageContaining("missing.pem");
+    try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.of(env))
+        .tls(ConsulTls.trusting(caPem)).build()) {
+      assertThat(discovery.instances(ServiceQuery.of("web"))).hasSize(1);
+    }
+  }
+
+  @Test
+  void serverNameChecksTheCertificateAgainstThatName() throws Exception {
+    start("server.dc1.consul", false); // reached as 127.0.0.1, which the certificate does not name
+    Path caPem = write("ca.pem", ca.certificatePem());
+    assertThat(lookup(env("CONSUL_CACERT", caPem.toString()))).as("the address does not match").isNotNull();
+    server.enqueue(HttpBackendTest.ok(HttpBackendTest.web("10.0.0.1"), 3));
+    assertThat(lookup(env("CONSUL_CACERT", caPem.toString(), "CONSUL_TLS_SERVER_NAME", "server.dc1.consul")))
+        .isNull();
+    assertThat(lookup(env("CONSUL_CACERT", caPem.toString(), "CONSUL_TLS_SERVER_NAME", "other.dc1.consul")))
+        .as("a name the certificate does not carry").isNotNull();
+  }
+
+  @Test
+  void sslVerifyFalseAcceptsAnyCertificate() throws Exception {
+    start("server.dc1.consul", false); // unknown CA and a name that does not match
+    assertThat(lookup(env("CONSUL_HTTP_SSL_VERIFY", "false"))).isNull();
+  }
+
+  @Test
+  void variablesAreReadLikeConsulsTools() {
+    assertThat(ConsulEnvironment.none().tls()).isEmpty();
+    assertThat(ConsulEnvironment.of(Map.of("CONSUL_HTTP_SSL_VERIFY", "true")).tls()).isEmpty();
+    ConsulTls all = ConsulEnvironment.of(Map.of("CONSUL_CACERT", "/etc/consul/ca.pem",
+        "CONSUL_CLIENT_CERT", "/etc/consul/cli.pem", "CONSUL_CLIENT_KEY", "/etc/consul/cli-key.pem",
+        "CONSUL_TLS_SERVER_NAME", "server.dc1.consul", "CONSUL_HTTP_SSL_VERIFY", "0")).tls().orElseThrow();
+    assertThat(all.caPem()).isEqualTo(Path.of("/etc/consul/ca.pem"));
+    assertThat(all.mutual()).isTrue();
+    assertThat(all.serverName()).isEqualTo("server.dc1.consul");
+    assertThat(all.verifies()).isFalse();
+    ConsulTls clientOnly = ConsulEnvironment.of(Map.of("CONSUL_CLIENT_CERT", "/c.pem",
+        "CONSUL_CLIENT_KEY", "/k.pem")).tls().orElseThrow();
+    assertThat(clientOnly.caPem()).as("platform CAs").isNull();
+    assertThat(clientOnly.verifies()).isTrue();
+    assertThatThrownBy(() -> ConsulEnvironment.of(Map.of("CONSUL_CLIENT_CERT", "/c.pem")).tls())
+        .hasMessageContaining("CONSUL_CLIENT_KEY").hasMessageContaining("set both");
+    assertThatThrownBy(() -> ConsulEnvironment.of(Map.of("CONSUL_HTTP_SSL_VERIFY", "maybe")).tls())
+        .hasMessageContaining("CONSUL_HTTP_SSL_VERIFY").hasMessageContaining("'maybe'");
+  }
+}
