@@ -107,6 +107,16 @@ final class Cluster implements AutoCloseable {
     return state.replace(task, String.join(",", copies));
   }
 
+  /** {@code state} with one more copy of its first task, named {@code name}, on the agent {@code agentId}. */
+  static String withExtraTask(String state, String name, String agentId) {
+    int start = state.indexOf("{\"id\":\"test.92ed0e79");
+    String task = state.substring(start, state.indexOf("],\"unreachable_tasks\"", start));
+    String copy = task.replace("test.92ed0e79", name + ".92ed0e79")
+        .replace("\"name\":\"test\"", "\"name\":\"" + name + "\"")
+        .replace(AGENT_ID_A, agentId);
+    return state.replace(task, task + "," + copy);
+  }
+
   /** The IDs the bridge owns on each host for {@link #stateWithTasks}, with the agents' and the master's own. */
   Map<String, java.util.Set<String>> desiredIds(int perAgent) {
     Map<String, java.util.Set<String>> ids = new LinkedHashMap<>();
