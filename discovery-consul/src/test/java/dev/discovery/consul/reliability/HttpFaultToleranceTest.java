@@ -109,7 +109,6 @@ class HttpFaultToleranceTest {
    * failure: OkHttp may retry a dropped request once on a new connection.
    */
   private static void backoffAtMaximum(java.util.function.LongSupplier requestsSinceFaultStarted, String fault) {
-    assertThat(FAILURES_TO_MAX_BACKOFF).as("failures to reach the configured max back-off").isEqualTo(3);
     await(() -> requestsSinceFaultStarted.getAsLong() >= 2L * FAILURES_TO_MAX_BACKOFF, Duration.ofSeconds(30),
         "the watch's back-off to reach " + MAX_BACKOFF.toMillis() + " ms during " + fault);
   }

@@ -321,7 +321,7 @@ class BridgeIntegrationTest {
     // the bridge is killed while it waits (close() interrupts the pass and deregisters nothing, so Consul is
     // left as a kill would leave it, the request held by the agent included).
     String register = "/v1/agent/service/register";
-    a.delayResponses(Duration.ofMillis(50));
+    a.delayResponses(Duration.ofMillis(200)); // leaves this test's thread ample time to see the third write
     cluster.consul.get(AGENT_B).delayResponses(Duration.ofMillis(50));
     Bridge first = bridge(cluster.config());
     AtomicBoolean hung = new AtomicBoolean();

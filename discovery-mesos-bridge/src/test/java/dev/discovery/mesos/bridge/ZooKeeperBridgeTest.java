@@ -219,6 +219,8 @@ class ZooKeeperBridgeTest {
 
   private BridgeConfig zkConfig(String... extra) {
     BridgeConfig cfg = cluster.config(extra);
+    // Polls are held open while ZooKeeper changes leader; a read time-out must not end them first.
+    cfg.mesosTimeout = java.time.Duration.ofSeconds(30);
     cfg.mesos = null;
     cfg.zk = ZkUrl.parse("zk://" + zk.getConnectString() + "/mesos");
     return cfg;
