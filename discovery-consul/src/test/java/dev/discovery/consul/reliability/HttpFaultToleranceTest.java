@@ -37,8 +37,10 @@ import org.junit.jupiter.api.Test;
 /**
  * One test per Consul agent fault, injected with the testkit, against the HTTP backend with its cache. In
  * each: lookups keep answering the last good answer within the staleness bound (never throw, never empty),
- * requests to the agent stay bounded by the back-off while the fault lasts (no spinning), a change made
- * after the fault ends is seen, and closing the discovery leaves no thread or connection behind.
+ * requests to the agent stay bounded by the back-off while the fault lasts (no spinning), the watch recovers
+ * within one back-off period once the fault ends (its maximum back-off, plus whatever request was still held
+ * by the fault, plus a round trip given a generous {@link #ROUND_TRIP_MARGIN} so a loaded machine cannot make it
+ * flake), and closing the discovery leaves no thread or connection behind.
  */
 class HttpFaultToleranceTest {
   private static final String NAME = "web";
@@ -49,6 +51,10 @@ class HttpFaultToleranceTest {
   private static final Duration MIN_INTERVAL = Duration.ofMillis(50);
   private static final Duration MAX_STALENESS = Duration.ofMinutes(2);
   private static final Duration WINDOW = Duration.ofMillis(1500);
+  /** Failures after which the back-off has doubled up to its maximum: min * 2^(n-1) >= max. */
+  private static final int FAILURES_TO_MAX_BACKOFF = failuresToReach(MIN_BACKOFF, MAX_BACKOFF);
+  /** Allowance for the one round trip of recovery; far above it on an idle machine, so it cannot flake. */
+  private static final Duration ROUND_TRIP_MARGIN = Duration.ofSeconds(5);
   /** The JVM's and OkHttp's own shared threads (TaskRunner) may come and go; ours are counted by name. */
   private static final int JVM_THREAD_SLACK = 8;
 
@@ -89,13 +95,52 @@ class HttpFaultToleranceTest {
     await(() -> kit.requestCount(PATH) >= 2, "the blocking query to be waiting at the agent");
   }
 
+  private static int failuresToReach(Duration min, Duration max) {
+    int n = 1;
+    while (min.toNanos() << (n - 1) < max.toNanos()) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Waits until the watch has failed often enough during the fault for its back-off to have climbed to
+   * {@link #MAX_BACKOFF}, so that the recovery measured next is the slowest case. Counts two requests per
+   * failure: OkHttp may retry a dropped request once on a new connection.
+   */
+  private static void backoffAtMaximum(java.util.function.LongSupplier requestsSinceFaultStarted, String fault) {
+    await(() -> requestsSinceFaultStarted.getAsLong() >= 2L * FAILURES_TO_MAX_BACKOFF, Duration.ofSeconds(30),
+        "the watch's back-off to reach " + MAX_BACKOFF.toMillis() + " ms during " + fault);
+  }
+
+  /**
+   * Waits, up to one back-off period after the fault ended, for {@code recovered}: the watch's next attempt
+   * comes at most {@link #MAX_BACKOFF} later, after a request the fault still held ({@code heldByFault}) has
+   * ended, and takes one round trip.
+   */
+  private static void recoveredWithinOneBackoff(long faultEndedNanos, Duration heldByFault,
+      java.util.function.BooleanSupplier recovered, String what) {
+    Duration bound = MAX_BACKOFF.plus(heldByFault).plus(ROUND_TRIP_MARGIN);
+    long left = faultEndedNanos + bound.toNanos() - System.nanoTime();
+    await(recovered, Duration.ofNanos(Math.max(0, left)),
+        what + " within one back-off period (" + bound.toMillis() + " ms) after the fault ended");
+  }
+
   /** The most requests a watch may make in {@code nanos} while every request fails: one per minimum back-off. */
   private static long backoffBound(long nanos) {
     return 3 + nanos / MIN_BACKOFF.toNanos();
   }
 
-  /** The fault is on and noticed: lookups keep answering the cached instance and requests stay bounded. */
   private void servesTheCacheWithoutSpinning(String fault) {
+    servesTheCacheWithoutSpinning(fault, true);
+  }
+
+  /**
+   * The fault is on and noticed: lookups keep answering the cached instance and requests stay bounded; with
+   * {@code untilMaxBackoff}, the fault lasts until the back-off has reached its maximum.
+   */
+  private void servesTheCacheWithoutSpinning(String fault, boolean untilMaxBackoff) {
+    long atStart = kit.requestCount(PATH);
     await(() -> discovery.snapshot(QUERY).stale(), fault + " to be noticed by the watch");
     long before = kit.requestCount(PATH);
     long t0 = System.nanoTime();
@@ -106,14 +151,21 @@ class HttpFaultToleranceTest {
     assertThat(requests).as("requests to the agent during %d ms of %s", elapsed / 1_000_000, fault)
         .isLessThanOrEqualTo(backoffBound(elapsed));
     assertThat(discovery.snapshot(QUERY).stale()).as("still stale while " + fault + " lasts").isTrue();
+    if (untilMaxBackoff) {
+      backoffAtMaximum(() -> kit.requestCount(PATH) - atStart, fault);
+    }
   }
 
-  /** After the fault: a new instance shows up, the snapshot is fresh, and closing releases everything. */
-  private void recoversAndReleases(ConsulTestAgent agent) {
+  /**
+   * After the fault: a new instance shows up and the snapshot is fresh within one back-off period of
+   * {@code faultEndedNanos}, and closing releases everything.
+   */
+  private void recoversAndReleases(ConsulTestAgent agent, long faultEndedNanos, Duration heldByFault) {
     register(agent, "web-2", "10.0.0.2");
-    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2")),
-        "the change made after the fault to be seen");
-    await(() -> !discovery.snapshot(QUERY).stale(), "the snapshot to be fresh again");
+    recoveredWithinOneBackoff(faultEndedNanos, heldByFault,
+        () -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2"))
+            && !discovery.snapshot(QUERY).stale(),
+        "the change made after the fault to be seen and the snapshot fresh");
     assertThat(Probe.libraryThreads()).as("the discovery's threads, seen before close")
         .hasSizeGreaterThan(baseline.ourThreads().size());
     List<String> open = Probe.connectionsTo(agent.httpPort());
@@ -148,15 +200,18 @@ class HttpFaultToleranceTest {
     assertThat(attempts.get() - before).as("connection attempts during %d ms of refusal", elapsed / 1_000_000)
         .isLessThanOrEqualTo(backoffBound(elapsed));
     assertThat(discovery.snapshot(QUERY).lastError()).contains("cannot reach consul agent");
+    backoffAtMaximum(() -> attempts.get() - before, "refused connections");
 
     kit = ConsulTestAgent.builder().httpPort(port).start(); // the agent is back, on the same port
+    long faultEnded = System.nanoTime();
     register(kit, "web-1", "10.0.0.1");
-    recoversAndReleasesWith(counting);
+    recoversAndReleasesWith(counting, faultEnded);
   }
 
-  private void recoversAndReleasesWith(OkHttpClient shared) {
+  private void recoversAndReleasesWith(OkHttpClient shared, long faultEndedNanos) {
     register(kit, "web-2", "10.0.0.2");
-    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2")),
+    recoveredWithinOneBackoff(faultEndedNanos, Duration.ZERO,
+        () -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1", "10.0.0.2")),
         "the change made after the fault to be seen");
     discovery.close();
     discovery = null;
@@ -170,7 +225,7 @@ class HttpFaultToleranceTest {
     kit.dropConnections(true); // cuts the waiting blocking query and every later one
     servesTheCacheWithoutSpinning("dropped connections");
     kit.dropConnections(false);
-    recoversAndReleases(kit);
+    recoversAndReleases(kit, System.nanoTime(), Duration.ZERO);
   }
 
   @Test
@@ -178,10 +233,12 @@ class HttpFaultToleranceTest {
     watching();
     // Longer than the blocking query's whole call time-out (wait 1 s + 1/16 + request 1 s + connect 1 s).
     kit.delayResponses(Duration.ofSeconds(5));
-    servesTheCacheWithoutSpinning("responses that never come");
+    // Each failure here is a whole call time-out (about 2 s): not worth waiting for the back-off to climb.
+    servesTheCacheWithoutSpinning("responses that never come", false);
     assertThat(discovery.snapshot(QUERY).lastError()).contains("cannot reach consul agent");
     kit.delayResponses(Duration.ZERO);
-    recoversAndReleases(kit);
+    // A request the agent was still sitting on when the delay ended runs into its time-out first.
+    recoversAndReleases(kit, System.nanoTime(), Duration.ofSeconds(5));
   }
 
   @Test
@@ -192,7 +249,7 @@ class HttpFaultToleranceTest {
     servesTheCacheWithoutSpinning("500 No cluster leader");
     assertThat(discovery.snapshot(QUERY).lastError()).contains("HTTP 500").contains("No cluster leader");
     kit.failNext(0, 500, "");
-    recoversAndReleases(kit);
+    recoversAndReleases(kit, System.nanoTime(), Duration.ZERO);
   }
 
   @Test
@@ -203,7 +260,7 @@ class HttpFaultToleranceTest {
     servesTheCacheWithoutSpinning("429 rate limiting");
     assertThat(discovery.snapshot(QUERY).lastError()).contains("429");
     kit.failNext(0, 429, "");
-    recoversAndReleases(kit);
+    recoversAndReleases(kit, System.nanoTime(), Duration.ZERO);
   }
 
   @Test
@@ -231,7 +288,7 @@ class HttpFaultToleranceTest {
     }
     kit.deregisterService(kit.nodeName(), "web-2");
     await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the removal after the resets");
-    recoversAndReleases(kit);
+    recoversAndReleases(kit, System.nanoTime(), Duration.ZERO);
   }
 
   @Test
@@ -267,8 +324,10 @@ class HttpFaultToleranceTest {
       // A restart that keeps the agent's data: the answer must never go empty.
       long beforeRestart = kit.requestCount(PATH);
       kit.restart(true);
+      long restarted = System.nanoTime();
       await(() -> kit.requestCount(PATH) >= beforeRestart + 2, "the cut watch to ask the restarted agent");
-      await(() -> !discovery.snapshot(QUERY).stale(), "the watch to recover after a restart keeping state");
+      recoveredWithinOneBackoff(restarted, Duration.ZERO, () -> !discovery.snapshot(QUERY).stale(),
+          "the watch to recover after a restart keeping state");
 
       // A restart that loses every registration: the agent truly has no instance until heartbeats restore it.
       long registersBefore = kit.requestCount("/v1/agent/service/register");
@@ -325,9 +384,12 @@ class HttpFaultToleranceTest {
     assertThat(kit.requestCount(PATH) - from).as("requests to a slow agent")
         .isLessThanOrEqualTo(2 + elapsed / slow.toNanos());
     kit.delayResponses(Duration.ZERO);
+    long spedUp = System.nanoTime();
     kit.deregisterService(kit.nodeName(), "web-2");
-    await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "a change after the agent sped up");
-    recoversAndReleases(kit);
+    // The request the agent was holding when it sped up still takes its 1.5 s.
+    recoveredWithinOneBackoff(spedUp, slow, () -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")),
+        "a change after the agent sped up");
+    recoversAndReleases(kit, System.nanoTime(), Duration.ZERO);
   }
 
   @Test
@@ -345,14 +407,15 @@ class HttpFaultToleranceTest {
     assertThat(discovery.snapshot(QUERY).stale()).isTrue();
 
     kit = ConsulTestAgent.builder().httpPort(port).start();
+    long faultEnded = System.nanoTime();
     register(kit, "web-1", "10.0.0.1");
-    await(() -> {
+    recoveredWithinOneBackoff(faultEnded, Duration.ZERO, () -> {
       try {
         return hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1"));
       } catch (RegistryUnavailableException e) {
         return false; // until the watch's next retry reaches the agent again
       }
     }, "lookups to answer again once the agent is back");
-    recoversAndReleases(kit);
+    recoversAndReleases(kit, System.nanoTime(), Duration.ZERO);
   }
 }

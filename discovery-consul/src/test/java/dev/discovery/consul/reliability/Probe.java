@@ -25,6 +25,9 @@ final class Probe {
   static final List<String> LIBRARY_THREADS = List.of(
       "consul-http-", "consul-http-watch", "consul-agent-", "discovery-refresh", "discovery-notify", "consul-dns");
 
+  /** The prefix of the testkit agent's HTTP server threads. */
+  static final String TESTKIT_THREADS = "consul-testkit-";
+
   private Probe() {}
 
   /** Polls {@code condition} every 20 ms until it holds or {@code timeout} passes. */
@@ -97,9 +100,21 @@ final class Probe {
         .toList();
   }
 
-  /** All live threads, as the JVM counts them. */
+  /**
+   * All live threads but the testkit agent's own (its HTTP server keeps idle pool threads for a minute after
+   * serving many blocking queries at once; they are the stand-in Consul's, not the library's).
+   */
   static int liveThreads() {
-    return ManagementFactory.getThreadMXBean().getThreadCount();
+    int testkit = (int) Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith(TESTKIT_THREADS))
+        .count();
+    return ManagementFactory.getThreadMXBean().getThreadCount() - testkit;
+  }
+
+  /** Live threads as names, for messages. */
+  static List<String> liveThreadNames() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).sorted()
+        .toList();
   }
 
   /**
@@ -161,7 +176,8 @@ final class Probe {
       await(() -> libraryThreads().size() <= ourThreads.size(), Duration.ofSeconds(15),
           "the library's threads to end after close (baseline " + ourThreads + ", now " + libraryThreads() + ")");
       await(() -> liveThreads() <= allThreads + jvmSlack, Duration.ofSeconds(15),
-          "live threads to return to the baseline " + allThreads + " (+" + jvmSlack + "), now " + liveThreads());
+          "live threads to return to the baseline " + allThreads + " (+" + jvmSlack + "), now " + liveThreads()
+              + ": " + liveThreadNames());
       if (connectionsTo(agentPort) != null) {
         await(() -> connectionsTo(agentPort).isEmpty(), Duration.ofSeconds(15),
             "every connection to the agent to be closed, still open: " + connectionsTo(agentPort));

@@ -170,6 +170,12 @@ final class Bridge implements AutoCloseable {
     }
     if (cfg.mesos != null && fetched.state().leader() != null) {
       Pid.parse(fetched.state().leader()).ifPresent(p -> masters.add(new MesosMaster(p.host(), p.port(), true)));
+    } else if (cfg.mesos == null) {
+      // The leader may have changed while the state was read (a master that stepped down sent us on to the
+      // new one): tag the masters ZooKeeper knows now, leader first of all the one whose state is used.
+      List<MesosMaster> now = mastersNow(List.copyOf(masters), fetched.master());
+      masters.clear();
+      masters.addAll(now);
     }
     Plan plan = planner.plan(fetched.state(), masters);
     for (String w : plan.warnings()) {
@@ -205,6 +211,29 @@ final class Bridge implements AutoCloseable {
       LOG.debug(msg);
     }
     return new Pass(true, true, msg, plan, result);
+  }
+
+  /**
+   * The masters in ZooKeeper now, with {@code source} (where the state was read) as the leader when ZooKeeper
+   * lists it, else ZooKeeper's leader; {@code atStart} when ZooKeeper knows no leader at the moment.
+   */
+  private List<MesosMaster> mastersNow(List<MesosMaster> atStart, HttpUrl source) {
+    MasterSet now = detector.current();
+    if (now.leader() == null) {
+      return atStart;
+    }
+    boolean sourceListed = now.masters().stream().anyMatch(m -> sameAddress(m, source));
+    List<MesosMaster> masters = new ArrayList<>();
+    for (MasterInfo m : now.masters()) {
+      boolean leads = sourceListed ? sameAddress(m, source) : m.id().equals(now.leader().id());
+      masters.add(new MesosMaster(m.host(), m.port(), leads));
+    }
+    return masters;
+  }
+
+  private static boolean sameAddress(MasterInfo m, HttpUrl url) {
+    HttpUrl base = HttpUrl.parse(m.baseUrl());
+    return base != null && base.port() == url.port() && base.host().equals(url.host());
   }
 
   private Pass failed(long start, String message) {

@@ -7,11 +7,17 @@ import static dev.discovery.mesos.bridge.Cluster.TASK_ID_ON_A;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.discovery.consul.AgentService;
+import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -340,6 +346,82 @@ class BridgeIntegrationTest {
     assertThat(cluster.services(AGENT_B)).containsKey(TASK_ID_ON_A).hasSize(4);
     assertThat(cluster.services(AGENT_A)).isEmpty();
     assertThat(b.runPass().result().registered()).isZero();
+  }
+
+  @Test
+  void aBridgeKilledMidReconcileAndAFreshOneLeaveExactlyTheDesiredSet() throws Exception {
+    int perAgent = 12;
+    ConsulTestAgent a = cluster.consul.get(AGENT_A);
+    // Left by earlier runs and by people: an orphan the bridge owns, an outdated registration of a desired
+    // service (wrong tags), and a foreign service that must come through untouched.
+    String orphan = "mesos-consul:127.0.0.2:old:127.0.0.2:1";
+    String outdated = "mesos-consul:127.0.0.2:a-5:127.0.0.2:12564";
+    a.registerService("{\"ID\":\"" + orphan + "\",\"Name\":\"old\",\"Port\":1}");
+    a.registerService("{\"ID\":\"" + outdated + "\",\"Name\":\"a-5\",\"Address\":\"127.0.0.2\","
+        + "\"Port\":12564,\"Tags\":[\"stale\"]}");
+    a.registerService("{\"ID\":\"redis-1\",\"Name\":\"redis\",\"Port\":6379,\"Tags\":[\"primary\"]}");
+    AgentService foreign = cluster.services(AGENT_A).get("redis-1");
+    cluster.serve(cluster.stateWithTasks(perAgent));
+    Map<String, Set<String>> desired = cluster.desiredIds(perAgent);
+
+    // The first bridge's pass crawls through slow agents; agent A stops answering after its third write, and
+    // the bridge is killed while it waits (close() interrupts the pass and deregisters nothing, so Consul is
+    // left as a kill would leave it, the request held by the agent included).
+    String register = "/v1/agent/service/register";
+    a.delayResponses(Duration.ofMillis(200)); // leaves this test's thread ample time to see the third write
+    cluster.consul.get(AGENT_B).delayResponses(Duration.ofMillis(50));
+    Bridge first = bridge(cluster.config());
+    AtomicBoolean hung = new AtomicBoolean();
+    Thread pass = new Thread(() -> {
+      try {
+        first.runPass();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "test-first-bridge-pass");
+    pass.setDaemon(true);
+    pass.start();
+    awaitDeadline(() -> {
+      if (a.requestCount(register) >= 3 && hung.compareAndSet(false, true)) {
+        a.delayResponses(Duration.ofSeconds(3)); // longer than --consul-timeout=2: no further write gets through
+      }
+      return a.requestCount(register) >= 4;
+    });
+    first.close();
+    bridge = null;
+    pass.join(10_000);
+    assertThat(pass.isAlive()).as("the killed bridge's pass ended").isFalse();
+    a.delayResponses(Duration.ZERO);
+    cluster.consul.get(AGENT_B).delayResponses(Duration.ZERO);
+    Set<String> ownedAfterKill = owned(cluster.services(AGENT_A));
+    assertThat(ownedAfterKill).as("what the killed bridge left on %s: part of the desired set", AGENT_A)
+        .isNotEqualTo(desired.get(AGENT_A)).contains(orphan);
+    assertThat(a.requestCount(register)).as("writes that reached agent A before the kill").isLessThan(perAgent);
+
+    // A fresh bridge on the same cluster, as after a restart: it adopts what it finds and finishes the job.
+    Bridge second = bridge(cluster.config());
+    Bridge.Pass adopt = second.runPass();
+    assertThat(adopt.success()).isTrue();
+    assertThat(adopt.result().agentsFailed()).isZero();
+    for (int i = 0; i < 3; i++) { // the request the agent held when the first bridge died may land meanwhile
+      for (String host : desired.keySet()) {
+        Map<String, AgentService> services = cluster.services(host);
+        assertThat(owned(services)).as("the bridge's services on %s", host).isEqualTo(desired.get(host));
+        assertThat(services.values().stream().map(x -> x.name() + "@" + x.address() + ":" + x.port()).toList())
+            .as("registrations of one service instance on %s", host).doesNotHaveDuplicates();
+      }
+      assertThat(cluster.services(AGENT_A).get("redis-1")).as("the foreign service").isEqualTo(foreign);
+      assertThat(cluster.services(AGENT_A).get(outdated).tags()).as("the outdated registration, updated")
+          .doesNotContain("stale");
+      Bridge.Pass steady = second.runPass();
+      assertThat(steady.result().registered() + steady.result().deregistered()).as("writes in a steady pass")
+          .isZero();
+    }
+  }
+
+  private static Set<String> owned(Map<String, AgentService> services) {
+    return services.keySet().stream().filter(id -> id.startsWith("mesos-consul:"))
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   static void awaitDeadline(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -84,6 +84,55 @@ final class Cluster implements AutoCloseable {
         .replace("10.0.5.220", MASTER_HOST);
   }
 
+  static final String AGENT_ID_A = "31953f3e-15f7-4f83-8d94-c2384f40b723-S1";
+  static final String AGENT_ID_B = "31953f3e-15f7-4f83-8d94-c2384f40b723-S0";
+
+  /**
+   * The fixture's state with its one task replaced by {@code perAgent} copies on each agent host, named
+   * {@code a-0}, {@code a-1}... on 127.0.0.2 and {@code b-0}... on 127.0.0.3 (same port, so the ID differs by name).
+   */
+  String stateWithTasks(int perAgent) {
+    String state = state();
+    int start = state.indexOf("{\"id\":\"test.92ed0e79");
+    String task = state.substring(start, state.indexOf("],\"unreachable_tasks\"", start));
+    List<String> copies = new ArrayList<>();
+    for (String agent : List.of("a", "b")) {
+      for (int i = 0; i < perAgent; i++) {
+        String name = agent + "-" + i;
+        copies.add(task.replace("test.92ed0e79", name + ".92ed0e79")
+            .replace("\"name\":\"test\"", "\"name\":\"" + name + "\"")
+            .replace(AGENT_ID_A, agent.equals("a") ? AGENT_ID_A : AGENT_ID_B));
+      }
+    }
+    return state.replace(task, String.join(",", copies));
+  }
+
+  /** {@code state} with one more copy of its first task, named {@code name}, on the agent {@code agentId}. */
+  static String withExtraTask(String state, String name, String agentId) {
+    int start = state.indexOf("{\"id\":\"test.92ed0e79");
+    String task = state.substring(start, state.indexOf("],\"unreachable_tasks\"", start));
+    String copy = task.replace("test.92ed0e79", name + ".92ed0e79")
+        .replace("\"name\":\"test\"", "\"name\":\"" + name + "\"")
+        .replace(AGENT_ID_A, agentId);
+    return state.replace(task, task + "," + copy);
+  }
+
+  /** The IDs the bridge owns on each host for {@link #stateWithTasks}, with the agents' and the master's own. */
+  Map<String, java.util.Set<String>> desiredIds(int perAgent) {
+    Map<String, java.util.Set<String>> ids = new LinkedHashMap<>();
+    for (String host : List.of(AGENT_A, AGENT_B)) {
+      java.util.Set<String> set = new java.util.TreeSet<>();
+      String agent = host.equals(AGENT_A) ? "a" : "b";
+      for (int i = 0; i < perAgent; i++) {
+        set.add("mesos-consul:" + host + ":" + agent + "-" + i + ":" + host + ":12564");
+      }
+      set.add("mesos-consul:mesos:" + (host.equals(AGENT_A) ? AGENT_ID_A : AGENT_ID_B) + ":" + host);
+      ids.put(host, set);
+    }
+    ids.put(MASTER_HOST, new java.util.TreeSet<>(List.of("mesos-consul:mesos:" + MASTER_HOST + ":" + master.getPort())));
+    return ids;
+  }
+
   void serve(String json) {
     reply.set(new MockResponse().setHeader("Content-Type", "application/json").setBody(json));
   }

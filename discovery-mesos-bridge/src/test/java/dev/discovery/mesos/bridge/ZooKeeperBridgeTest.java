@@ -2,6 +2,7 @@ package dev.discovery.mesos.bridge;
 
 import static dev.discovery.mesos.bridge.BridgeIntegrationTest.awaitDeadline;
 import static dev.discovery.mesos.bridge.Cluster.AGENT_A;
+import static dev.discovery.mesos.bridge.Cluster.AGENT_B;
 import static dev.discovery.mesos.bridge.Cluster.MASTER_HOST;
 import static dev.discovery.mesos.bridge.Cluster.TASK_ID_ON_A;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,12 +16,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -207,5 +213,213 @@ class ZooKeeperBridgeTest {
     assertThat(takeover.success()).isTrue();
     assertThat(takeover.result().registered()).isZero(); // it finds everything in place
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
+  }
+
+  // ---- faults: leader change during a poll, session expiry, threads ----
+
+  private BridgeConfig zkConfig(String... extra) {
+    BridgeConfig cfg = cluster.config(extra);
+    // Polls are held open while ZooKeeper changes leader; a read time-out must not end them first.
+    cfg.mesosTimeout = java.time.Duration.ofSeconds(30);
+    cfg.mesos = null;
+    cfg.zk = ZkUrl.parse("zk://" + zk.getConnectString() + "/mesos");
+    return cfg;
+  }
+
+  /** What a master answers once it has lost leadership: its own pid, the new leader's, and nothing else. */
+  private static String followerState(int ownPort, int leaderPort) {
+    return "{\"leader\":\"master@" + MASTER_HOST + ":" + leaderPort + "\",\"pid\":\"master@" + MASTER_HOST + ":"
+        + ownPort + "\",\"slaves\":[],\"frameworks\":[]}";
+  }
+
+  /** A second master that leads with {@code state} (the first master's address in it replaced by its own). */
+  private MockWebServer leadingSecondMaster(String state) throws Exception {
+    int firstPort = cluster.master.getPort();
+    return secondMaster(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        return new MockResponse().setBody(state.replace(MASTER_HOST + ":" + firstPort,
+            MASTER_HOST + ":" + request.getRequestUrl().port()));
+      }
+    });
+  }
+
+  private Map<String, Map<String, AgentService>> everyAgent() {
+    Map<String, Map<String, AgentService>> all = new java.util.LinkedHashMap<>();
+    for (String host : cluster.consul.keySet()) {
+      all.put(host, cluster.services(host));
+    }
+    return all;
+  }
+
+  private String masterId(int port) {
+    return "mesos-consul:mesos:" + MASTER_HOST + ":" + port;
+  }
+
+  /**
+   * The leading master receives the bridge's poll and holds it; meanwhile its ZooKeeper node goes and the
+   * second master leads; then the first answers with {@code answer}. Returns the pass that was in flight.
+   */
+  private Bridge.Pass leaderChangesDuringThePoll(Bridge b, CuratorFramework firstSession, MockWebServer second,
+      MockResponse answer) throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    cluster.master.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        asked.countDown();
+        release.await(30, TimeUnit.SECONDS);
+        return answer;
+      }
+    });
+    ExecutorService passThread = Executors.newSingleThreadExecutor();
+    try {
+      Future<Bridge.Pass> inFlight = passThread.submit(b::runPass);
+      assertThat(asked.await(20, TimeUnit.SECONDS)).as("the poll reached the first master").isTrue();
+      firstSession.close();
+      awaitDeadline(() -> {
+        var leader = b.detector().current().leader();
+        return leader != null && leader.port() == second.getPort();
+      });
+      release.countDown();
+      return inFlight.get(30, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      passThread.shutdownNow();
+    }
+  }
+
+  @Test
+  void leaderChangeWhileTheOldLeaderDropsThePollMidResponseSkipsThePass() throws Exception {
+    int firstPort = cluster.master.getPort();
+    MockWebServer second = leadingSecondMaster(cluster.state());
+    CuratorFramework firstSession = announce("m1", firstPort);
+    announce("m2", second.getPort());
+    Bridge b = bridge(zkConfig(), client());
+    assertThat(b.detector().awaitLeader(java.time.Duration.ofSeconds(20)).leader().id()).isEqualTo("m1");
+    assertThat(b.runPass().success()).isTrue();
+    Map<String, Map<String, AgentService>> before = everyAgent();
+
+    Bridge.Pass cut = leaderChangesDuringThePoll(b, firstSession, second, new MockResponse()
+        .setBody(cluster.state()).setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
+    assertThat(cut.success()).as("the pass whose answer was cut off").isFalse();
+    assertThat(cut.message()).contains("pass skipped");
+    assertThat(everyAgent()).as("Consul after the skipped pass").isEqualTo(before);
+
+    Bridge.Pass next = b.runPass();
+    assertThat(next.success()).isTrue();
+    assertThat(second.getRequestCount()).isPositive();
+    assertThat(next.result().deregistered()).as("deregistered: only the master that left").isEqualTo(1);
+    Map<String, AgentService> masters = cluster.services(MASTER_HOST);
+    assertThat(masters).doesNotContainKey(masterId(firstPort));
+    assertThat(masters.get(masterId(second.getPort())).tags()).containsExactly("leader", "master");
+    assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
+  }
+
+  @Test
+  void leaderChangeWhileTheOldLeaderIsSlowFollowsTheNewLeaderAndKeepsEveryTask() throws Exception {
+    int firstPort = cluster.master.getPort();
+    MockWebServer second = leadingSecondMaster(cluster.state());
+    CuratorFramework firstSession = announce("m1", firstPort);
+    announce("m2", second.getPort());
+    Bridge b = bridge(zkConfig(), client());
+    assertThat(b.detector().awaitLeader(java.time.Duration.ofSeconds(20)).leader().id()).isEqualTo("m1");
+    assertThat(b.runPass().success()).isTrue();
+    Map<String, Map<String, AgentService>> before = everyAgent();
+
+    // By the time the old leader answers it has stepped down: an empty state that names the new leader.
+    Bridge.Pass pass = leaderChangesDuringThePoll(b, firstSession, second, new MockResponse()
+        .setHeader("Content-Type", "application/json").setBody(followerState(firstPort, second.getPort())));
+    assertThat(pass.success()).as("the pass in flight during the change: " + pass.message()).isTrue();
+    assertThat(second.getRequestCount()).as("reads from the new leader").isEqualTo(1);
+    assertThat(pass.plan().runningTasks()).as("tasks seen: the new leader's, not the follower's none").isEqualTo(1);
+    for (String host : List.of(AGENT_A, AGENT_B)) {
+      assertThat(cluster.services(host)).as("tasks and agents on %s", host).isEqualTo(before.get(host));
+    }
+    assertThat(pass.result().deregistered()).as("deregistered: only the master that left ZooKeeper").isEqualTo(1);
+    assertThat(cluster.services(MASTER_HOST)).doesNotContainKey(masterId(firstPort));
+    assertThat(cluster.services(MASTER_HOST).get(masterId(second.getPort())).tags())
+        .as("the master whose state was used is tagged leader").containsExactly("leader", "master");
+
+    Bridge.Pass next = b.runPass();
+    assertThat(next.success()).isTrue();
+    assertThat(cluster.services(MASTER_HOST)).containsOnlyKeys(masterId(second.getPort()));
+    assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
+    assertThat(b.runPass().result().registered()).as("writes once settled").isZero();
+  }
+
+  @Test
+  void zooKeeperSessionExpiryAndReconnectTheBridgeKeepsReconciling() throws Exception {
+    int firstPort = cluster.master.getPort();
+    CuratorFramework firstSession = announce("m1", firstPort);
+    CuratorFramework bridgeClient = client();
+    Bridge b = bridge(zkConfig("--refresh=200ms"), bridgeClient);
+    b.schedule();
+    awaitDeadline(() -> cluster.services(AGENT_A).containsKey(TASK_ID_ON_A));
+    long session = bridgeClient.getZookeeperClient().getZooKeeper().getSessionId();
+
+    bridgeClient.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    // While the bridge's session is replaced, the leader dies (it answers 503 from now on and its node goes)
+    // and a second master takes over, with one more task. Only ZooKeeper can lead the bridge to it.
+    cluster.serve(new MockResponse().setResponseCode(503).setBody("no leader"));
+    String after = "mesos-consul:127.0.0.3:after:127.0.0.3:12564";
+    MockWebServer second = leadingSecondMaster(Cluster.withExtraTask(cluster.state(), "after", Cluster.AGENT_ID_B));
+    announce("m2", second.getPort());
+    firstSession.close();
+
+    awaitDeadline(() -> cluster.services(AGENT_B).containsKey(after));
+    assertThat(bridgeClient.getZookeeperClient().getZooKeeper().getSessionId()).as("a new ZooKeeper session")
+        .isNotEqualTo(session);
+    long passes = b.metrics().passes.sum();
+    long failures = b.metrics().passFailures.sum();
+    awaitDeadline(() -> b.metrics().passes.sum() >= passes + 2);
+    assertThat(b.metrics().passFailures.sum()).as("failed passes after the reconnect").isEqualTo(failures);
+    assertThat(cluster.services(AGENT_A)).as("nothing lost while the leader was unknown").containsKey(TASK_ID_ON_A);
+    assertThat(cluster.services(MASTER_HOST)).containsOnlyKeys(masterId(second.getPort()));
+    assertThat(b.metrics().deregistrations.sum()).as("deregistrations: only the master that died").isEqualTo(1);
+  }
+
+  /** The bridge's own threads (passes, agents, health, leader detection) and its Consul client's. */
+  private static List<String> bridgeThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.startsWith("mesos-bridge") || n.startsWith("mesos-leader-detector")
+            || n.startsWith("consul-agent-"))
+        .sorted().toList();
+  }
+
+  /**
+   * Live threads but those of the stand-ins (testkit agents, MockWebServer masters) and OkHttp's process-wide
+   * task runner, which idles out on its own.
+   */
+  private static List<String> otherThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> !n.startsWith("consul-testkit-") && !n.startsWith("MockWebServer") && !n.startsWith("OkHttp "))
+        .sorted().toList();
+  }
+
+  @Test
+  void aBridgeRunThenClosedLeavesNoThreadBehind() throws Exception {
+    announce("m1", cluster.master.getPort());
+    CuratorFramework bridgeClient = client();
+    List<String> bridgeBefore = bridgeThreads();
+    int before = otherThreads().size();
+    BridgeConfig cfg = zkConfig("--refresh=100ms", "--leader-election", "--leader-election-path=/test/threads",
+        "--healthcheck", "--healthcheck-ip=127.0.0.1");
+    cfg.healthcheckPort = 0;
+    ConsulAgents agents = new ConsulAgentPool(cfg::agentUri, null, null, cfg.consulTimeout, null);
+    Bridge b = new Bridge(cfg, agents, bridgeClient, http, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+    try {
+      b.start();
+      b.schedule();
+      awaitDeadline(() -> b.metrics().passes.sum() >= 3 && cluster.services(AGENT_A).containsKey(TASK_ID_ON_A));
+      assertThat(bridgeThreads()).as("the running bridge's threads").hasSizeGreaterThan(bridgeBefore.size());
+    } finally {
+      b.close();
+    }
+    awaitDeadline(() -> bridgeThreads().equals(bridgeBefore));
+    // Two for the JVM's own comings and goings (e.g. a finalizer or attach listener); a leak would be more.
+    awaitDeadline(() -> otherThreads().size() <= before + 2);
+    assertThat(bridgeClient.getZookeeperClient().isConnected()).as("the caller's ZooKeeper client, left open").isTrue();
   }
 }
