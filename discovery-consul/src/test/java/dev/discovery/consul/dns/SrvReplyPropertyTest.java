@@ -92,10 +92,15 @@ class SrvReplyPropertyTest {
   record Generated(Message message, List<SrvReply.Target> targets, Duration ttl) {}
 
   static Generated reply(Random r) {
+    return reply(r, Q);
+  }
+
+  /** A reply to an SRV question for {@code q}. */
+  static Generated reply(Random r, Name q) {
     Message m = new Message(r.nextInt(65536));
     m.getHeader().setFlag(Flags.QR);
     m.getHeader().setFlag(Flags.AA);
-    m.addRecord(Record.newRecord(Q, Type.SRV, DClass.IN), Section.QUESTION);
+    m.addRecord(Record.newRecord(q, Type.SRV, DClass.IN), Section.QUESTION);
     if (r.nextBoolean()) {
       m.addRecord(new OPTRecord(TrimRule.EDNS_BUFFER, 0, 0), Section.ADDITIONAL);
     }
@@ -156,14 +161,14 @@ class SrvReplyPropertyTest {
           minTtl = Long.MAX_VALUE; // unreachable: kind 1 always has an address
         }
       }
-      m.addRecord(new SRVRecord(Q, DClass.IN, srvTtl, 1, weight, port, target), Section.ANSWER);
+      m.addRecord(new SRVRecord(q, DClass.IN, srvTtl, 1, weight, port, target), Section.ANSWER);
       minTtl = Math.min(minTtl, srvTtl);
       targets.add(new SrvReply.Target(target, port, weight, List.copyOf(addresses)));
     }
     if (r.nextBoolean()) { // a record for another name, and an unavailable target: both ignored
       m.addRecord(new SRVRecord(name("other.service.consul."), DClass.IN, 0, 1, 1, 80, name("x.node.consul.")),
           Section.ANSWER);
-      m.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 80, Name.root), Section.ANSWER);
+      m.addRecord(new SRVRecord(q, DClass.IN, 0, 1, 1, 80, Name.root), Section.ANSWER);
     }
     Duration ttl = targets.isEmpty() || minTtl <= 0 ? null : Duration.ofSeconds(minTtl);
     return new Generated(m, List.copyOf(targets), ttl);
@@ -174,11 +179,16 @@ class SrvReplyPropertyTest {
    * section counts) or a record's length set to another value.
    */
   static byte[] badReply(Random r) {
+    return badReply(r, Q);
+  }
+
+  /** As {@link #badReply(Random)}, starting from a reply to an SRV question for {@code q}. */
+  static byte[] badReply(Random r, Name q) {
     int pick = r.nextInt(10);
     if (pick == 0) {
       return Mutations.randomBytes(r, 512);
     }
-    Message valid = reply(r).message;
+    Message valid = reply(r, q).message;
     if (pick == 1) {
       // A record sent with empty RDATA, as dynamic updates do, under a random opcode: with opcode UPDATE,
       // dnsjava reads it as a record of the right type but without its fields.
