@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.discovery.mesos.Fixtures;
 import dev.discovery.mesos.Mutations;
 import dev.discovery.mesos.Property;
+import dev.discovery.mesos.plan.MesosMaster;
+import dev.discovery.mesos.plan.PlanOptions;
+import dev.discovery.mesos.plan.Planner;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,12 +23,14 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Properties of the master state parser: whatever bytes arrive, it returns a state or throws
- * {@link StateParseException} (never another exception, which the bridge would not turn into a skipped pass);
+ * {@link StateParseException} (never another exception, which the bridge would not turn into a skipped pass), and
+ * a state it returns can be planned;
  * and a well-formed state reads back as exactly the agents, frameworks and tasks it describes. The time-outs only
  * guard against a hang; a run takes a few seconds.
  */
 class StateParserPropertyTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Planner PLANNER = new Planner(PlanOptions.builder().build());
   private static final byte[][] SEEDS = {
       Fixtures.mesos(Fixtures.MESOS_1_8), Fixtures.mesos(Fixtures.FAKE), Fixtures.mesos(Fixtures.MESOS_1_0)};
 
@@ -55,6 +60,8 @@ class StateParserPropertyTest {
           assertThat(t.ports()).allMatch(p -> p >= 0 && p <= 65535);
         }
       }
+      // What the bridge does next with a state it accepted: plan the registrations. That must not throw either.
+      PLANNER.plan(fromBytes, List.of(new MesosMaster("10.0.5.220", 5050, true)));
       accepted[0]++;
     });
     // The damage reaches the field checks deep in the document, and some of it is harmless.
