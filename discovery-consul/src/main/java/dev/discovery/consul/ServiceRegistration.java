@@ -250,12 +250,16 @@ public final class ServiceRegistration {
       return this;
     }
 
-    /** Adds tags (duplicates are dropped). */
+    /** Adds tags (duplicates are dropped; see {@link #tags(Collection)}). */
     public Builder tags(String... tags) {
-      return tags(List.of(tags));
+      return tags(java.util.Arrays.asList(tags)); // asList: a null tag gets the message, not an NPE
     }
 
-    /** Adds tags (duplicates are dropped). */
+    /**
+     * Adds tags (duplicates are dropped). Consul accepts any non-blank tag, and so does this builder, since the
+     * Mesos bridge registers the tags tasks carry; a tag with a comma or whitespace cannot be asked for by a
+     * {@link dev.discovery.ServiceQuery}, though.
+     */
     public Builder tags(Collection<String> tags) {
       for (String tag : tags) {
         if (tag == null || tag.isBlank()) {

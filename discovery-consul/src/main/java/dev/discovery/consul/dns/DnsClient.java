@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SimpleResolver;
@@ -109,8 +110,17 @@ final class DnsClient {
     }
   }
 
-  /** SERVFAIL, REFUSED and the like mean "this server cannot answer now": the registry is unavailable. */
+  /**
+   * SERVFAIL, REFUSED and the like mean "this server cannot answer now": the registry is unavailable. So does a
+   * reply that is not a QUERY reply (its records may be dynamic-update records without their fields).
+   */
   private static IOException rcodeFailure(Server server, Message reply) {
+    int opcode = reply.getHeader().getOpcode();
+    if (opcode != Opcode.QUERY) {
+      // dnsjava checks the id and the question, but not that a reply to a QUERY is one.
+      return new IOException("DNS server " + hostPort(server.address) + " answered a query with opcode "
+          + Opcode.string(opcode) + "; check that the address is a DNS server");
+    }
     int rcode = reply.getRcode();
     if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
       return null;

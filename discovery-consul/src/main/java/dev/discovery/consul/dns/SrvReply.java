@@ -16,7 +16,6 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.Type;
 
 /**
  * What one SRV reply says, read without I/O: each target with its port, weight and the addresses the reply
@@ -130,7 +129,9 @@ final class SrvReply {
   /** RFC 2308: a negative answer may be cached for min(SOA TTL, SOA minimum); Consul's is 0. */
   private static Duration negativeTtl(Message reply) {
     for (Record r : reply.getSection(Section.AUTHORITY)) {
-      if (r.getType() == Type.SOA) {
+      // instanceof, not the type code: a reply whose header says UPDATE carries SOA-typed records without
+      // their fields, which dnsjava reads as a different class.
+      if (r instanceof SOARecord) {
         long ttl = Math.min(r.getTTL(), ((SOARecord) r).getMinimum());
         return ttl > 0 ? Duration.ofSeconds(ttl) : null;
       }

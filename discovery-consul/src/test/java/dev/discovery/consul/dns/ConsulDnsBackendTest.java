@@ -293,6 +293,26 @@ class ConsulDnsBackendTest {
     assertThat(backend.pendingQuestions()).isZero();
   }
 
+  /**
+   * A reply to a query that says it is an UPDATE is not an answer (dnsjava checks id and question only): it is
+   * refused like a malformed reply, naming the opcode. Regression for the byte sequence
+   * {@link SrvReplyPropertyTest} found.
+   */
+  @Test
+  void aReplyWithAnotherOpcodeIsAServerFailureNotAnAnswer() throws Exception {
+    byte[] template = java.util.HexFormat.of().parseHex(
+        "9b87ac03000100000001000003776562077365727669636506636f6e73756c0000210001c01800060001000000260000");
+    FakeDnsServer server = server((query, tcp) -> {
+      byte[] reply = template.clone();
+      reply[0] = (byte) (query.getHeader().getID() >> 8);
+      reply[1] = (byte) query.getHeader().getID();
+      return reply;
+    });
+    assertThat(failure(backend(false, server), ServiceQuery.of("web"))).isInstanceOf(IOException.class)
+        .hasMessageContaining("answered a query with opcode UPDATE")
+        .hasMessageContaining(DnsClient.hostPort(server.address()));
+  }
+
   @Test
   void failsOverToTheNextServer() throws Exception {
     consul.add("web", "n1", "10.0.0.1", 80);

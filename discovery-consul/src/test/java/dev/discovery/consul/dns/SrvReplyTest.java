@@ -116,4 +116,20 @@ class SrvReplyTest {
 
     assertThat(TrimRule.whyRetryOverTcp(new Message(reply(Rcode.NXDOMAIN).toWire()))).isNull();
   }
+
+  /**
+   * Found by {@link SrvReplyPropertyTest}: an NXDOMAIN reply whose header says UPDATE, with an SOA record of
+   * empty RDATA in AUTHORITY. dnsjava reads that record as a field-less record of type SOA, and the negative
+   * TTL was read with a cast that threw ClassCastException.
+   */
+  @Test
+  void anUpdateReplyWithAFieldlessSoaReadsAsNoTargetsInsteadOfThrowing() throws Exception {
+    byte[] wire = java.util.HexFormat.of().parseHex(
+        "9b87ac03000100000001000003776562077365727669636506636f6e73756c0000210001c01800060001000000260000");
+    Message m = new Message(wire);
+    assertThat(m.getHeader().getOpcode()).isEqualTo(org.xbill.DNS.Opcode.UPDATE);
+    SrvReply r = SrvReply.read(m, Q, NAMES);
+    assertThat(r.targets()).isEmpty();
+    assertThat(r.ttl()).isNull();
+  }
 }

@@ -70,7 +70,7 @@ final class Bridge implements AutoCloseable {
     this.planner = new Planner(cfg.plan);
     OkHttpClient mesosHttp = http.newBuilder().connectTimeout(cfg.mesosTimeout).readTimeout(cfg.mesosTimeout)
         .callTimeout(cfg.mesosTimeout.multipliedBy(2)).build();
-    this.mesos = new MesosStateClient(mesosHttp, cfg.mesosAuthorization);
+    this.mesos = new MesosStateClient(mesosHttp, cfg.mesosAuthorization, cfg.mesosMaxStateBytes);
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(16, r -> daemon(r, "mesos-bridge-agent-" + n.incrementAndGet()));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mesos-bridge-pass"));

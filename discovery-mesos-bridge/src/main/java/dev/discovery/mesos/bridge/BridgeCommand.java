@@ -44,6 +44,11 @@ final class BridgeCommand {
       description = {"Time-out for reading the master state.", "Default: ${DEFAULT-VALUE}."})
   String mesosTimeout;
 
+  @Option(names = "--mesos-max-state-size", defaultValue = "256MiB", paramLabel = "SIZE",
+      description = {"Largest master state read (bytes, or with KiB/MiB/GiB); a larger one skips the pass.",
+          "Default: ${DEFAULT-VALUE}."})
+  String mesosMaxStateSize;
+
   @Option(names = "--mesos-auth", defaultValue = "", paramLabel = "USER:PASSWORD",
       description = "HTTP basic credentials for the Mesos master (prefer the environment variable).")
   String mesosAuth;

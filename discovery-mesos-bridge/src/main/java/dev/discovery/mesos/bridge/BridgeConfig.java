@@ -1,6 +1,7 @@
 package dev.discovery.mesos.bridge;
 
 import dev.discovery.mesos.plan.IpSource;
+import dev.discovery.mesos.plan.Names;
 import dev.discovery.mesos.plan.PlanOptions;
 import dev.discovery.mesos.plan.TaskTag;
 import dev.discovery.mesos.zk.ZkUrl;
@@ -27,6 +28,7 @@ final class BridgeConfig {
   ZkUrl zk;
   URI mesos;
   Duration mesosTimeout;
+  long mesosMaxStateBytes;
   String mesosAuthorization;
   PlanOptions plan;
   boolean healthcheck;
@@ -68,6 +70,8 @@ final class BridgeConfig {
     if (cfg.mesosTimeout.isZero()) {
       throw new ConfigException("--mesos-timeout", "must be positive, e.g. 30s");
     }
+
+    cfg.mesosMaxStateBytes = size("--mesos-max-state-size", c.mesosMaxStateSize, 1024);
 
     if (!c.mesos.isBlank()) {
       cfg.mesos = httpUrl("--mesos", c.mesos.trim(), "http://host:5050");
@@ -119,10 +123,19 @@ final class BridgeConfig {
       throw new ConfigException("--service-id-prefix", "\"" + c.serviceIdPrefix
           + "\" must be non-empty without spaces, '/', '?', '#' or '%' (it marks what the bridge owns)");
     }
+    if (Names.serviceName(c.serviceName, c.groupSeparator).isEmpty()) {
+      throw new ConfigException("--service-name", "\"" + c.serviceName
+          + "\" has no letter or digit, so it is no Consul service name; use a name such as mesos");
+    }
     List<String> serviceTags = new ArrayList<>();
     for (String t : c.serviceTags.split(",")) {
       if (!t.trim().isEmpty()) {
-        serviceTags.add(t.trim());
+        serviceTags.add(tag("--service-tags", t.trim()));
+      }
+    }
+    for (TaskTag t : taskTags) {
+      for (String tag : t.tags()) {
+        tag("--task-tag", tag);
       }
     }
     cfg.plan = PlanOptions.builder()
@@ -244,6 +257,47 @@ final class BridgeConfig {
     } catch (IllegalArgumentException | ArithmeticException e) {
       throw new ConfigException(flag, e.getMessage());
     }
+  }
+
+  /**
+   * A size in bytes: digits, optionally followed by KiB, MiB or GiB (K, M and G mean the same; case and a space
+   * before the unit do not matter), at least {@code min} bytes.
+   */
+  static long size(String flag, String value, long min) throws ConfigException {
+    var m = Pattern.compile("(\\d{1,19})\\s*([kmg]?)(?:i?b)?", Pattern.CASE_INSENSITIVE)
+        .matcher(value == null ? "" : value.strip());
+    if (!m.matches()) {
+      throw new ConfigException(flag, "\"" + value + "\" is not a size; give bytes or a number with KiB, MiB or GiB,"
+          + " e.g. 256MiB");
+    }
+    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+      case "k" -> 10;
+      case "m" -> 20;
+      case "g" -> 30;
+      default -> 0;
+    };
+    long bytes;
+    try {
+      long n = Long.parseLong(m.group(1));
+      bytes = Math.multiplyExact(n, 1L << shift);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(flag, "\"" + value + "\" is too large");
+    }
+    if (bytes < min) {
+      throw new ConfigException(flag, "\"" + value + "\" is below the minimum of " + min + " bytes");
+    }
+    return bytes;
+  }
+
+  /** A tag travels in Consul's API and DNS names, where whitespace and control characters break queries. */
+  private static String tag(String flag, String tag) throws ConfigException {
+    for (int i = 0; i < tag.length(); i++) {
+      char ch = tag.charAt(i);
+      if (Character.isWhitespace(ch) || Character.isISOControl(ch)) {
+        throw new ConfigException(flag, "tag \"" + tag + "\" contains whitespace or a control character");
+      }
+    }
+    return tag;
   }
 
   private static int port(String flag, String value) throws ConfigException {

@@ -4,6 +4,7 @@ import dev.discovery.mesos.state.MesosState;
 import dev.discovery.mesos.state.Pid;
 import dev.discovery.mesos.state.StateParseException;
 import dev.discovery.mesos.state.StateParser;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -23,11 +24,16 @@ import okhttp3.ResponseBody;
 final class MesosStateClient {
   private final OkHttpClient client;
   private final String authorization;
+  private final long maxStateBytes;
 
-  /** {@code authorization} is a full Authorization header value, or null. */
-  MesosStateClient(OkHttpClient client, String authorization) {
+  /**
+   * {@code authorization} is a full Authorization header value, or null; a state body larger than
+   * {@code maxStateBytes} (after decompression) is refused before it is read to the end.
+   */
+  MesosStateClient(OkHttpClient client, String authorization, long maxStateBytes) {
     this.client = client.newBuilder().followRedirects(true).followSslRedirects(true).build();
     this.authorization = authorization;
+    this.maxStateBytes = maxStateBytes;
   }
 
   /** The state and the master it came from. */
@@ -64,17 +70,83 @@ final class MesosStateClient {
       if (body == null) {
         throw new MesosUnavailableException("empty response from " + from);
       }
-      try (InputStream in = body.byteStream()) {
+      long declared = body.contentLength();
+      if (declared > maxStateBytes) {
+        throw tooLarge(from, declared + " bytes");
+      }
+      // Counted as read, since a chunked or compressed body has no (or another) length up front.
+      CappedInputStream in = new CappedInputStream(body.byteStream(), maxStateBytes);
+      try (in) {
         MesosState state = StateParser.parse(in);
         return new Fetched(state, from.newBuilder().encodedPath("/").build());
-      } catch (StateParseException e) {
-        throw new MesosUnavailableException(e.getMessage() + " (from " + from + ")", e);
+      } catch (StateParseException | IOException e) {
+        if (in.exceeded()) {
+          throw tooLarge(from, "more than " + maxStateBytes + " bytes");
+        }
+        if (e instanceof StateParseException) {
+          throw new MesosUnavailableException(e.getMessage() + " (from " + from + ")", e);
+        }
+        throw (IOException) e;
       }
     } catch (InterruptedIOException e) {
       throw new MesosUnavailableException("timed out reading " + url + "; raise --mesos-timeout for very large"
           + " clusters", e);
     } catch (IOException e) {
       throw new MesosUnavailableException("cannot read " + url + ": " + e, e);
+    }
+  }
+
+  private MesosUnavailableException tooLarge(HttpUrl from, String size) {
+    return new MesosUnavailableException("the master state from " + from + " is " + size + ", above"
+        + " --mesos-max-state-size (" + maxStateBytes + " bytes); raise the limit if the cluster is really this large");
+  }
+
+  /** Reads at most {@code limit} bytes of {@code in}; one more fails the read and sets {@link #exceeded()}. */
+  static final class CappedInputStream extends FilterInputStream {
+    private final long limit;
+    private long count;
+    private boolean exceeded;
+
+    CappedInputStream(InputStream in, long limit) {
+      super(in);
+      this.limit = limit;
+    }
+
+    boolean exceeded() {
+      return exceeded;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        counted(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        counted(n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = super.skip(n);
+      counted(skipped);
+      return skipped;
+    }
+
+    private void counted(long n) throws IOException {
+      count += n;
+      if (count > limit) {
+        exceeded = true;
+        throw new IOException("more than " + limit + " bytes");
+      }
     }
   }
 

@@ -247,6 +247,38 @@ class BridgeIntegrationTest {
   }
 
   @Test
+  void anOversizedStateSkipsThePassAndNeverLooksLikeAnEmptyCluster() throws Exception {
+    String state = cluster.state();
+    long limit = state.length() + 4096;
+    Bridge b = bridge(cluster.config("--mesos-max-state-size=" + limit));
+    assertThat(b.runPass().success()).isTrue();
+    Map<String, AgentService> before = cluster.services(AGENT_A);
+    assertThat(before).containsKey(TASK_ID_ON_A);
+
+    // A field the parser skips, so that only the size is wrong, and no task: were it read, all would go.
+    String oversized = "{\"padding\":\"" + "x".repeat(8192) + "\"," + stateWithoutTasks().substring(1);
+    assertThat((long) oversized.length()).isGreaterThan(limit);
+    cluster.serve(oversized); // with Content-Length: refused before reading
+    Bridge.Pass declared = b.runPass();
+    assertThat(declared.success()).isFalse();
+    assertThat(declared.message()).contains("pass skipped, nothing changed in Consul")
+        .contains(oversized.length() + " bytes, above --mesos-max-state-size (" + limit + " bytes)");
+
+    cluster.serve(new MockResponse().setHeader("Content-Type", "application/json").setChunkedBody(oversized, 1024));
+    Bridge.Pass chunked = b.runPass(); // no length up front: counted while read
+    assertThat(chunked.success()).isFalse();
+    assertThat(chunked.message()).contains("is more than " + limit + " bytes, above --mesos-max-state-size");
+
+    assertThat(cluster.services(AGENT_A).keySet()).isEqualTo(before.keySet());
+    assertThat(b.metrics().mesosErrors.sum()).isEqualTo(2);
+
+    // Within the limit, chunked or not, the same state is read as usual.
+    cluster.serve(new MockResponse().setHeader("Content-Type", "application/json").setChunkedBody(state, 1024));
+    assertThat(b.runPass().success()).isTrue();
+    assertThat(cluster.services(AGENT_A).keySet()).isEqualTo(before.keySet());
+  }
+
+  @Test
   void unhealthyTaskIsInMaintenanceUntilHealthyAgain() throws Exception {
     Bridge b = bridge(cluster.config());
     String sick = cluster.state().replace("\"state\":\"TASK_RUNNING\",\"timestamp\":1542770516.401042",

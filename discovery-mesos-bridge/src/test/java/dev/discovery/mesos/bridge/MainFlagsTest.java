@@ -101,7 +101,7 @@ class MainFlagsTest {
         "--service-port-label", "--consul-port", "--consul-auth", "--consul-ssl", "--consul-ssl-verify",
         "--consul-ssl-cert", "--consul-ssl-cacert", "--consul-token", "--consul-timeout", "--dry-run",
         "--heartbeats-before-remove", "--shared-service-name", "--mesos", "--consul-token-file", "--consul-agent",
-        "--leader-election", "--version")) {
+        "--leader-election", "--mesos-max-state-size", "--version")) {
       assertThat(help).contains(flag);
     }
     assertThat(help).contains("Default: zk://127.0.0.1:2181/mesos").contains("Default: netinfo,mesos,host")
@@ -128,6 +128,31 @@ class MainFlagsTest {
     assertRefused("--consul-ssl-cert", "needs --consul-ssl-cacert", "--consul-ssl-cert=" + Files.writeString(
         dir.resolve("client.pem"), "pem"));
     assertRefused("Unknown option", "--nope", "--nope=1");
+    assertRefused("--fw-whitelist", "\"[marathon\" is not a valid regular expression", "--fw-whitelist=[marathon");
+    assertRefused("--fw-blacklist", "\"*\" is not a valid regular expression", "--fw-blacklist=*");
+    assertRefused("--whitelist", "\"a{2,1}\" is not a valid regular expression", "--whitelist=^ok",
+        "--whitelist=a{2,1}");
+    assertRefused("--healthcheck-port", "\"65536\" is not a port", "--healthcheck-port=65536");
+    assertRefused("--consul-port", "\"0\" is not a port", "--consul-port=0");
+    assertRefused("--service-name", "\"!!!\" has no letter or digit", "--service-name=!!!");
+    assertRefused("--service-tags", "tag \"b c\" contains whitespace", "--service-tags=a,b c");
+    assertRefused("--task-tag", "tag \"x\ty\" contains whitespace", "--task-tag=web:x\ty");
+    assertRefused("--mesos-max-state-size", "\"lots\" is not a size", "--mesos-max-state-size=lots");
+    assertRefused("--mesos-max-state-size", "\"-1\" is not a size", "--mesos-max-state-size=-1");
+    assertRefused("--mesos-max-state-size", "\"512\" is below the minimum of 1024 bytes",
+        "--mesos-max-state-size=512");
+    assertRefused("--mesos-max-state-size", "\"99999999999GiB\" is too large", "--mesos-max-state-size=99999999999GiB");
+  }
+
+  @Test
+  void maxStateSizeTakesBytesOrBinaryUnitsFromTheFlagOrTheEnvironment() {
+    assertThat(parse().config().mesosMaxStateBytes).isEqualTo(256L << 20);
+    assertThat(parse("--mesos-max-state-size=4096").config().mesosMaxStateBytes).isEqualTo(4096);
+    assertThat(parse("--mesos-max-state-size=64KiB").config().mesosMaxStateBytes).isEqualTo(64L << 10);
+    assertThat(parse("--mesos-max-state-size=1 gib").config().mesosMaxStateBytes).isEqualTo(1L << 30);
+    assertThat(parse("--mesos-max-state-size=512M").config().mesosMaxStateBytes).isEqualTo(512L << 20);
+    assertThat(parse(Map.of("MESOS_CONSUL_MESOS_MAX_STATE_SIZE", "2MiB")).config().mesosMaxStateBytes)
+        .isEqualTo(2L << 20);
   }
 
   @Test

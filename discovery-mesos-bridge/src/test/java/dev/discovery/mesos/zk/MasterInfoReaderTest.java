@@ -47,4 +47,27 @@ class MasterInfoReaderTest {
     assertThatThrownBy(() -> read("{\"ip\":1}")).hasMessageContaining("no id");
     assertThatThrownBy(() -> read("{\"id\":\"x\"}")).hasMessageContaining("neither");
   }
+
+  /** Found by {@link MasterInfoReaderPropertyTest}: a blank address.ip was taken as the host of the master's URL. */
+  @Test
+  void aBlankAddressIpCountsAsAbsent() {
+    MasterInfo m = read("{\"id\":\"380\",\"address\":{\"ip\":\" \",\"port\":5050},\"hostname\":\"10.0.5.220\"}");
+    assertThat(m.baseUrl()).isEqualTo("http://10.0.5.220:5050");
+    assertThatThrownBy(() -> read("{\"id\":\"380\",\"address\":{\"ip\":\"10.0 .5.220\",\"port\":5050}}"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'10.0 .5.220'");
+  }
+
+  /**
+   * Found by {@link MasterInfoReaderPropertyTest}: a port of the wrong type became the default 5050, and one above
+   * 2^32 wrapped around (4294972346 read as 5050, 4294967376 as 80).
+   */
+  @Test
+  void aPortThatIsNotAPortNumberIsRefusedWithTheValue() {
+    assertThatThrownBy(() -> read("{\"id\":\"m\",\"ip\":16777343,\"port\":{}}"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MasterInfo m has port {}");
+    assertThatThrownBy(() -> read("{\"id\":\"m\",\"address\":{\"ip\":\"10.0.0.1\",\"port\":4294967376}}"))
+        .hasMessageContaining("address.port 4294967376, not a port number within 1..65535");
+    assertThatThrownBy(() -> read("{\"id\":\"m\",\"address\":{\"ip\":\"10.0.0.1\",\"port\":\"5050\"}}"))
+        .hasMessageContaining("address.port \"5050\"");
+  }
 }
