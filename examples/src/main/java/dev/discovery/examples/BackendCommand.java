@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code backend}: runs one example backend until stopped (SIGTERM deregisters it). */
 @Command(name = "backend", mixinStandardHelpOptions = true,
@@ -24,12 +27,24 @@ final class BackendCommand implements Callable<Integer> {
   @Option(names = "--id", description = "Instance id (default: backend-PORT)")
   String id;
 
-  @Option(names = "--ttl", defaultValue = "10s", description = "TTL of the health check, e.g. 10s (default: ${DEFAULT-VALUE})")
+  @Option(names = "--ttl", defaultValue = "10s",
+      description = "TTL of the health check, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE})")
   String ttl;
+
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    Duration checkTtl = Duration.parse("PT" + ttl.toUpperCase());
+    Duration checkTtl;
+    try {
+      checkTtl = DiscoveryOptions.parseDuration(ttl, "--ttl");
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (port < 0 || port > 65535) {
+      throw new ParameterException(spec.commandLine(), "--port must be within 0..65535 (0: any free port), was "
+          + port);
+    }
     int listenPort = port == 0 ? freePort() : port;
     String instanceId = id != null ? id : "backend-" + listenPort;
     BackendServer server = new BackendServer(consul, "backend", instanceId, checkTtl).start(host, listenPort);
@@ -39,7 +54,9 @@ final class BackendCommand implements Callable<Integer> {
       server.close();
       stopped.countDown();
     }));
-    System.out.println(instanceId + " listening on " + host + ":" + server.port() + ", registered in " + consul);
+    System.out.println(instanceId + " listening on " + host + ":" + server.port() + ", registered in " + consul
+        + " with a " + ttl + " TTL check; stop it with Ctrl-C or SIGTERM to deregister it");
+    System.out.flush();
     stopped.await();
     return 0;
   }

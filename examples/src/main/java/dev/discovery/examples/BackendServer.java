@@ -33,6 +33,7 @@ final class BackendServer implements AutoCloseable {
     return t;
   });
   private HttpServer server;
+  private int port;
   private ServiceRegistration registration;
 
   BackendServer(URI consulAgent, String serviceName, String id, Duration ttl) {
@@ -44,7 +45,7 @@ final class BackendServer implements AutoCloseable {
   }
 
   /** Starts serving on {@code host:port} (0 for any free port) and registers in Consul. */
-  BackendServer start(String host, int port) throws IOException {
+  synchronized BackendServer start(String host, int port) throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.createContext("/hello", exchange -> {
       byte[] body = ("hello from " + id + "\n").getBytes(StandardCharsets.UTF_8);
@@ -55,26 +56,33 @@ final class BackendServer implements AutoCloseable {
       }
     });
     server.start();
-    registration = ServiceRegistration.builder(serviceName)
-        .id(id)
-        .address(host)
-        .port(server.getAddress().getPort())
-        .tags("example")
-        .meta("started-by", "discovery-examples")
-        .check(CheckDefinition.ttl(ttl))
-        .build();
-    agent.registerService(registration);
-    String checkId = registration.checkIds().get(0);
-    agent.passTtl(checkId, "serving");
-    // Three heartbeats per TTL: one lost heartbeat never lets the check expire.
-    long period = Math.max(1, ttl.toMillis() / 3);
-    heartbeats.scheduleAtFixedRate(() -> {
-      try {
-        agent.passTtl(checkId, "serving");
-      } catch (RuntimeException e) {
-        // The agent is unreachable; the next heartbeat tries again.
-      }
-    }, period, period, TimeUnit.MILLISECONDS);
+    this.port = server.getAddress().getPort();
+    try {
+      ServiceRegistration reg = ServiceRegistration.builder(serviceName)
+          .id(id)
+          .address(host)
+          .port(this.port)
+          .tags("example")
+          .meta("started-by", "discovery-examples")
+          .check(CheckDefinition.ttl(ttl))
+          .build();
+      agent.registerService(reg);
+      registration = reg;
+      String checkId = reg.checkIds().get(0);
+      agent.passTtl(checkId, "serving");
+      // Three heartbeats per TTL: one lost heartbeat never lets the check expire.
+      long period = Math.max(1, ttl.toMillis() / 3);
+      heartbeats.scheduleAtFixedRate(() -> {
+        try {
+          agent.passTtl(checkId, "serving");
+        } catch (RuntimeException e) {
+          // The agent is unreachable; the next heartbeat tries again.
+        }
+      }, period, period, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      close(); // no half-started backend: not serving, nothing left registered, no threads
+      throw e;
+    }
     return this;
   }
 
@@ -83,21 +91,30 @@ final class BackendServer implements AutoCloseable {
   }
 
   int port() {
-    return server.getAddress().getPort();
+    return port;
   }
 
   /**
    * Simulates a crash: the server stops answering and the heartbeats stop, but nothing deregisters the
-   * service, so Consul only notices when the TTL check expires.
+   * service, so Consul only notices when the TTL check expires. {@link #close()} still deregisters it later.
    */
-  void crash() {
+  synchronized void crash() {
     heartbeats.shutdownNow();
-    server.stop(0);
+    stopServing();
   }
 
-  /** A clean shutdown: stops heartbeats, deregisters, stops serving. */
+  /** Stops serving and heartbeating without deregistering: for when Consul itself is gone. */
+  synchronized void abandon() {
+    crash();
+    registration = null;
+    agent.close();
+  }
+
+  /**
+   * A clean shutdown: stops heartbeats, deregisters (also after a {@link #crash()}), stops serving. Idempotent.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
     heartbeats.shutdownNow();
     if (registration != null) {
       try {
@@ -105,10 +122,16 @@ final class BackendServer implements AutoCloseable {
       } catch (RuntimeException e) {
         System.err.println(id + ": could not deregister (" + e.getMessage() + "); its TTL check will expire");
       }
+      registration = null;
     }
+    stopServing();
+    agent.close();
+  }
+
+  private void stopServing() {
     if (server != null) {
       server.stop(0);
+      server = null;
     }
-    agent.close();
   }
 }
