@@ -8,7 +8,7 @@ import dev.discovery.balance.ServiceSelector;
 import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,12 +51,16 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  PrintStream out = System.out;
+  /** Where the story goes; the command line's standard output unless a test sets it. */
+  PrintWriter out;
   private boolean consulStopped;
 
   @Override
   public Integer call() throws Exception {
     CommandLine commandLine = spec != null ? spec.commandLine() : new CommandLine(this);
+    if (out == null) {
+      out = commandLine.getOut();
+    }
     if (!frontendDiscovery.equals("http") && !frontendDiscovery.equals("dns")) {
       throw new ParameterException(commandLine, "--frontend-discovery must be 'http' or 'dns', was '"
           + frontendDiscovery + "'");
@@ -187,6 +191,7 @@ final class DemoCommand implements Callable<Integer> {
         standIn.close();
       }
       out.println("   Done.");
+      out.flush();
     }
   }
 

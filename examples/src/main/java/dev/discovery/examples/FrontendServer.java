@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The example frontend: serves {@code GET /} by calling the backend service through the library, round
@@ -29,6 +30,7 @@ final class FrontendServer implements AutoCloseable {
   private final ServiceSelector selector;
   private final String backendService;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private final AtomicLong retries = new AtomicLong();
   private HttpServer server;
 
   /** {@code selector} must select over {@code discovery}. */
@@ -82,7 +84,8 @@ final class FrontendServer implements AutoCloseable {
 
   /**
    * One line per instance of the backend service as discovery sees it: {@code host:port id health}, followed by
-   * {@code EJECTED} while failed calls keep it out of rotation.
+   * {@code EJECTED} while failed calls keep it out of rotation; then a {@code #} line with the number of calls
+   * retried on another instance so far.
    */
   String status() {
     StringBuilder text = new StringBuilder();
@@ -91,7 +94,7 @@ final class FrontendServer implements AutoCloseable {
         .forEach(i -> text.append(i.address()).append(' ').append(i.id()).append(' ')
             .append(i.health().name().toLowerCase(Locale.ROOT))
             .append(selector.isEjected(i) ? " EJECTED" : "").append('\n'));
-    return text.toString();
+    return text.append("# ").append(retries.get()).append(" calls retried on another instance\n").toString();
   }
 
   URI uri() {
@@ -104,6 +107,7 @@ final class FrontendServer implements AutoCloseable {
     try {
       return call(first);
     } catch (IOException firstFailure) {
+      retries.incrementAndGet();
       ServiceInstance second = selector.next(backendService);
       if (second.equals(first)) {
         second = selector.next(backendService); // round robin moves on; try once more for a different one
