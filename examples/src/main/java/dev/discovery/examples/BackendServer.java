@@ -3,6 +3,7 @@ package dev.discovery.examples;
 import com.sun.net.httpserver.HttpServer;
 import dev.discovery.consul.CheckDefinition;
 import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulAgentException;
 import dev.discovery.consul.ServiceRegistration;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -72,18 +73,34 @@ final class BackendServer implements AutoCloseable {
       agent.passTtl(checkId, "serving");
       // Three heartbeats per TTL: one lost heartbeat never lets the check expire.
       long period = Math.max(1, ttl.toMillis() / 3);
-      heartbeats.scheduleAtFixedRate(() -> {
-        try {
-          agent.passTtl(checkId, "serving");
-        } catch (RuntimeException e) {
-          // The agent is unreachable; the next heartbeat tries again.
-        }
-      }, period, period, TimeUnit.MILLISECONDS);
+      heartbeats.scheduleAtFixedRate(() -> heartbeat(reg, checkId), period, period, TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       close(); // no half-started backend: not serving, nothing left registered, no threads
       throw e;
     }
     return this;
+  }
+
+  /**
+   * Keeps the TTL check passing. An agent restarted without its data has forgotten the service (the check is
+   * unknown, HTTP 404): register it again rather than stay invisible until someone restarts the backend.
+   */
+  private void heartbeat(ServiceRegistration reg, String checkId) {
+    try {
+      agent.passTtl(checkId, "serving");
+    } catch (ConsulAgentException e) {
+      if (e.notFound()) {
+        try {
+          agent.registerService(reg);
+          agent.passTtl(checkId, "serving");
+        } catch (RuntimeException again) {
+          // The next heartbeat tries again.
+        }
+      }
+      // Otherwise the agent is unreachable or refusing; the next heartbeat tries again.
+    } catch (RuntimeException e) {
+      // Closed while a heartbeat was due; nothing to do.
+    }
   }
 
   String id() {
@@ -99,7 +116,7 @@ final class BackendServer implements AutoCloseable {
    * service, so Consul only notices when the TTL check expires. {@link #close()} still deregisters it later.
    */
   synchronized void crash() {
-    heartbeats.shutdownNow();
+    stopHeartbeats();
     stopServing();
   }
 
@@ -115,7 +132,7 @@ final class BackendServer implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
-    heartbeats.shutdownNow();
+    stopHeartbeats();
     if (registration != null) {
       try {
         agent.deregisterService(registration.id());
@@ -126,6 +143,21 @@ final class BackendServer implements AutoCloseable {
     }
     stopServing();
     agent.close();
+  }
+
+  /**
+   * Waits (bounded) for a heartbeat in flight: one finishing after a deregistration would find the check gone and
+   * register the service again.
+   */
+  private void stopHeartbeats() {
+    heartbeats.shutdownNow();
+    try {
+      if (!heartbeats.awaitTermination(5, TimeUnit.SECONDS)) {
+        System.err.println(id + ": a heartbeat is still running after 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void stopServing() {

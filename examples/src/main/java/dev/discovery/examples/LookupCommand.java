@@ -169,9 +169,14 @@ final class LookupCommand implements Callable<Integer> {
         return c.getClass().getSimpleName() + ": " + Main.oneLine(String.valueOf(c.getMessage()));
       }
     }
-    String message = Main.oneLine(Objects.toString(t.getMessage(), t.getClass().getSimpleName()));
-    int fix = message.indexOf("; ");
-    return fix > 0 ? message.substring(0, fix) : message;
+    return withoutAdvice(Objects.toString(t.getMessage(), t.getClass().getSimpleName()));
+  }
+
+  /** A library message up to its advice (after "; "), which the tool replaces with its own flag-level fix. */
+  private static String withoutAdvice(String message) {
+    String line = Main.oneLine(message);
+    int advice = line.indexOf("; ");
+    return advice > 0 ? line.substring(0, advice) : line;
   }
 
   /** A 403 arrives as the cause of the failed first load; look down the chain for it. */
@@ -218,7 +223,7 @@ final class LookupCommand implements Callable<Integer> {
       if (snapshot.stale() != shownStale) {
         err.println(snapshot.stale()
             ? "lookup: lost " + discovery.describe() + " for service '" + service + "' ("
-                + Main.oneLine(String.valueOf(snapshot.lastError())) + "); the lists below are the last answer,"
+                + withoutAdvice(String.valueOf(snapshot.lastError())) + "); the lists below are the last answer,"
                 + " marked STALE, until it answers again; " + discovery.reachFix()
             : "lookup: " + discovery.describe() + " answers again for service '" + service + "'");
         err.flush();

@@ -115,6 +115,18 @@ class BackendServerTest {
   }
 
   @Test
+  void registersAgainWhenARestartedAgentHasForgottenIt() throws Exception {
+    try (BackendServer backend = new BackendServer(consul.httpUri(), "backend", "backend-r", Duration.ofSeconds(1))
+        .start("127.0.0.1", 0)) {
+      await("the instance to be passing", Duration.ofSeconds(20), () -> discovery.instances("backend").size() == 1);
+      consul.restart(); // without its data: every registration is gone
+      await("the backend to register again", Duration.ofSeconds(20), () -> registeredIds().contains("backend-r"));
+      await("it to be passing again", Duration.ofSeconds(20), () -> discovery.instances("backend").size() == 1);
+    }
+    assertThat(registeredIds()).isEmpty();
+  }
+
+  @Test
   void aFailedRegistrationLeavesNothingServing() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
