@@ -4,12 +4,14 @@ import com.sun.net.httpserver.HttpServer;
 import dev.discovery.consul.CheckDefinition;
 import dev.discovery.consul.ConsulAgent;
 import dev.discovery.consul.ConsulAgentException;
+import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ServiceRegistration;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,11 +40,20 @@ final class BackendServer implements AutoCloseable {
   private ServiceRegistration registration;
 
   BackendServer(URI consulAgent, String serviceName, String id, Duration ttl) {
+    this(consulAgent, null, serviceName, id, ttl);
+  }
+
+  /** With {@code tokenFile} (may be null) holding the ACL token that allows service:write on the service. */
+  BackendServer(URI consulAgent, Path tokenFile, String serviceName, String id, Duration ttl) {
     this.serviceName = serviceName;
     this.id = id;
     this.ttl = ttl;
     // Each backend has its own agent client, as separate processes would: "crashing" one stops only its heartbeats.
-    this.agent = ConsulAgent.create(consulAgent);
+    ConsulAgent.Builder builder = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(consulAgent);
+    if (tokenFile != null) {
+      builder.tokenFile(tokenFile);
+    }
+    this.agent = builder.build();
   }
 
   /** Starts serving on {@code host:port} (0 for any free port) and registers in Consul. */

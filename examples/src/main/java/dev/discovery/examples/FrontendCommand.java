@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 final class FrontendCommand implements Callable<Integer> {
   @Mixin DiscoveryOptions discovery;
 
-  @Option(names = "--port", defaultValue = "8080", description = "Port to listen on (default: ${DEFAULT-VALUE})")
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+      description = "Port to listen on, 0 for any free one (default: ${DEFAULT-VALUE})")
   int port;
 
   @Spec CommandSpec spec;

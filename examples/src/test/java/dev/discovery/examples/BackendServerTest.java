@@ -127,6 +127,23 @@ class BackendServerTest {
   }
 
   @Test
+  void registersWithTheTokenFromItsTokenFileWhenAclsAreOn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    try (ConsulTestAgent secured = ConsulTestAgent.builder().aclToken("backend-token").start();
+         ConsulAgent admin = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(secured.httpUri())
+             .token("backend-token").build()) {
+      Path tokenFile = java.nio.file.Files.writeString(dir.resolve("token"), "backend-token\n");
+      try (BackendServer backend = new BackendServer(secured.httpUri(), tokenFile, "backend", "backend-t",
+          Duration.ofSeconds(1)).start("127.0.0.1", 0)) {
+        assertThat(admin.services()).extracting(AgentService::id).containsExactly("backend-t");
+      }
+      assertThat(admin.services()).isEmpty();
+      BackendServer anonymous = new BackendServer(secured.httpUri(), "backend", "backend-u", Duration.ofSeconds(1));
+      assertThatThrownBy(() -> anonymous.start("127.0.0.1", 0)).isInstanceOfSatisfying(ConsulAgentException.class,
+          e -> assertThat(e.status()).isEqualTo(403));
+    }
+  }
+
+  @Test
   void aFailedRegistrationLeavesNothingServing() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
