@@ -64,7 +64,14 @@ final class BackendCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--consul or --token-file: " + e.getMessage());
     }
-    BackendServer server = backend.start(host, listenPort);
+    BackendServer server;
+    try {
+      server = backend.start(host, listenPort);
+    } catch (java.net.BindException e) {
+      spec.commandLine().getErr().println("backend: cannot listen on " + host + ":" + listenPort + " ("
+          + e.getMessage() + "); choose another port with --port=PORT (0: any free port) or another --host");
+      return Main.FAILED;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     // The JVM runs shutdown hooks on SIGTERM and Ctrl-C: deregister before exiting.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

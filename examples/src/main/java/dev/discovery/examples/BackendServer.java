@@ -100,7 +100,8 @@ final class BackendServer implements AutoCloseable {
     try {
       agent.passTtl(checkId, "serving");
     } catch (ConsulAgentException e) {
-      if (e.notFound()) {
+      // 404 from current agents; older ones answered 500 "Unknown check" for a check they do not have.
+      if (e.notFound() || e.status() == 500 && String.valueOf(e.getMessage()).contains("Unknown check")) {
         try {
           agent.registerService(reg);
           agent.passTtl(checkId, "serving");

@@ -31,8 +31,16 @@ final class FrontendCommand implements Callable<Integer> {
           + port);
     }
     ServiceDiscovery registry = discovery.open();
-    FrontendServer server = new FrontendServer(registry, ServiceSelector.builder(registry).build(), "backend")
-        .start("127.0.0.1", port);
+    FrontendServer server;
+    try {
+      server = new FrontendServer(registry, ServiceSelector.builder(registry).build(), "backend")
+          .start("127.0.0.1", port);
+    } catch (java.net.BindException e) {
+      registry.close();
+      spec.commandLine().getErr().println("frontend: cannot listen on 127.0.0.1:" + port + " (" + e.getMessage()
+          + "); choose another port with --port=PORT (0: any free port)");
+      return Main.FAILED;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
