@@ -178,6 +178,42 @@ public final class ConsulAgent implements AutoCloseable {
   }
 
   /**
+   * How many instances of {@code service} the catalog holds, whatever their health: {@code GET
+   * /v1/catalog/service/:name}. Unlike an empty health answer, which may only mean that no instance passes its
+   * checks, zero here means that no instance (with every one of {@code tags}) is registered at all.
+   *
+   * @param datacenter the datacenter to ask, or {@code null} for the agent's own
+   * @param tags tags every counted instance must carry (Consul compares them case-insensitively); may be empty
+   * @throws ConsulAgentException if the agent cannot be asked, refuses the token (needs {@code service:read}),
+   *     knows no such datacenter, or answers something that is not Consul's format
+   */
+  public int catalogInstanceCount(String service, String datacenter, java.util.Collection<String> tags) {
+    ServiceRegistration.checkIdentifier(service, "service name");
+    HttpUrl.Builder u = url("v1/catalog/service", service).newBuilder();
+    if (datacenter != null) {
+      u.addQueryParameter("dc", ServiceRegistration.checkIdentifier(datacenter, "datacenter"));
+    }
+    for (String tag : tags) {
+      u.addQueryParameter("tag", Objects.requireNonNull(tag, "tag"));
+    }
+    String action = "read the catalog entry of service '" + service + "'";
+    Reply r = execute(new Request.Builder().url(u.build()).get(), action, service);
+    if (r.code != 200) {
+      throw failure(r, action, service, "service:read on '" + service + "'");
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode rows = AgentJson.MAPPER.readTree(r.bytes);
+      if (rows == null || !rows.isArray()) {
+        throw new IOException("expected a JSON array");
+      }
+      return rows.size();
+    } catch (IOException e) {
+      throw new ConsulAgentException(service, describe(), 200, "consul agent " + uri + " answered GET"
+          + " /v1/catalog/service/" + service + " with a body this client cannot use: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Puts a service into maintenance (a critical check that hides it from healthy lookups) or takes it out:
    * {@code PUT /v1/agent/service/maintenance/:id?enable=&reason=}.
    *

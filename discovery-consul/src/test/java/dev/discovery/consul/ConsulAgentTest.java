@@ -100,6 +100,34 @@ class ConsulAgentTest {
   }
 
   @Test
+  void catalogInstanceCountAsksTheCatalogWithDatacenterTagsAndTheTokenInTheHeader() throws Exception {
+    agentState.override = new MockResponse().setResponseCode(200).setBody("[{\"ServiceID\":\"web-1\"},{\"ServiceID\":\"web-2\"}]");
+    assertThat(agent.catalogInstanceCount("web", "dc2", java.util.List.of("v1", "eu"))).isEqualTo(2);
+    RecordedRequest r = agentState.requests.get(agentState.requests.size() - 1);
+    assertThat(r.getMethod()).isEqualTo("GET");
+    assertThat(r.getRequestUrl().encodedPath()).isEqualTo("/v1/catalog/service/web");
+    assertThat(r.getRequestUrl().queryParameter("dc")).isEqualTo("dc2");
+    assertThat(r.getRequestUrl().queryParameterValues("tag")).containsExactly("v1", "eu");
+    assertThat(r.getHeader("X-Consul-Token")).isEqualTo(TOKEN);
+    assertThat(r.getPath()).doesNotContain(TOKEN);
+
+    agentState.override = new MockResponse().setResponseCode(200).setBody("[]");
+    assertThat(agent.catalogInstanceCount("nosuch", null, java.util.List.of())).isZero();
+    assertThat(agentState.requests.get(agentState.requests.size() - 1).getRequestUrl().querySize()).isZero();
+
+    agentState.override = new MockResponse().setResponseCode(403).setBody("Permission denied");
+    assertThatThrownBy(() -> agent.catalogInstanceCount("web", null, java.util.List.of()))
+        .isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+          assertThat(e.status()).isEqualTo(403);
+          assertThat(e.getMessage()).contains("service:read on 'web'").doesNotContain(TOKEN);
+        });
+
+    agentState.override = new MockResponse().setResponseCode(200).setBody("{\"not\":\"an array\"}");
+    assertThatThrownBy(() -> agent.catalogInstanceCount("web", null, java.util.List.of()))
+        .isInstanceOf(ConsulAgentException.class).hasMessageContaining("cannot use");
+  }
+
+  @Test
   void maintenanceAndTtlUpdatesUseTheDocumentedPaths() throws Exception {
     agent.registerService(ServiceRegistration.builder("web").id("web-1")
         .check(CheckDefinition.ttl(Duration.ofSeconds(30))).build());

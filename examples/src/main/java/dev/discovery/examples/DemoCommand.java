@@ -8,7 +8,7 @@ import dev.discovery.balance.ServiceSelector;
 import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,8 +22,12 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: in one process, a Consul stand-in (or a real agent), three backends and a frontend, and a
@@ -45,14 +49,36 @@ final class DemoCommand implements Callable<Integer> {
       description = "How the frontend discovers the backends (default: ${DEFAULT-VALUE})")
   String frontendDiscovery;
 
-  PrintStream out = System.out;
+  @Spec CommandSpec spec;
+
+  /** Where the story goes; the command line's standard output unless a test sets it. */
+  PrintWriter out;
   private boolean consulStopped;
 
   @Override
   public Integer call() throws Exception {
+    CommandLine commandLine = spec != null ? spec.commandLine() : new CommandLine(this);
+    if (out == null) {
+      out = commandLine.getOut();
+    }
     if (!frontendDiscovery.equals("http") && !frontendDiscovery.equals("dns")) {
-      System.err.println("demo: --frontend-discovery must be 'http' or 'dns', was '" + frontendDiscovery + "'");
-      return 2;
+      throw new ParameterException(commandLine, "--frontend-discovery must be 'http' or 'dns', was '"
+          + frontendDiscovery + "'");
+    }
+    if (dns != null && consul == null) {
+      throw new ParameterException(commandLine, "--dns goes with --consul (the stand-in brings its own DNS);"
+          + " add --consul=URL of the agent whose DNS interface this is, or drop --dns");
+    }
+    if (consul != null && dns == null && frontendDiscovery.equals("dns")) {
+      throw new ParameterException(commandLine, "--frontend-discovery=dns against a real agent needs its DNS"
+          + " address: add --dns=HOST:PORT (Consul's default is 127.0.0.1:8600)");
+    }
+    if (dns != null) {
+      try {
+        DiscoveryOptions.parseHostPort(dns);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(commandLine, "--dns: " + e.getMessage());
+      }
     }
     ConsulTestAgent standIn = null;
     URI httpUri = consul;
@@ -65,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
     } else {
       out.println("Using the Consul agent at " + httpUri + (dnsAddress == null ? "" : ", DNS " + format(dnsAddress)));
     }
-    List<BackendServer> backends = new ArrayList<>();
+    List<BackendServer> backends = new ArrayList<>(); // every backend started, the crashed one included
     ServiceDiscovery httpDiscovery = null;
     ServiceDiscovery dnsDiscovery = null;
     FrontendServer frontend = null;
@@ -93,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
       // 2. Balancing through the frontend.
       ServiceDiscovery frontendView = frontendDiscovery.equals("dns") && dnsDiscovery != null ? dnsDiscovery : httpDiscovery;
       ServiceSelector selector = ServiceSelector.builder(frontendView).build();
-      frontend = new FrontendServer(selector, SERVICE).start("127.0.0.1", 0);
+      frontend = new FrontendServer(frontendView, selector, SERVICE).start("127.0.0.1", 0);
       out.println();
       out.println("2. 30 requests through the frontend (" + frontend.uri() + ", round robin over "
           + frontendDiscovery.toUpperCase() + " discovery):");
@@ -101,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
       spread.forEach((who, count) -> out.println("   " + who + ": " + count));
 
       // 3. A backend crashes: no deregistration, the TTL check has to expire.
-      BackendServer crashed = backends.remove(1);
+      BackendServer crashed = backends.get(1);
       AtomicLong viewChanged = new AtomicLong();
       frontendView.subscribe(ServiceQuery.of(SERVICE), list -> {
         if (list.stream().noneMatch(i -> i.port() == crashed.port())) {
@@ -150,9 +176,9 @@ final class DemoCommand implements Callable<Integer> {
       }
       for (BackendServer backend : backends) {
         if (consulStopped) {
-          backend.crash(); // nothing to deregister from
+          backend.abandon(); // nothing to deregister from
         } else {
-          backend.close();
+          backend.close(); // deregisters, the crashed one too: nothing is left behind in a real agent
         }
       }
       if (httpDiscovery != null) {
@@ -165,6 +191,7 @@ final class DemoCommand implements Callable<Integer> {
         standIn.close();
       }
       out.println("   Done.");
+      out.flush();
     }
   }
 

@@ -3,39 +3,92 @@ package dev.discovery.examples;
 import dev.discovery.HealthFilter;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceQuery;
+import dev.discovery.consul.ConsulAgent;
 import dev.discovery.consul.ConsulDiscovery;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** The command-line options every example shares to reach Consul: HTTP or DNS, token file, datacenter. */
 final class DiscoveryOptions {
-  @Option(names = "--consul", paramLabel = "URL", description = "Consul agent HTTP address (default: ${DEFAULT-VALUE})",
-      defaultValue = "http://127.0.0.1:8500")
+  static final URI DEFAULT_CONSUL = URI.create("http://127.0.0.1:8500");
+
+  // No picocli default: an explicit --consul next to --dns is a mistake worth reporting.
+  @Option(names = "--consul", paramLabel = "URL",
+      description = "Consul agent HTTP address (default: http://127.0.0.1:8500)")
   URI consul;
 
   @Option(names = "--dns", paramLabel = "HOST:PORT", description = "Use Consul's DNS interface at this address instead of HTTP")
   String dns;
 
-  @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the Consul ACL token (HTTP only)")
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "File holding the Consul ACL token (HTTP only; Consul's DNS takes no token)")
   Path tokenFile;
 
   @Option(names = "--dc", paramLabel = "DC", description = "Datacenter (default: the agent's own)")
   String datacenter;
 
-  /** Opens the chosen backend. */
-  ServiceDiscovery open() {
+  /**
+   * Rejects option combinations that cannot work, as a usage error that names the problem and the fix.
+   *
+   * @throws ParameterException for {@code --consul} with {@code --dns}, {@code --token-file} with {@code --dns},
+   *     a malformed address, or an unreadable token file
+   */
+  void validate(CommandLine commandLine) {
+    if (dns != null && consul != null) {
+      throw new ParameterException(commandLine, "--consul and --dns both choose the registry; give one of them"
+          + " (--consul=URL for HTTP, --dns=HOST:PORT for DNS)");
+    }
+    if (dns != null && tokenFile != null) {
+      throw new ParameterException(commandLine, "--token-file does not apply to --dns: Consul's DNS interface"
+          + " takes no ACL token; drop --token-file, or use --consul=URL to query over HTTP with the token");
+    }
     if (dns != null) {
-      var builder = ConsulDiscovery.dns().server(parseHostPort(dns)).refreshInterval(Duration.ofSeconds(1));
+      try {
+        parseHostPort(dns);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(commandLine, "--dns: " + e.getMessage());
+      }
+    }
+    if (consul != null) {
+      String scheme = consul.getScheme() == null ? "" : consul.getScheme().toLowerCase(Locale.ROOT);
+      if (!(scheme.equals("http") || scheme.equals("https")) || consul.getHost() == null) {
+        throw new ParameterException(commandLine, "--consul must be an http:// or https:// URL with a host,"
+            + " such as http://127.0.0.1:8500, was '" + consul + "'");
+      }
+    }
+    if (tokenFile != null && !Files.isReadable(tokenFile)) {
+      throw new ParameterException(commandLine, "--token-file: cannot read '" + tokenFile
+          + "'; check the path and its permissions");
+    }
+  }
+
+  boolean isDns() {
+    return dns != null;
+  }
+
+  URI consulUri() {
+    return consul != null ? consul : DEFAULT_CONSUL;
+  }
+
+  /** Opens the chosen backend; the first answer of a query may take up to {@code loadTimeout}. */
+  ServiceDiscovery open(Duration loadTimeout) {
+    if (dns != null) {
+      var builder = ConsulDiscovery.dns().server(parseHostPort(dns)).refreshInterval(Duration.ofSeconds(1))
+          .loadTimeout(loadTimeout);
       if (datacenter != null) {
         builder.datacenter(datacenter);
       }
       return builder.build();
     }
-    var http = ConsulDiscovery.http().agents(consul);
+    var http = ConsulDiscovery.http().agents(consulUri()).loadTimeout(loadTimeout);
     if (datacenter != null) {
       http.datacenter(datacenter);
     }
@@ -45,9 +98,29 @@ final class DiscoveryOptions {
     return http.build();
   }
 
+  ServiceDiscovery open() {
+    return open(Duration.ofSeconds(10));
+  }
+
+  /** A client of the agent's own API (for the catalog), with the same address and token as {@link #open}. */
+  ConsulAgent agent() {
+    ConsulAgent.Builder builder = ConsulAgent.builder().uri(consulUri()).timeout(Duration.ofSeconds(5));
+    if (tokenFile != null) {
+      builder.tokenFile(tokenFile);
+    }
+    return builder.build();
+  }
+
   /** A human description of the backend for messages; never contains a token. */
   String describe() {
-    return dns != null ? "Consul DNS at " + dns : "Consul HTTP at " + consul;
+    return dns != null ? "Consul DNS at " + dns : "Consul HTTP at " + consulUri();
+  }
+
+  /** What to check and which flag to set when the registry cannot be reached. */
+  String reachFix() {
+    return dns != null
+        ? "is Consul's DNS interface listening at " + dns + "? set --dns=HOST:PORT"
+        : "is the agent running at " + consulUri() + "? set --consul=URL";
   }
 
   /** Where the token came from, for an ACL refusal message (never the token itself). */
@@ -79,11 +152,41 @@ final class DiscoveryOptions {
     try {
       port = Integer.parseInt(hostPort.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("port in '" + hostPort + "' is not a number");
+      throw new IllegalArgumentException("port in '" + hostPort + "' is not a number; expected HOST:PORT such as"
+          + " 127.0.0.1:8600");
     }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port in '" + hostPort + "' must be within 1..65535");
     }
-    return new InetSocketAddress(host, port);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new IllegalArgumentException("cannot resolve host '" + host + "' of '" + hostPort
+          + "'; give an IP address or a resolvable name");
+    }
+    return address;
+  }
+
+  /** Parses a duration written like {@code 500ms}, {@code 10s} or {@code 2m}. */
+  static Duration parseDuration(String text, String option) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    try {
+      Duration d;
+      if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      } else if (t.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else {
+        throw new NumberFormatException();
+      }
+      if (d.isNegative() || d.isZero()) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " must be a positive duration such as 500ms, 10s or 2m, was '"
+          + text + "'");
+    }
   }
 }

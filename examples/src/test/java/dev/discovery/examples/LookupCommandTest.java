@@ -25,7 +25,13 @@ class LookupCommandTest {
           .tags("v2", "eu").build());
       agent.registerService(ServiceRegistration.builder("web").id("web-1").address("10.0.0.1").port(8080)
           .tags("v1").build());
+      // "sick": registered, but its only instance fails its check. "warm": its instance is in warning.
+      agent.registerService(ServiceRegistration.builder("sick").id("sick-1").address("10.0.0.3").port(8080)
+          .tags("v1").build());
+      agent.registerService(ServiceRegistration.builder("warm").id("warm-1").address("10.0.0.4").port(8080).build());
     }
+    consul.setServiceHealth("sick-1", "critical");
+    consul.setServiceHealth("warm-1", "warning");
   }
 
   @AfterAll
@@ -110,11 +116,124 @@ class LookupCommandTest {
   }
 
   @Test
-  void badUsageExitsTwo() {
-    assertThat(lookup().exit()).isEqualTo(2);
-    assertThat(lookup("web", http(), "--health=sometimes").exit()).isEqualTo(2);
-    assertThat(lookup("web", "--dns=nonsense").exit()).isEqualTo(2);
-    assertThat(lookup("web", http(), "--tag=a,b").exit()).isEqualTo(2);
+  void overHttpTheMessageTellsAnUnknownServiceFromOneWithoutAHealthyInstance() {
+    Run unknown = lookup("nosuch", http());
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("'nosuch' is unknown to Consul HTTP at " + consul.httpUri())
+        .contains("check the name").hasLineCount(1);
+
+    Run sick = lookup("sick", http());
+    assertThat(sick.exit()).isEqualTo(1);
+    assertThat(sick.out()).isEmpty();
+    assertThat(sick.err()).contains("'sick' has 1 instance registered in Consul HTTP at " + consul.httpUri())
+        .contains("none is passing").contains("health checks").doesNotContain("unknown").hasLineCount(1);
+
+    Run wrongTag = lookup("sick", http(), "--tag=v9");
+    assertThat(wrongTag.exit()).isEqualTo(1);
+    assertThat(wrongTag.err()).contains("'sick' is registered").contains("no instance has tag(s) v9")
+        .contains("--tag").hasLineCount(1);
+  }
+
+  @Test
+  void overDnsTheMessageSaysDnsCannotTellUnknownFromUnhealthy() {
+    for (String service : new String[] {"nosuch", "sick"}) {
+      Run run = lookup(service, dns());
+      assertThat(run.exit()).isEqualTo(1);
+      assertThat(run.err()).contains("'" + service + "'").contains("Consul DNS at 127.0.0.1:" + consul.dnsPort())
+          .contains("DNS cannot tell").contains("--consul=URL").hasLineCount(1);
+    }
+  }
+
+  @Test
+  void healthWarningAlsoAcceptsInstancesInWarning() throws Exception {
+    Run passingOnly = lookup("warm", http());
+    assertThat(passingOnly.exit()).isEqualTo(1);
+    assertThat(passingOnly.err()).contains("none is passing").contains("--health=warning").hasLineCount(1);
+
+    Run warning = lookup("warm", http(), "--health=warning", "--json");
+    assertThat(warning.exit()).as(warning.err()).isZero();
+    JsonNode array = new ObjectMapper().readTree(warning.out());
+    assertThat(array).hasSize(1);
+    assertThat(array.get(0).get("host").asText()).isEqualTo("10.0.0.4");
+    assertThat(array.get(0).get("health").asText()).isEqualTo("warning");
+    // A critical instance stays out even then.
+    assertThat(lookup("sick", http(), "--health=warning").exit()).isEqualTo(1);
+  }
+
+  @Test
+  void dcSelectsTheDatacenterOverHttpAndDns() {
+    Run own = lookup("web", http(), "--dc=dc1");
+    assertThat(own.exit()).as(own.err()).isZero();
+    assertThat(own.out().lines()).hasSize(2);
+    Run ownDns = lookup("web", dns(), "--dc=dc1");
+    assertThat(ownDns.exit()).as(ownDns.err()).isZero();
+    assertThat(ownDns.out().lines()).hasSize(2);
+
+    // The stand-in knows one datacenter, as an agent without WAN federation does.
+    Run other = lookup("web", http(), "--dc=dc9");
+    assertThat(other.exit()).isEqualTo(3);
+    assertThat(other.out()).isEmpty();
+    assertThat(other.err()).contains("'web'").contains("Consul HTTP at").contains("dc9")
+        .contains("check the datacenter name").hasLineCount(1);
+    Run otherDns = lookup("web", dns(), "--dc=dc9");
+    assertThat(otherDns.exit()).isEqualTo(1); // Consul DNS answers NXDOMAIN for an unknown datacenter
+    assertThat(otherDns.err()).contains("in datacenter 'dc9'").contains("--dc").hasLineCount(1);
+  }
+
+  @Test
+  void badUsageExitsTwoWithOneLineNamingTheProblemAndTheFix(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path tokenFile = dir.resolve("token");
+    java.nio.file.Files.writeString(tokenFile, "some-token\n");
+    String[][] cases = {
+        {},
+        {"web", "--no-such-option"},
+        {"web", http(), "--health=sometimes"},
+        {"web", "--dns=nonsense"},
+        {"web", http(), "--tag=a,b"},
+        {"web", http(), dns()},
+        {"web", dns(), "--token-file=" + tokenFile},
+        {"web", http(), "--token-file=" + dir.resolve("missing")},
+        {"web", http(), "--timeout=soon"},
+        {"web", "--consul=ftp://127.0.0.1:8500"},
+    };
+    String[] expected = {
+        "Missing required parameter: 'SERVICE'",
+        "Unknown option: '--no-such-option'",
+        "--health must be 'passing' or 'warning', was 'sometimes'",
+        "--dns: expected HOST:PORT",
+        "'a,b'",
+        "--consul and --dns both choose the registry; give one of them",
+        "--token-file does not apply to --dns: Consul's DNS interface takes no ACL token",
+        "cannot read",
+        "--timeout must be a positive duration such as 500ms",
+        "--consul must be an http:// or https:// URL",
+    };
+    for (int i = 0; i < cases.length; i++) {
+      Run run = lookup(cases[i]);
+      assertThat(run.exit()).as(String.join(" ", cases[i]) + ": " + run.err()).isEqualTo(2);
+      assertThat(run.out()).isEmpty();
+      assertThat(run.err()).as(String.join(" ", cases[i])).startsWith("lookup: ").contains(expected[i])
+          .contains("see 'discovery-examples lookup --help'").hasLineCount(1).doesNotContain("Usage:");
+    }
+    assertThat(lookup("web", dns(), "--token-file=" + tokenFile).err()).contains("drop --token-file")
+        .doesNotContain("some-token");
+  }
+
+  @Test
+  void aDnsServerThatDoesNotAnswerExitsThreeAfterTheTimeout() throws Exception {
+    try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+      String address = "127.0.0.1:" + silent.getLocalPort();
+      Run run = lookup("web", "--dns=" + address, "--timeout=1s");
+      assertThat(run.exit()).isEqualTo(3);
+      assertThat(run.out()).isEmpty();
+      assertThat(run.err()).contains("'web'").contains("Consul DNS at " + address)
+          .contains("set --dns=HOST:PORT").hasLineCount(1);
+      Run watching = lookup("web", "--dns=" + address, "--timeout=1s", "--watch");
+      assertThat(watching.exit()).isEqualTo(3);
+      assertThat(watching.out()).isEmpty();
+      assertThat(watching.err()).contains("'web'").contains("--timeout=1s").hasLineCount(1);
+    }
   }
 
   @Test
@@ -125,7 +244,14 @@ class LookupCommandTest {
     }
     Run run = lookup("web", "--consul=http://127.0.0.1:" + closedPort);
     assertThat(run.exit()).isEqualTo(3);
-    assertThat(run.err()).contains("'web'").contains("127.0.0.1:" + closedPort).hasLineCount(1);
+    assertThat(run.err()).contains("'web'").contains("Consul HTTP at http://127.0.0.1:" + closedPort)
+        .contains("is the agent running at http://127.0.0.1:" + closedPort + "? set --consul=URL").hasLineCount(1);
+
+    // --watch keeps asking until the time-out, then gives up the same way, once.
+    Run watching = lookup("web", "--consul=http://127.0.0.1:" + closedPort, "--watch", "--timeout=1500ms");
+    assertThat(watching.exit()).isEqualTo(3);
+    assertThat(watching.out()).isEmpty();
+    assertThat(watching.err()).contains("'web'").contains("--timeout=1500ms").hasLineCount(1);
   }
 
   @Test
@@ -160,5 +286,44 @@ class LookupCommandTest {
     assertThat(lines[0]).startsWith("# ").endsWith("0 instances fresh");
     assertThat(out.toString()).contains("1 instance fresh" + System.lineSeparator() + "10.0.0.9:9000");
     assertThat(watcher.isAlive()).isFalse();
+  }
+
+  @Test
+  void watchMarksListsStaleWhileTheRegistryIsGoneAndSaysSoOnceEachWay() throws Exception {
+    try (ConsulTestAgent flaky = ConsulTestAgent.builder().start();
+         ConsulAgent agent = ConsulAgent.create(flaky.httpUri())) {
+      agent.registerService(ServiceRegistration.builder("api").id("api-1").address("10.0.0.7").port(7000).build());
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      Thread watcher = new Thread(() -> Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
+          "lookup", "api", "--consul=" + flaky.httpUri(), "--watch"));
+      watcher.start();
+      try {
+        await("the first list", () -> out.toString().contains("1 instance fresh"));
+        String health = "/v1/health/service/api";
+        long before = flaky.requestCount(health);
+        flaky.dropConnections(true);
+        await("the list marked stale", () -> out.toString().contains("1 instance STALE"));
+        // Several failed attempts, yet one line on stderr.
+        await("two more failed requests", () -> flaky.requestCount(health) >= before + 3);
+        flaky.dropConnections(false);
+        await("the registry answering again", () -> err.toString().contains("answers again"));
+        await("a fresh list again", () -> out.toString().indexOf("1 instance fresh")
+            < out.toString().lastIndexOf("1 instance fresh"));
+      } finally {
+        watcher.interrupt();
+        watcher.join(10_000);
+      }
+      assertThat(watcher.isAlive()).isFalse();
+      String nl = System.lineSeparator();
+      assertThat(out.toString()).containsPattern("# \\S+ 1 instance fresh" + nl + "10\\.0\\.0\\.7:7000" + nl
+          + "# \\S+ 1 instance STALE" + nl + "10\\.0\\.0\\.7:7000" + nl
+          + "# \\S+ 1 instance fresh" + nl + "10\\.0\\.0\\.7:7000" + nl);
+      assertThat(err.toString()).hasLineCount(2);
+      String[] errLines = err.toString().split("\\R");
+      assertThat(errLines[0]).startsWith("lookup: lost Consul HTTP at " + flaky.httpUri()).contains("'api'")
+          .contains("STALE").contains("set --consul=URL");
+      assertThat(errLines[1]).isEqualTo("lookup: Consul HTTP at " + flaky.httpUri() + " answers again for service 'api'");
+    }
   }
 }

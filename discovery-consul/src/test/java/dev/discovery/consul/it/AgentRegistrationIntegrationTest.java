@@ -100,6 +100,24 @@ class AgentRegistrationIntegrationTest {
   }
 
   @Test
+  void theCatalogCountsInstancesWhateverTheirHealthWhileTheHealthApiShowsNone() {
+    String name = ConsulUnderTest.uniqueName("sick");
+    ServiceQuery query = ServiceQuery.of(name);
+    ServiceRegistration reg = webWithTtl(name, Duration.ofMinutes(5));
+    try (CachingDiscovery discovery = discovery()) {
+      agent.registerService(reg);
+      agent.failTtl(reg.checkIds().get(0), "broken");
+      Await.until(() -> agent.catalogInstanceCount(name, null, List.of()) == 1, "the catalog to list it");
+      assertThat(discovery.instances(query)).isEmpty(); // registered, but not passing
+      assertThat(agent.catalogInstanceCount(name, null, List.of("v1"))).isEqualTo(1);
+      assertThat(agent.catalogInstanceCount(name, null, List.of("v9"))).isZero();
+      assertThat(agent.catalogInstanceCount(ConsulUnderTest.uniqueName("unknown"), null, List.of())).isZero();
+    } finally {
+      agent.deregisterService(reg.id());
+    }
+  }
+
+  @Test
   void deregisteringAnUnknownIdIsNotFound() {
     ConsulAgentException e = org.junit.jupiter.api.Assertions.assertThrows(ConsulAgentException.class,
         () -> agent.deregisterService(ConsulUnderTest.uniqueName("nobody")));
