@@ -156,7 +156,7 @@ class TlsTest {
     server.enqueue(new MockResponse().setResponseCode(200));
     ConsulTls insecure = ConsulTls.insecure();
     assertThat(insecure.verifies()).isFalse();
-    assertThat(insecure.toString()).contains("not verified");
+    assertThat(insecure.toString()).contains("verification OFF");
     try (ConsulAgent agent = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(agent())
         .tls(insecure).build()) {
       agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 8080));
