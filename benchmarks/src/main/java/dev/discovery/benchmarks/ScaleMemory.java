@@ -1,0 +1,83 @@
+package dev.discovery.benchmarks;
+
+import dev.discovery.consul.testkit.ConsulTestAgent;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Figure 5, memory: retained bytes per instance of a 5,000-instance health answer, as each library keeps it
+ * (ours: the instance list the cache holds; kiwi: the ImmutableMap its ServiceHealthCache holds; Stork: its
+ * instance list). Not a JMH benchmark: it weighs, it does not time. Each library parses the same body
+ * {@code copies} times and holds every result; the used heap after full GCs, minus the same before, divided
+ * by {@code copies x 5000}, is the figure. Run with {@code -XX:+UseSerialGC} so a full GC leaves only live
+ * objects: {@code java -XX:+UseSerialGC -cp benchmarks.jar dev.discovery.benchmarks.ScaleMemory [copies]}
+ * (default 20; {@code -Dquick} uses 4).
+ */
+public final class ScaleMemory {
+  private ScaleMemory() {}
+
+  /** Parses one copy of the body the way a library keeps it. */
+  interface Keep {
+    Object copy(byte[] body) throws Exception;
+  }
+
+  public static void main(String[] args) throws Exception {
+    int copies = args.length > 0 ? Integer.parseInt(args[0]) : (System.getProperty("quick") != null ? 4 : 20);
+    int instances = ScaleBenchmark.INSTANCES;
+    try (ConsulTestAgent agent = Agents.withService(ScaleBenchmark.SERVICE, instances, 20000);
+        HealthAnswers.Ours ours = new HealthAnswers.Ours(ScaleBenchmark.SERVICE);
+        HealthAnswers.Kiwi kiwi = new HealthAnswers.Kiwi(agent, ScaleBenchmark.SERVICE);
+        HealthAnswers.Stork stork = new HealthAnswers.Stork(agent, ScaleBenchmark.SERVICE)) {
+      byte[] body = HealthAnswers.fetch(agent, ScaleBenchmark.SERVICE);
+      System.out.printf(Locale.ROOT, "# Retained heap per instance: %d instances, body %d bytes (%.0f bytes per"
+          + " entry), %d copies held per library, GC %s%n", instances, body.length, body.length / (double) instances,
+          copies, ManagementFactory.getGarbageCollectorMXBeans().get(0).getName());
+      System.out.printf(Locale.ROOT, "%-8s %14s %16s%n", "library", "bytes/answer", "bytes/instance");
+      report("ours", copies, instances, () -> weigh(copies, body, b -> ours.parse(b)));
+      report("kiwi", copies, instances, () -> weigh(copies, body, kiwi::parseAndApply));
+      report("stork", copies, instances, () -> weigh(copies, body, b -> stork.parseAndApply(b, List.of())));
+    }
+  }
+
+  interface Weighing {
+    long bytes() throws Exception;
+  }
+
+  private static void report(String library, int copies, int instances, Weighing weighing) throws Exception {
+    weighing.bytes(); // warm-up: class loading and first-use caches are not what is weighed
+    long bytes = weighing.bytes();
+    System.out.printf(Locale.ROOT, "%-8s %14d %16.1f%n", library, bytes / copies, bytes / (double) copies / instances);
+  }
+
+  /** Heap retained by {@code copies} results of {@code keep}, in bytes. */
+  static long weigh(int copies, byte[] body, Keep keep) throws Exception {
+    List<Object> held = new ArrayList<>(copies);
+    long before = usedAfterGc();
+    for (int i = 0; i < copies; i++) {
+      held.add(keep.copy(body));
+    }
+    long after = usedAfterGc();
+    if (held.size() != copies) {
+      throw new IllegalStateException("lost a copy");
+    }
+    return after - before;
+  }
+
+  private static long usedAfterGc() throws InterruptedException {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Thread.sleep(20);
+      long now = memory.getHeapMemoryUsage().getUsed();
+      if (Math.abs(used - now) < 1024) {
+        return now;
+      }
+      used = now;
+    }
+    return used;
+  }
+}
