@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@code copies} times and holds every result; the used heap after full GCs, minus the same before, divided
  * by {@code copies x 5000}, is the figure. Run with {@code -XX:+UseSerialGC} so a full GC leaves only live
  * objects: {@code java -XX:+UseSerialGC -cp benchmarks.jar dev.discovery.benchmarks.ScaleMemory [copies]}
- * (default 20; {@code -Dquick} uses 4).
+ * (default 20, median of 3 rounds; {@code -Dquick}: 4, one round).
  */
 public final class ScaleMemory {
   private ScaleMemory() {}
@@ -25,20 +25,30 @@ public final class ScaleMemory {
   }
 
   public static void main(String[] args) throws Exception {
-    int copies = args.length > 0 ? Integer.parseInt(args[0]) : (System.getProperty("quick") != null ? 4 : 20);
+    boolean quick = System.getProperty("quick") != null;
+    int copies = args.length > 0 ? Integer.parseInt(args[0]) : (quick ? 4 : 20);
+    int rounds = quick ? 1 : 3;
     int instances = ScaleBenchmark.INSTANCES;
-    try (ConsulTestAgent agent = Agents.withService(ScaleBenchmark.SERVICE, instances, 20000);
-        HealthAnswers.Ours ours = new HealthAnswers.Ours(ScaleBenchmark.SERVICE);
+    byte[] body;
+    ConsulTestAgent agent = Agents.withService(ScaleBenchmark.SERVICE, instances, 20000);
+    try (HealthAnswers.Ours ours = new HealthAnswers.Ours(ScaleBenchmark.SERVICE);
         HealthAnswers.Kiwi kiwi = new HealthAnswers.Kiwi(agent, ScaleBenchmark.SERVICE);
         HealthAnswers.Stork stork = new HealthAnswers.Stork(agent, ScaleBenchmark.SERVICE)) {
-      byte[] body = HealthAnswers.fetch(agent, ScaleBenchmark.SERVICE);
+      body = HealthAnswers.fetch(agent, ScaleBenchmark.SERVICE);
+      // Parsing needs no agent; stopped, its threads allocate nothing while the heap is weighed.
+      agent.close();
       System.out.printf(Locale.ROOT, "# Retained heap per instance: %d instances, body %d bytes (%.0f bytes per"
-          + " entry), %d copies held per library, GC %s%n", instances, body.length, body.length / (double) instances,
-          copies, ManagementFactory.getGarbageCollectorMXBeans().get(0).getName());
-      System.out.printf(Locale.ROOT, "%-8s %14s %16s%n", "library", "bytes/answer", "bytes/instance");
-      report("ours", copies, instances, () -> weigh(copies, body, b -> ours.parse(b)));
-      report("kiwi", copies, instances, () -> weigh(copies, body, kiwi::parseAndApply));
-      report("stork", copies, instances, () -> weigh(copies, body, b -> stork.parseAndApply(b, List.of())));
+          + " entry), %d copies held per library, median of %d rounds, collectors %s%n", instances, body.length,
+          body.length / (double) instances, copies, rounds,
+          ManagementFactory.getGarbageCollectorMXBeans().stream()
+              .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+      System.out.printf(Locale.ROOT, "%-8s %14s %16s %s%n", "library", "bytes/answer", "bytes/instance",
+          "rounds (bytes/instance)");
+      report("ours", copies, rounds, instances, () -> weigh(copies, body, b -> ours.parse(b)));
+      report("kiwi", copies, rounds, instances, () -> weigh(copies, body, kiwi::parseAndApply));
+      report("stork", copies, rounds, instances, () -> weigh(copies, body, b -> stork.parseAndApply(b, List.of())));
+    } finally {
+      agent.close();
     }
   }
 
@@ -46,10 +56,20 @@ public final class ScaleMemory {
     long bytes() throws Exception;
   }
 
-  private static void report(String library, int copies, int instances, Weighing weighing) throws Exception {
+  private static void report(String library, int copies, int rounds, int instances, Weighing weighing)
+      throws Exception {
     weighing.bytes(); // warm-up: class loading and first-use caches are not what is weighed
-    long bytes = weighing.bytes();
-    System.out.printf(Locale.ROOT, "%-8s %14d %16.1f%n", library, bytes / copies, bytes / (double) copies / instances);
+    long[] results = new long[rounds];
+    StringBuilder each = new StringBuilder();
+    for (int i = 0; i < rounds; i++) {
+      results[i] = weighing.bytes();
+      each.append(String.format(Locale.ROOT, " %.1f", results[i] / (double) copies / instances));
+    }
+    long[] sorted = results.clone();
+    java.util.Arrays.sort(sorted);
+    long median = sorted[rounds / 2];
+    System.out.printf(Locale.ROOT, "%-8s %14d %16.1f %s%n", library, median / copies,
+        median / (double) copies / instances, each.toString().trim());
   }
 
   /** Heap retained by {@code copies} results of {@code keep}, in bytes. */
@@ -66,18 +86,15 @@ public final class ScaleMemory {
     return after - before;
   }
 
+  /** The least used heap seen after several full GCs: what other threads allocate in between does not count. */
   private static long usedAfterGc() throws InterruptedException {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    long used = Long.MAX_VALUE;
-    for (int i = 0; i < 5; i++) {
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < 4; i++) {
       System.gc();
-      Thread.sleep(20);
-      long now = memory.getHeapMemoryUsage().getUsed();
-      if (Math.abs(used - now) < 1024) {
-        return now;
-      }
-      used = now;
+      Thread.sleep(10);
+      least = Math.min(least, memory.getHeapMemoryUsage().getUsed());
     }
-    return used;
+    return least;
   }
 }
