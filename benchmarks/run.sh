@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every figure of README.md and writes the raw output to target/results/.
-#   benchmarks/run.sh             full run (about 11 minutes on 2 cores)
+#   benchmarks/run.sh             full run (about 10 minutes on 2 cores)
 #   benchmarks/run.sh --quick     smoke run, under 2 minutes; numbers are indicative only (also: -Dquick)
 #   benchmarks/run.sh --stork-5m  freshness of Stork with its default 5-minute refresh (about 40 minutes)
 # Build first: mvn -B -pl benchmarks -am package -DskipTests
