@@ -21,12 +21,13 @@ import org.kiwiproject.consul.cache.ServiceHealthCache;
  * the agent itself ({@code requestCount}). Not a JMH benchmark: it counts requests, it does not time code.
  *
  * <p>Run: {@code java -Dsun.net.httpserver.nodelay=true -cp benchmarks.jar dev.discovery.benchmarks.ConsulLoad
- * [windowSeconds]} (default 30; {@code -Dquick} uses 5, too short for watches that renew every 10 s).
+ * [windowSeconds]} (default 20, two renewals of a 10 s watch; {@code -Dquick} uses 2 s after 1 s of settling, too
+ * short for watches that renew every 10 s: a smoke test only).
  */
 public final class ConsulLoad {
   static final int SERVICES = 50;
   static final int INSTANCES = 3;
-  static final Duration SETTLE = Duration.ofSeconds(System.getProperty("quick") != null ? 2 : 5);
+  static final Duration SETTLE = Duration.ofSeconds(System.getProperty("quick") != null ? 1 : 5);
 
   private ConsulLoad() {}
 
@@ -41,7 +42,7 @@ public final class ConsulLoad {
   }
 
   public static void main(String[] args) throws Exception {
-    long windowSeconds = args.length > 0 ? Long.parseLong(args[0]) : (System.getProperty("quick") != null ? 5 : 30);
+    long windowSeconds = args.length > 0 ? Long.parseLong(args[0]) : (System.getProperty("quick") != null ? 2 : 20);
     System.out.printf(Locale.ROOT, "# Load on Consul: %d services x %d instances, window %d s after %d s settling%n",
         SERVICES, INSTANCES, windowSeconds, SETTLE.toSeconds());
     System.out.printf(Locale.ROOT, "%-28s %-22s %10s %14s%n", "client", "changes", "requests", "requests/min");
