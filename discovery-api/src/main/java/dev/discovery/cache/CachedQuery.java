@@ -61,6 +61,10 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   private final List<Consumer<List<ServiceInstance>>> subscribers = new CopyOnWriteArrayList<>();
   private volatile State state = State.EMPTY;
   private volatile boolean closed;
+  /** Set by every lookup, cleared by the idle sweep: cheaper on the hot path than reading the clock. */
+  private volatile boolean touched = true;
+  /** When the idle sweep last saw {@link #touched} set; read and written by the sweep only. */
+  private long lastSeenNanos = System.nanoTime();
   private Watch watch;
   private ScheduledFuture<?> nextRefresh;
   private int consecutiveFailures;
@@ -75,6 +79,23 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     this.notifier = notifier;
     // Last: the observer may start reading this query's state (as a QueryState) right away.
     this.observer = observer.queryStarted(this);
+  }
+
+  /** Marks the query as in use; a lookup calls this, so it writes only when the flag was cleared. */
+  void touch() {
+    if (!touched) {
+      touched = true;
+    }
+  }
+
+  /** For the idle sweep only: how long since the query was last used, as far as sweeps can tell. */
+  long idleFor(long nowNanos) {
+    if (touched) {
+      touched = false;
+      lastSeenNanos = nowNanos;
+      return 0;
+    }
+    return nowNanos - lastSeenNanos;
   }
 
   /** Starts keeping this query fresh; only the first caller's call does anything. */

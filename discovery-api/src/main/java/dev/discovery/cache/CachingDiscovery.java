@@ -1,10 +1,5 @@
 package dev.discovery.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -14,12 +9,16 @@ import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.DiscoveryObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -44,9 +43,15 @@ public final class CachingDiscovery implements ServiceDiscovery {
   final Settings settings;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService notifier;
-  private final Cache<ServiceQuery, CachedQuery> queries;
+  /*
+   * A plain map, not a cache library: a lookup is one hash-map read plus a flag check, and idle queries are
+   * found by a sweep on the refresh thread (see sweep()). An expiring cache would read the clock and update
+   * its expiry order on every lookup, which cost the hot path several times more than the lookup itself.
+   */
+  private final ConcurrentHashMap<ServiceQuery, CachedQuery> queries = new ConcurrentHashMap<>();
   private final Function<ServiceQuery, CachedQuery> newQuery;
-  private final Duration idleTimeout;
+  private final long idleNanos;
+  private final ScheduledFuture<?> sweeper;
   private volatile boolean closed;
 
   private CachingDiscovery(Builder builder) {
@@ -56,21 +61,12 @@ public final class CachingDiscovery implements ServiceDiscovery {
         backend.describe(), backend.name());
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
-    this.idleTimeout = builder.idleTimeout;
-    long idleNanos = idleTimeout.toNanos();
-    this.queries = Caffeine.newBuilder()
-        .expireAfter(new IdleExpiry(idleNanos))
-        // Maintenance runs on the calling thread: handing it to a pool would allocate on the hot path.
-        .executor(Runnable::run)
-        .scheduler(Scheduler.forScheduledExecutorService(scheduler))
-        .removalListener((ServiceQuery q, CachedQuery c, RemovalCause cause) -> {
-          if (c != null) {
-            c.close();
-          }
-        })
-        .build();
+    this.idleNanos = builder.idleTimeout.toNanos();
     DiscoveryObserver observer = builder.observer;
     this.newQuery = q -> new CachedQuery(q, backend, this.settings, scheduler, notifier, observer);
+    // A query is forgotten between one and two sweep periods after the idle time has passed.
+    long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(idleNanos / 4, TimeUnit.SECONDS.toNanos(30)));
+    this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
   }
 
   /** Starts building a cache over {@code backend}. */
@@ -97,20 +93,14 @@ public final class CachingDiscovery implements ServiceDiscovery {
   public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
     Objects.requireNonNull(onChange, "onChange");
     CachedQuery entry = entry(query);
-    Subscription subscription = entry.subscribe(onChange, () -> {
-      // Back to idle expiry once nobody listens; lookups keep it alive from here as usual.
-      queries.policy().expireVariably()
-          .ifPresent(p -> p.setExpiresAfter(query, idleTimeout));
-    });
-    // The entry now has a subscriber: re-read it so that its expiry becomes "never".
-    queries.getIfPresent(query);
-    return subscription;
+    // While subscribed the query never goes idle; after the last unsubscribe its idle time starts afresh.
+    return entry.subscribe(onChange, entry::touch);
   }
 
-  /** How many queries are currently cached and kept fresh. */
+  /** How many queries are currently cached and kept fresh (forgetting idle ones first). */
   public long watchedQueries() {
-    queries.cleanUp();
-    return queries.estimatedSize();
+    sweep();
+    return queries.size();
   }
 
   /** The backend's description, as used in messages. */
@@ -127,9 +117,24 @@ public final class CachingDiscovery implements ServiceDiscovery {
     if (closed) {
       throw new IllegalStateException("service discovery over " + settings.backend() + " is closed");
     }
-    CachedQuery entry = queries.get(query, newQuery);
+    CachedQuery entry = queries.get(query);
+    if (entry == null) {
+      entry = queries.computeIfAbsent(query, newQuery);
+    }
+    entry.touch();
     entry.startOnce();
     return entry;
+  }
+
+  /** Forgets the queries that nobody has looked up or subscribed to for the idle time, and stops their watches. */
+  private synchronized void sweep() {
+    long now = System.nanoTime();
+    for (Map.Entry<ServiceQuery, CachedQuery> e : queries.entrySet()) {
+      CachedQuery entry = e.getValue();
+      if (entry.idleFor(now) > idleNanos && !entry.hasSubscribers() && queries.remove(e.getKey(), entry)) {
+        entry.close();
+      }
+    }
   }
 
   @Override
@@ -138,8 +143,11 @@ public final class CachingDiscovery implements ServiceDiscovery {
       return;
     }
     closed = true;
-    queries.invalidateAll();
-    queries.cleanUp();
+    sweeper.cancel(false);
+    for (CachedQuery entry : queries.values()) {
+      entry.close();
+    }
+    queries.clear();
     scheduler.shutdownNow();
     notifier.shutdown();
     backend.close();
@@ -151,34 +159,6 @@ public final class CachingDiscovery implements ServiceDiscovery {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  /** Subscribed queries never expire; others expire after the idle time since their last lookup. */
-  private static final class IdleExpiry implements Expiry<ServiceQuery, CachedQuery> {
-    private final long idleNanos;
-
-    IdleExpiry(long idleNanos) {
-      this.idleNanos = idleNanos;
-    }
-
-    private long idle(CachedQuery entry) {
-      return entry.hasSubscribers() ? Long.MAX_VALUE : idleNanos;
-    }
-
-    @Override
-    public long expireAfterCreate(ServiceQuery key, CachedQuery value, long currentTime) {
-      return idle(value);
-    }
-
-    @Override
-    public long expireAfterUpdate(ServiceQuery key, CachedQuery value, long currentTime, long currentDuration) {
-      return idle(value);
-    }
-
-    @Override
-    public long expireAfterRead(ServiceQuery key, CachedQuery value, long currentTime, long currentDuration) {
-      return idle(value);
-    }
   }
 
   /** Configures a {@link CachingDiscovery}; every setting has a default that suits most applications. */
