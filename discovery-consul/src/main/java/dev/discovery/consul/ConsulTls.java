@@ -29,7 +29,7 @@ import okhttp3.tls.HeldCertificate;
 
 /**
  * How to talk HTTPS to a Consul agent: the CA certificates (PEM) that signed the agent's certificate and,
- * for mutual TLS ({@code verify_incoming}), the client certificate and its PKCS#8 private key (PEM).
+ * for mutual TLS ({@code verify_incoming}), the client certificate and its private key (PEM: PKCS#8, SEC 1 or PKCS#1).
  *
  * <p>Only the given CAs are trusted, not the platform's ({@link #systemTrust()} trusts the platform's instead).
  * Files are read when the client is built, so a mistake fails at start-up with a message naming the file.
@@ -84,8 +84,9 @@ public final class ConsulTls {
 
   /**
    * This configuration plus a client certificate for mutual TLS: {@code certPem} holds the certificate
-   * (optionally followed by intermediates), {@code keyPem} its unencrypted PKCS#8 key
-   * ({@code -----BEGIN PRIVATE KEY-----}).
+   * (optionally followed by intermediates), {@code keyPem} its unencrypted key: PKCS#8
+   * ({@code -----BEGIN PRIVATE KEY-----}), SEC 1 ({@code -----BEGIN EC PRIVATE KEY-----}, as
+   * {@code consul tls cert create} writes it) or PKCS#1 ({@code -----BEGIN RSA PRIVATE KEY-----}).
    */
   public ConsulTls withClientCertificate(Path certPem, Path keyPem) {
     return new ConsulTls(caPem, Objects.requireNonNull(certPem, "certPem"),
@@ -151,16 +152,12 @@ public final class ConsulTls {
     if (clientCertPem != null) {
       String certText = read(clientCertPem, "client certificate");
       String keyText = read(clientKeyPem, "client key");
-      if (!keyText.contains("-----BEGIN PRIVATE KEY-----")) {
-        throw new IllegalArgumentException("the client key " + clientKeyPem
-            + " is not an unencrypted PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----); convert it with"
-            + " 'openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem'");
-      }
+      String pkcs8 = PrivateKeyPem.pkcs8(keyText, clientKeyPem.toString());
       X509Certificate[] chain = readCertificates(clientCertPem, "client certificate");
       String firstCert = pemBlock(certText, "CERTIFICATE");
       HeldCertificate held;
       try {
-        held = HeldCertificate.decode(firstCert + "\n" + pemBlock(keyText, "PRIVATE KEY"));
+        held = HeldCertificate.decode(firstCert + "\n" + pkcs8);
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("the client certificate " + clientCertPem + " and key "
             + clientKeyPem + " cannot be used together (" + e.getMessage()

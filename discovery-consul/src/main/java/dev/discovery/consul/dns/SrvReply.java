@@ -86,8 +86,25 @@ final class SrvReply {
       }
       targets.add(new Target(srv.getTarget(), srv.getPort(), srv.getWeight(), addresses));
     }
+    if (targets.isEmpty() && !answersName(reply, question)) {
+      // Records, but none for the name asked: a damaged or misdirected reply. Reading it as "no instance" would
+      // replace a good cached answer with an empty one.
+      throw new IllegalArgumentException("the reply's answer section holds " + reply.getSection(Section.ANSWER).size()
+          + " record(s), none of them for " + question + "; refused as not an answer to the question");
+    }
     Duration ttl = minTtl == Long.MAX_VALUE || minTtl <= 0 ? null : Duration.ofSeconds(minTtl);
     return new SrvReply(List.copyOf(targets), ttl);
+  }
+
+  /** True when the answer section is empty (no data) or holds at least one record named {@code question}. */
+  private static boolean answersName(Message reply, Name question) {
+    List<Record> answers = reply.getSection(Section.ANSWER);
+    for (Record r : answers) {
+      if (r.getName().equals(question)) {
+        return true;
+      }
+    }
+    return answers.isEmpty();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.discovery.consul.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -35,6 +36,17 @@ class SrvReplyTest {
 
   private static Name name(String s) {
     return Name.fromConstantString(s);
+  }
+
+  @Test
+  void aReplyWhoseAnswersAreAllForAnotherNameIsRefusedNotReadAsNoInstance() throws Exception {
+    Message m = reply(Rcode.NOERROR);
+    m.addRecord(new SRVRecord(name("other.service.consul."), DClass.IN, 0, 1, 1, 84, name("n1.node.dc1.consul.")),
+        Section.ANSWER);
+
+    assertThatThrownBy(() -> SrvReply.read(m, Q, NAMES)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("none of them for web.service.consul.");
+    assertThat(SrvReply.read(reply(Rcode.NOERROR), Q, NAMES).targets()).as("no data at all is no instance").isEmpty();
   }
 
   @Test

@@ -94,6 +94,45 @@ class TlsTest {
     assertThat(server.takeRequest().getHandshake().peerCertificates()).hasSize(1);
   }
 
+  /**
+   * Keys as {@code consul tls cert create} (SEC 1, "EC PRIVATE KEY") and {@code openssl genrsa -traditional}
+   * (PKCS#1, "RSA PRIVATE KEY") write them: files made by OpenSSL, see src/test/resources/tls/README.md.
+   */
+  @Test
+  void mutualTlsWithKeysInTheFormatsConsulAndOpensslWrite() throws Exception {
+    for (String name : new String[] {"client-ec", "client-rsa"}) {
+      String certText = resource("tls/" + name + ".pem");
+      String keyFile = name.equals("client-ec") ? "client-ec-sec1.key" : "client-rsa-pkcs1.key";
+      MockWebServer strict = new MockWebServer();
+      strict.useHttps(new HandshakeCertificates.Builder()
+          .heldCertificate(serverCert, serverCa.certificate())
+          .addTrustedCertificate(okhttp3.tls.Certificates.decodeCertificatePem(certText))
+          .build().sslSocketFactory(), false);
+      strict.requireClientAuth();
+      strict.enqueue(web());
+      strict.start(InetAddress.getByName("127.0.0.1"), 0);
+      try {
+        Path cert = Files.writeString(dir.resolve(name + ".pem"), certText);
+        Path key = Files.writeString(dir.resolve(keyFile), resource("tls/" + keyFile));
+        try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+            .agents(URI.create("https://127.0.0.1:" + strict.getPort()))
+            .tls(ConsulTls.trusting(caPem).withClientCertificate(cert, key)).build()) {
+          assertThat(discovery.instances(ServiceQuery.of("web"))).as(keyFile).hasSize(1);
+        }
+        assertThat(strict.takeRequest().getHandshake().peerCertificates()).as(keyFile).hasSize(1);
+      } finally {
+        strict.shutdown();
+      }
+    }
+  }
+
+  private static String resource(String name) throws Exception {
+    try (java.io.InputStream in = TlsTest.class.getClassLoader().getResourceAsStream(name)) {
+      assertThat(in).as(name).isNotNull();
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
   @Test
   void mutualTlsWithoutAClientCertificateFails() throws Exception {
     server.requireClientAuth();
@@ -123,10 +162,13 @@ class TlsTest {
 
   @Test
   void unusableFilesAreNamedAtBuildTime() throws Exception {
-    Path pkcs1 = Files.writeString(dir.resolve("rsa.pem"),
-        "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
-    assertThatThrownBy(() -> builder(ConsulTls.trusting(caPem).withClientCertificate(certPem, pkcs1)).build())
-        .hasMessageContaining("rsa.pem").hasMessageContaining("PKCS#8").hasMessageContaining("openssl pkcs8");
+    Path encrypted = Files.writeString(dir.resolve("rsa.pem"),
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    assertThatThrownBy(() -> builder(ConsulTls.trusting(caPem).withClientCertificate(certPem, encrypted)).build())
+        .hasMessageContaining("rsa.pem").hasMessageContaining("encrypted").hasMessageContaining("openssl pkey");
+    Path notAKey = Files.writeString(dir.resolve("cert-as-key.pem"), clientCert.certificatePem());
+    assertThatThrownBy(() -> builder(ConsulTls.trusting(caPem).withClientCertificate(certPem, notAKey)).build())
+        .hasMessageContaining("cert-as-key.pem").hasMessageContaining("BEGIN EC PRIVATE KEY");
     assertThatThrownBy(() -> builder(ConsulTls.trusting(dir.resolve("missing.pem"))).build())
         .hasMessageContaining("missing.pem");
     Path junk = Files.writeString(dir.resolve("junk.pem"), "not a certificate");
