@@ -18,7 +18,8 @@ import java.util.Random;
  * Bad inputs for the parser properties: random bytes, token soup that looks like JSON, and valid documents
  * damaged at the byte level (flip, overwrite, insert, delete, duplicate, truncate) or at the JSON level (a value
  * replaced by one of the wrong type or an extreme value, a field removed, a value buried under deep nesting).
- * Sizes are bounded so that every try is fast.
+ * Sizes are bounded so that every try is fast. Shared, through this module's test-jar, with the bridge's property
+ * tests of the Mesos state and MasterInfo readers, so its tokens cover both documents' key names.
  */
 public final class Mutations {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -30,7 +31,8 @@ public final class Mutations {
       "[\"x\"]", "{\"\":null}", "{\"a\":[]}", "[[]]", "[{}]"};
   private static final String[] TOKENS = {
       "{", "}", "[", "]", ",", ":", "\"", "null", "true", "false", "0", "-", "1", "e", ".", "\"Node\"", "\"Service\"",
-      "\"Port\"", "\"Checks\"", "\"Status\"", "\"a\"", " ", "\\", "\\u", "\n"};
+      "\"Port\"", "\"Checks\"", "\"Status\"", "\"slaves\"", "\"frameworks\"", "\"tasks\"", "\"statuses\"",
+      "\"port\"", "\"a\"", " ", "\\", "\\u", "\n"};
   private static final String NEST_MARK = "@@nest-3c9f@@";
 
   private Mutations() {}

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.discovery.mesos.Fixtures;
-import dev.discovery.mesos.Mutations;
-import dev.discovery.mesos.Property;
+import dev.discovery.consul.Mutations;
+import dev.discovery.consul.Property;
 import dev.discovery.mesos.plan.MesosMaster;
 import dev.discovery.mesos.plan.PlanOptions;
 import dev.discovery.mesos.plan.Planner;

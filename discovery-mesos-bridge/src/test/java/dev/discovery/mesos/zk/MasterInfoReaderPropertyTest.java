@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.discovery.mesos.Fixtures;
-import dev.discovery.mesos.Mutations;
-import dev.discovery.mesos.Property;
+import dev.discovery.consul.Mutations;
+import dev.discovery.consul.Property;
 import java.util.LinkedHashMap;
 import okhttp3.HttpUrl;
 import java.util.Map;
