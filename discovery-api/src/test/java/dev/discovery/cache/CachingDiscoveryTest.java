@@ -241,6 +241,31 @@ class CachingDiscoveryTest {
   }
 
   @Test
+  void idleIntervalQueriesStopBeingRefreshedWhileUsedOnesKeepGoing() throws Exception {
+    FakeBackend backend = new FakeBackend(false);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(200))
+        .refreshInterval(Duration.ofMillis(20)));
+    ServiceQuery api = ServiceQuery.of("api");
+    discovery.instances(WEB);
+    discovery.instances(api);
+    // 'api' is looked up at every poll below, so it stays in use; 'web' is never looked up again.
+    Await.until("the idle query to be forgotten", () -> {
+      discovery.instances(api);
+      return discovery.watchedQueries() == 1;
+    });
+    int fetchesNow = backend.fetches.get();
+    Await.until("the used query to be refreshed again", () -> {
+      discovery.instances(api);
+      return backend.fetches.get() >= fetchesNow + 3;
+    });
+    discovery.instances(api);
+    assertThat(discovery.watchedQueries()).as("'api' is still kept fresh").isEqualTo(1);
+    // Looking 'web' up again loads it anew.
+    assertThat(discovery.instances(WEB)).isNotNull();
+    assertThat(discovery.watchedQueries()).isEqualTo(2);
+  }
+
+  @Test
   void idleQueriesStopBeingWatched() {
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(100)));
