@@ -177,10 +177,9 @@ final class BridgeConfig {
       cfg.consulSslCacert = readableFile("--consul-ssl-cacert", c.consulSslCacert);
     }
     if (!c.consulSslCert.isEmpty()) {
+      // Without --consul-ssl-cacert the agents' certificates are checked against the JVM's CAs, as Go's
+      // system roots were in mesos-consul.
       cfg.consulSslCert = readableFile("--consul-ssl-cert", c.consulSslCert);
-      if (cfg.consulSslCacert == null && !cfg.consulSslInsecure) {
-        throw new ConfigException("--consul-ssl-cert", "needs --consul-ssl-cacert as well");
-      }
     }
     if (!c.consulToken.isEmpty() && !c.consulTokenFile.isEmpty()) {
       throw new ConfigException("--consul-token-file", "give either --consul-token or --consul-token-file, not both");

@@ -62,6 +62,11 @@ final class ConsulAgentPool implements ConsulAgents {
     this.authPassword = authPassword;
   }
 
+  /** The TLS settings the agents are asked with, or null for plain HTTP; for tests. */
+  ConsulTls tls() {
+    return tls;
+  }
+
   /** The pool the command line asks for: token, time-out, TLS (CA, client certificate, or no verification), basic auth. */
   static ConsulAgentPool from(BridgeConfig cfg) {
     ConsulTls tls = null;
@@ -70,6 +75,9 @@ final class ConsulAgentPool implements ConsulAgents {
       tls = ConsulTls.insecure();
     } else if (cfg.consulSslCacert != null) {
       tls = ConsulTls.trusting(cfg.consulSslCacert);
+    }
+    if (tls == null && cfg.consulSslCert != null) {
+      tls = ConsulTls.systemTrust();
     }
     if (tls != null && cfg.consulSslCert != null) {
       tls = tls.withClientCertificate(cfg.consulSslCert, cfg.consulSslCert);

@@ -50,6 +50,19 @@ class MainFlagsTest {
   }
 
   @Test
+  void aClientCertificateWithoutACaFileTrustsTheJvmsCasAsMesosConsulTrustedTheSystemRoots(@TempDir Path dir)
+      throws Exception {
+    Path pem = Files.writeString(dir.resolve("client.pem"), "certificate and key");
+    BridgeConfig c = parse("--consul-ssl", "--consul-ssl-cert=" + pem).config();
+    assertThat(c).as(err.toString()).isNotNull();
+
+    dev.discovery.consul.ConsulTls tls = ConsulAgentPool.from(c).tls();
+    assertThat(tls.caPem()).as("the JVM's CAs").isNull();
+    assertThat(tls.verifies()).isTrue();
+    assertThat(tls.mutual()).isTrue();
+  }
+
+  @Test
   void defaultsAreMesosConsuls() {
     BridgeConfig c = parse().config();
     assertThat(c.zk.toString()).isEqualTo("zk://127.0.0.1:2181/mesos");
@@ -125,8 +138,6 @@ class MainFlagsTest {
     assertRefused("--heartbeats-before-remove", "at least 1", "--heartbeats-before-remove=0");
     assertRefused("--mesos", "not an http(s) URL", "--mesos=zk://x/y");
     assertRefused("--consul-auth", "non-empty user", "--consul-auth=:pw-123");
-    assertRefused("--consul-ssl-cert", "needs --consul-ssl-cacert", "--consul-ssl-cert=" + Files.writeString(
-        dir.resolve("client.pem"), "pem"));
     assertRefused("Unknown option", "--nope", "--nope=1");
     assertRefused("--fw-whitelist", "\"[marathon\" is not a valid regular expression", "--fw-whitelist=[marathon");
     assertRefused("--fw-blacklist", "\"*\" is not a valid regular expression", "--fw-blacklist=*");
