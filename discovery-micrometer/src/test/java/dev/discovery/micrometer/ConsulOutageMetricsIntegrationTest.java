@@ -97,4 +97,28 @@ class ConsulOutageMetricsIntegrationTest {
     discovery.close();
     assertThat(registry.find("discovery.cache.staleness").gauges()).as("meters removed on close").isEmpty();
   }
+
+  @Test
+  void noMeterNameOrTagCarriesTheAclTokenEvenWhenItIsRefused() {
+    String token = "3f4e7c1a-metrics-secret-9b2d";
+    try (ConsulTestAgent secured = ConsulTestAgent.builder().aclToken(token).start()) {
+      secured.registerService("{\"Name\":\"web\",\"ID\":\"web-1\",\"Address\":\"10.0.0.1\",\"Port\":8080}");
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      try (CachingDiscovery good = ConsulDiscovery.http().environment(ConsulEnvironment.none())
+              .agents(secured.httpUri()).token(token).observer(MicrometerObserver.create(meters)).build();
+          CachingDiscovery refused = ConsulDiscovery.http().environment(ConsulEnvironment.none())
+              .agents(secured.httpUri()).token(token + "-wrong").loadTimeout(Duration.ofSeconds(5))
+              .observer(MicrometerObserver.create(meters)).build()) {
+        assertThat(good.instances(WEB)).hasSize(1);
+        ServiceQuery api = ServiceQuery.of("api");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> refused.instances(api)).isNotNull();
+        Await.until("the refusal to be counted", () -> meters.find("discovery.refresh.errors")
+            .tags("service", "api").counters().stream().mapToDouble(Counter::count).sum() >= 1);
+        assertThat(meters.getMeters()).isNotEmpty();
+        for (Meter m : meters.getMeters()) {
+          assertThat(m.getId().toString()).as("meter id").doesNotContain(token).doesNotContain("metrics-secret");
+        }
+      }
+    }
+  }
 }
