@@ -89,7 +89,9 @@ public final class ConsulDnsBuilder {
 
   /**
    * How long to wait for one reply from one server (a UDP question asked again over TCP may take twice as
-   * long, and each further server as long again). Default 2 s.
+   * long, and each further server as long again). Default 2 s. Whatever the number of servers, a lookup's
+   * calling thread waits at most the {@linkplain #loadTimeout load time-out}, and only for a query's first
+   * answer: later lookups are memory reads while the refresh runs on the cache's own thread.
    */
   public ConsulDnsBuilder timeout(Duration timeout) {
     this.timeout = positive(timeout, "timeout");
