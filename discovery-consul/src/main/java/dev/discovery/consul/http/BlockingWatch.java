@@ -36,7 +36,7 @@ final class BlockingWatch implements Watch, Callback {
   /** Agents tried in the current run of connection failures; reset by any answer. */
   private int agentsTried;
   private int agentPosition;
-  private long startedNanos;
+  private final RequestBudget budget;
   private Call call;
   private ScheduledFuture<?> pending;
 
@@ -44,6 +44,7 @@ final class BlockingWatch implements Watch, Callback {
     this.backend = backend;
     this.query = query;
     this.listener = listener;
+    this.budget = new RequestBudget(backend.options.minRequestInterval.toNanos(), System.nanoTime());
   }
 
   void start() {
@@ -57,7 +58,6 @@ final class BlockingWatch implements Watch, Callback {
       }
       agentPosition = backend.rotation.current();
       HttpUrl agent = backend.rotation.agent(agentPosition);
-      startedNanos = System.nanoTime();
       try {
         call = backend.newCall(agent, query, index);
       } catch (RuntimeException e) {
@@ -92,8 +92,7 @@ final class BlockingWatch implements Watch, Callback {
         if (wasFailing) {
           listener.onBackoff(Duration.ZERO);
         }
-        long elapsed = System.nanoTime() - startedNanos;
-        schedule(backend.options.minRequestInterval.toNanos() - elapsed);
+        schedule(budget.take(System.nanoTime()));
       } else {
         // Ask afresh after a failure: the state may have changed meanwhile, and a bad body must be re-read.
         index = 0;

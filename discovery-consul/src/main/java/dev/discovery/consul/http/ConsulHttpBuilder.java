@@ -184,8 +184,10 @@ public final class ConsulHttpBuilder {
   }
 
   /**
-   * The least time between two requests of one watch, so that a quickly changing service cannot make the
-   * loop hammer the agent. Default 250 ms.
+   * The rate limit of one watch, so that a quickly changing service cannot make the loop hammer the agent: a
+   * token bucket with a burst of two, as Consul's blocking-query documentation advises. After a quiet spell two
+   * changes in a row are fetched at once; a service that keeps changing is asked at most once per interval.
+   * Default 250 ms; zero turns the limit off.
    */
   public ConsulHttpBuilder minRequestInterval(Duration interval) {
     if (interval == null || interval.isNegative()) {
