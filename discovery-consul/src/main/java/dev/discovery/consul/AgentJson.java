@@ -98,15 +98,7 @@ final class AgentJson {
    * @throws IllegalArgumentException naming the offending field when the body is not what Consul sends
    */
   static List<AgentService> services(byte[] body) {
-    JsonNode root = tree(body, "service ID to service");
-    List<AgentService> out = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> e = fields.next();
-      out.add(service(e.getKey(), e.getValue()));
-    }
-    out.sort(Comparator.comparing(AgentService::id));
-    return out;
+    return sortedObjectEntries(body, "service ID to service", AgentJson::service, AgentService::id);
   }
 
   /**
@@ -115,21 +107,30 @@ final class AgentJson {
    * @throws IllegalArgumentException naming the offending field when the body is not what Consul sends
    */
   static List<AgentCheck> checks(byte[] body) {
-    JsonNode root = tree(body, "check ID to check");
-    List<AgentCheck> out = new ArrayList<>();
+    return sortedObjectEntries(body, "check ID to check", AgentJson::check, AgentCheck::id);
+  }
+
+  private static AgentCheck check(String id, JsonNode c) {
+    String at = "check '" + id + "'";
+    if (!c.isObject()) {
+      throw new IllegalArgumentException(at + " must be an object");
+    }
+    return new AgentCheck(text(c, "CheckID", at, true), text(c, "Name", at, false),
+        text(c, "Status", at, true), text(c, "ServiceID", at, false), text(c, "ServiceName", at, false),
+        text(c, "Notes", at, false), text(c, "Output", at, false), text(c, "Type", at, false));
+  }
+
+  /** The agent's "ID to object" answers: each entry read by {@code read}, sorted by {@code id}. */
+  private static <T> List<T> sortedObjectEntries(byte[] body, String what,
+      java.util.function.BiFunction<String, JsonNode, T> read, java.util.function.Function<T, String> id) {
+    JsonNode root = tree(body, what);
+    List<T> out = new ArrayList<>();
     Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> e = fields.next();
-      String at = "check '" + e.getKey() + "'";
-      JsonNode c = e.getValue();
-      if (!c.isObject()) {
-        throw new IllegalArgumentException(at + " must be an object");
-      }
-      out.add(new AgentCheck(text(c, "CheckID", at, true), text(c, "Name", at, false),
-          text(c, "Status", at, true), text(c, "ServiceID", at, false), text(c, "ServiceName", at, false),
-          text(c, "Notes", at, false), text(c, "Output", at, false), text(c, "Type", at, false)));
+      out.add(read.apply(e.getKey(), e.getValue()));
     }
-    out.sort(Comparator.comparing(AgentCheck::id));
+    out.sort(Comparator.comparing(id));
     return out;
   }
 

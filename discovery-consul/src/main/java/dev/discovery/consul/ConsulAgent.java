@@ -143,17 +143,7 @@ public final class ConsulAgent implements AutoCloseable {
    * @throws ConsulAgentException if the agent cannot be asked or answers something that is not Consul's format
    */
   public List<AgentService> services() {
-    String action = "list services";
-    Reply r = execute(new Request.Builder().url(url("v1/agent/services")).get(), action, null);
-    if (r.code != 200) {
-      throw failure(r, action, null, "service:read");
-    }
-    try {
-      return AgentJson.services(r.bytes);
-    } catch (IllegalArgumentException e) {
-      throw new ConsulAgentException(null, describe(), 200, "consul agent " + uri
-          + " answered GET /v1/agent/services with a body this client cannot use: " + e.getMessage(), e);
-    }
+    return readList("v1/agent/services", "list services", "service:read", AgentJson::services);
   }
 
   /**
@@ -164,16 +154,21 @@ public final class ConsulAgent implements AutoCloseable {
    * @throws ConsulAgentException if the agent cannot be asked or answers something that is not Consul's format
    */
   public List<AgentCheck> checks() {
-    String action = "list checks";
-    Reply r = execute(new Request.Builder().url(url("v1/agent/checks")).get(), action, null);
+    return readList("v1/agent/checks", "list checks", "node:read and service:read", AgentJson::checks);
+  }
+
+  /** GETs one of the agent's own lists; {@code parse} refuses a body that is not Consul's format. */
+  private <T> List<T> readList(String path, String action, String permission,
+      java.util.function.Function<byte[], List<T>> parse) {
+    Reply r = execute(new Request.Builder().url(url(path)).get(), action, null);
     if (r.code != 200) {
-      throw failure(r, action, null, "node:read and service:read");
+      throw failure(r, action, null, permission);
     }
     try {
-      return AgentJson.checks(r.bytes);
+      return parse.apply(r.bytes);
     } catch (IllegalArgumentException e) {
       throw new ConsulAgentException(null, describe(), 200, "consul agent " + uri
-          + " answered GET /v1/agent/checks with a body this client cannot use: " + e.getMessage(), e);
+          + " answered GET /" + path + " with a body this client cannot use: " + e.getMessage(), e);
     }
   }
 

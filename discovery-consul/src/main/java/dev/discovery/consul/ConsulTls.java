@@ -152,9 +152,10 @@ public final class ConsulTls {
     if (clientCertPem != null) {
       String certText = read(clientCertPem, "client certificate");
       String keyText = read(clientKeyPem, "client key");
-      String pkcs8 = PrivateKeyPem.pkcs8(keyText, clientKeyPem.toString());
+      String pkcs8 = Pem.privateKeyPkcs8(keyText, clientKeyPem.toString());
       X509Certificate[] chain = readCertificates(clientCertPem, "client certificate");
-      String firstCert = pemBlock(certText, "CERTIFICATE");
+      // readCertificates has just read at least one certificate from this text.
+      String firstCert = Pem.block(certText, "CERTIFICATE");
       HeldCertificate held;
       try {
         held = HeldCertificate.decode(firstCert + "\n" + pkcs8);
@@ -268,17 +269,6 @@ public final class ConsulTls {
           + " holds no valid PEM certificate (" + e.getMessage()
           + "); it must contain -----BEGIN CERTIFICATE----- blocks", e);
     }
-  }
-
-  private static String pemBlock(String text, String type) {
-    String begin = "-----BEGIN " + type + "-----";
-    String end = "-----END " + type + "-----";
-    int from = text.indexOf(begin);
-    int to = text.indexOf(end, Math.max(from, 0));
-    if (from < 0 || to < 0) {
-      throw new IllegalArgumentException("no " + begin + " block found");
-    }
-    return text.substring(from, to + end.length());
   }
 
   private static String read(Path file, String what) {

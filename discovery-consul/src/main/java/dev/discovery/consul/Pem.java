@@ -5,19 +5,19 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * Turns the private-key PEM formats that Consul's and OpenSSL's tools write into the PKCS#8 form the JDK reads:
+ * PEM text: finding a block, and turning the private-key PEM formats that Consul's and OpenSSL's tools write into the PKCS#8 form the JDK reads:
  * {@code EC PRIVATE KEY} (SEC 1, what {@code consul tls cert create} writes) and {@code RSA PRIVATE KEY}
  * (PKCS#1). Both only need wrapping: PKCS#8 is the same key inside an algorithm identifier. Encrypted keys are
  * refused with the command that decrypts them.
  */
-final class PrivateKeyPem {
+final class Pem {
   private static final byte[] OID_EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
   private static final byte[] OID_RSA_ENCRYPTION =
       {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
   private static final byte[] DER_NULL = {0x05, 0x00};
   private static final byte[] VERSION_0 = {0x02, 0x01, 0x00};
 
-  private PrivateKeyPem() {}
+  private Pem() {}
 
   /**
    * The {@code -----BEGIN PRIVATE KEY-----} block for the key in {@code text}.
@@ -25,21 +25,21 @@ final class PrivateKeyPem {
    * @param source names the key in error messages (its file)
    * @throws IllegalArgumentException naming {@code source} and the fix when the key is in no format read here
    */
-  static String pkcs8(String text, String source) {
+  static String privateKeyPkcs8(String text, String source) {
     if (text.contains("-----BEGIN PRIVATE KEY-----")) {
-      return block(text, "PRIVATE KEY", source);
+      return keyBlock(text, "PRIVATE KEY", source);
     }
     if (text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED")) {
       throw new IllegalArgumentException("the client key " + source + " is encrypted; decrypt it with"
           + " 'openssl pkey -in key.pem -out key-plain.pem' (and protect the file instead)");
     }
     if (text.contains("-----BEGIN EC PRIVATE KEY-----")) {
-      byte[] sec1 = der(block(text, "EC PRIVATE KEY", source), source);
+      byte[] sec1 = der(keyBlock(text, "EC PRIVATE KEY", source), source);
       byte[] curve = namedCurve(sec1, source);
       return pem(sequence(VERSION_0, sequence(OID_EC_PUBLIC_KEY, curve), octetString(sec1)));
     }
     if (text.contains("-----BEGIN RSA PRIVATE KEY-----")) {
-      byte[] pkcs1 = der(block(text, "RSA PRIVATE KEY", source), source);
+      byte[] pkcs1 = der(keyBlock(text, "RSA PRIVATE KEY", source), source);
       return pem(sequence(VERSION_0, sequence(OID_RSA_ENCRYPTION, DER_NULL), octetString(pkcs1)));
     }
     throw new IllegalArgumentException("the client key " + source + " holds no PEM private key (expected"
@@ -130,15 +130,22 @@ final class PrivateKeyPem {
     return out.toByteArray();
   }
 
-  private static String block(String text, String type, String source) {
+  /** The first complete {@code -----BEGIN <type>-----} ... {@code -----END <type>-----} block of {@code text}, or null. */
+  static String block(String text, String type) {
     String begin = "-----BEGIN " + type + "-----";
     String end = "-----END " + type + "-----";
     int from = text.indexOf(begin);
-    int to = text.indexOf(end, Math.max(from, 0));
-    if (from < 0 || to < 0) {
-      throw new IllegalArgumentException("the client key " + source + " has no complete " + begin + " block");
+    int to = from < 0 ? -1 : text.indexOf(end, from);
+    return to < 0 ? null : text.substring(from, to + end.length());
+  }
+
+  private static String keyBlock(String text, String type, String source) {
+    String block = block(text, type);
+    if (block == null) {
+      throw new IllegalArgumentException("the client key " + source + " has no complete -----BEGIN " + type
+          + "----- block");
     }
-    return text.substring(from, to + end.length());
+    return block;
   }
 
   private static byte[] der(String block, String source) {

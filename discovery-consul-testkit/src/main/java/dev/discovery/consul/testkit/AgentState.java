@@ -11,10 +11,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +37,7 @@ final class AgentState implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Map<String, ScheduledFuture<?>> ttlTimers = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> runners = new ConcurrentHashMap<>();
-  private final java.util.concurrent.ExecutorService checkExecutor;
+  private final ExecutorService checkExecutor;
   private final Map<String, ScheduledFuture<?>> deferredOutput = new ConcurrentHashMap<>();
   private final Map<String, String> localOutput = new ConcurrentHashMap<>();
   private final Map<String, Long> criticalSince = new ConcurrentHashMap<>();
@@ -366,10 +371,10 @@ final class AgentState implements AutoCloseable {
    */
   private void startRunner(String node, String checkId, CheckDefinition def) {
     long interval = Math.max(1000, def.interval().toMillis());
-    long stagger = java.util.concurrent.ThreadLocalRandom.current().nextLong(interval);
+    long stagger = ThreadLocalRandom.current().nextLong(interval);
     String key = key(node, checkId);
-    java.util.concurrent.atomic.AtomicBoolean inFlight = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicReference<ScheduledFuture<?>> self = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean inFlight = new AtomicBoolean();
+    AtomicReference<ScheduledFuture<?>> self = new AtomicReference<>();
     Runnable runOnce = () -> {
       try {
         CheckRunner.Result result = CheckRunner.run(def);
@@ -385,16 +390,13 @@ final class AgentState implements AutoCloseable {
       if (inFlight.compareAndSet(false, true)) {
         try {
           checkExecutor.execute(runOnce);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
           inFlight.set(false);
         }
       }
     }, stagger, interval, TimeUnit.MILLISECONDS);
     self.set(next);
-    ScheduledFuture<?> previous = runners.put(key, next);
-    if (previous != null) {
-      previous.cancel(false);
-    }
+    runners.put(key, next); // the caller has cancelled this check's earlier timers
   }
 
   private void expire(String node, String checkId) {

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,7 +182,7 @@ final class DnsServer implements AutoCloseable {
     try {
       // The JDK releases a socket blocked in accept/receive only when that thread leaves; wait so that a
       // restart can bind the same port at once.
-      if (!workers.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!workers.awaitTermination(2, TimeUnit.SECONDS)) {
         log.debug("DNS worker threads still running after close");
       }
     } catch (InterruptedException e) {

@@ -289,8 +289,11 @@ class ZooKeeperBridgeTest {
     }
   }
 
-  @Test
-  void leaderChangeWhileTheOldLeaderDropsThePollMidResponseSkipsThePass() throws Exception {
+  /** The cluster's master (m1) and a second one (m2) in ZooKeeper, and a bridge that has done a pass on m1. */
+  private record TwoMasters(int firstPort, MockWebServer second, CuratorFramework firstSession, Bridge bridge,
+      Map<String, Map<String, AgentService>> before) {}
+
+  private TwoMasters bridgeFollowingTheFirstOfTwoMasters() throws Exception {
     int firstPort = cluster.master.getPort();
     MockWebServer second = leadingSecondMaster(cluster.state());
     CuratorFramework firstSession = announce("m1", firstPort);
@@ -299,6 +302,17 @@ class ZooKeeperBridgeTest {
     assertThat(b.detector().awaitLeader(java.time.Duration.ofSeconds(20)).leader().id()).isEqualTo("m1");
     assertThat(b.runPass().success()).isTrue();
     Map<String, Map<String, AgentService>> before = everyAgent();
+    return new TwoMasters(firstPort, second, firstSession, b, before);
+  }
+
+  @Test
+  void leaderChangeWhileTheOldLeaderDropsThePollMidResponseSkipsThePass() throws Exception {
+    TwoMasters m = bridgeFollowingTheFirstOfTwoMasters();
+    int firstPort = m.firstPort();
+    MockWebServer second = m.second();
+    CuratorFramework firstSession = m.firstSession();
+    Bridge b = m.bridge();
+    Map<String, Map<String, AgentService>> before = m.before();
 
     Bridge.Pass cut = leaderChangesDuringThePoll(b, firstSession, second, new MockResponse()
         .setBody(cluster.state()).setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
@@ -318,14 +332,12 @@ class ZooKeeperBridgeTest {
 
   @Test
   void leaderChangeWhileTheOldLeaderIsSlowFollowsTheNewLeaderAndKeepsEveryTask() throws Exception {
-    int firstPort = cluster.master.getPort();
-    MockWebServer second = leadingSecondMaster(cluster.state());
-    CuratorFramework firstSession = announce("m1", firstPort);
-    announce("m2", second.getPort());
-    Bridge b = bridge(zkConfig(), client());
-    assertThat(b.detector().awaitLeader(java.time.Duration.ofSeconds(20)).leader().id()).isEqualTo("m1");
-    assertThat(b.runPass().success()).isTrue();
-    Map<String, Map<String, AgentService>> before = everyAgent();
+    TwoMasters m = bridgeFollowingTheFirstOfTwoMasters();
+    int firstPort = m.firstPort();
+    MockWebServer second = m.second();
+    CuratorFramework firstSession = m.firstSession();
+    Bridge b = m.bridge();
+    Map<String, Map<String, AgentService>> before = m.before();
 
     // By the time the old leader answers it has stepped down: an empty state that names the new leader.
     Bridge.Pass pass = leaderChangesDuringThePoll(b, firstSession, second, new MockResponse()
