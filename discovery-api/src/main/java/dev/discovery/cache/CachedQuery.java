@@ -231,17 +231,18 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       }
       State previous = state;
       boolean same = answer.instances().equals(previous.instances);
-      state = new State(same ? previous.instances : answer.instances(), System.nanoTime(), null);
       int failuresBefore = consecutiveFailures;
       consecutiveFailures = 0;
+      if (failuresBefore > 0) {
+        // Before the fresh state is published: a reader must never see a fresh cache still waiting to retry.
+        observer.retryDelay(Duration.ZERO);
+      }
+      state = new State(same ? previous.instances : answer.instances(), System.nanoTime(), null);
       if (previous.error != null) {
         LOG.info("{}: {} answers again after {} failed refresh(es); {} instance(s)", query, settings.backend(),
             failuresBefore, answer.instances().size());
       }
       observer.refreshed(!same && previous.instances != null);
-      if (failuresBefore > 0) {
-        observer.retryDelay(Duration.ZERO);
-      }
       if (!same) {
         changed = answer.instances();
         for (Consumer<List<ServiceInstance>> subscriber : subscribers) {

@@ -9,8 +9,8 @@ public interface WatchListener {
   void onError(Throwable error);
 
   /**
-   * The watch will retry only after {@code delay} because of failures; {@link java.time.Duration#ZERO} when
-   * it answers again. For metrics; the default ignores it.
+   * The watch will retry only after {@code delay} because of failures. An answer ends the back-off without a
+   * call here: {@link #onAnswer} implies it. For metrics; the default ignores it.
    */
   default void onBackoff(java.time.Duration delay) {}
 }

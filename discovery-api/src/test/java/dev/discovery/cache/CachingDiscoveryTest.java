@@ -195,6 +195,36 @@ class CachingDiscoveryTest {
   }
 
   @Test
+  void whenAnswersComeAgainTheRetryDelayIsZeroBeforeTheCacheReadsFresh() {
+    // Metrics read both without a lock: a gauge must never show a fresh cache that still waits to retry.
+    List<String> seen = new CopyOnWriteArrayList<>();
+    dev.discovery.spi.DiscoveryObserver observer = new dev.discovery.spi.DiscoveryObserver() {
+      @Override
+      public QueryObserver queryStarted(QueryState state) {
+        return new QueryObserver() {
+          @Override
+          public void retryDelay(Duration delay) {
+            seen.add(delay + (state.stale() ? " while stale" : " while fresh"));
+          }
+        };
+      }
+    };
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).observer(observer));
+    CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    first.join();
+
+    backend.pushError(new IOException("connection reset"));
+    backend.listeners.get(0).onBackoff(Duration.ofMillis(50));
+    backend.push(List.of(instance("web", 2)));
+
+    assertThat(seen).containsExactly("PT0.05S while stale", "PT0S while stale");
+    assertThat(discovery.snapshot(WEB).stale()).isFalse();
+  }
+
+  @Test
   void anAnswerThatFailsValidationNeverReplacesAGoodOne() {
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend));

@@ -86,12 +86,8 @@ final class BlockingWatch implements Watch, Callback {
       agentsTried = 0;
       if (outcome.answer != null) {
         index = outcome.nextIndex;
-        boolean wasFailing = failures > 0;
         failures = 0;
-        listener.onAnswer(outcome.answer);
-        if (wasFailing) {
-          listener.onBackoff(Duration.ZERO);
-        }
+        listener.onAnswer(outcome.answer); // which also clears the retry delay the listener was shown
         schedule(budget.take(System.nanoTime()));
       } else {
         // Ask afresh after a failure: the state may have changed meanwhile, and a bad body must be re-read.
