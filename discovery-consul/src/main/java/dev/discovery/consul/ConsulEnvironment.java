@@ -15,7 +15,7 @@ import java.util.function.Function;
 /**
  * Consul's standard client environment variables ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN},
  * {@code CONSUL_HTTP_TOKEN_FILE}, {@code CONSUL_HTTP_SSL}, and for TLS {@code CONSUL_CACERT},
- * {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME},
+ * {@code CONSUL_CAPATH}, {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME},
  * {@code CONSUL_HTTP_SSL_VERIFY}), read through an injectable lookup so that
  * builders take the same defaults as Consul's own tools and tests need not touch the real environment.
  *
@@ -91,8 +91,8 @@ public final class ConsulEnvironment {
   }
 
   /**
-   * The TLS settings the variables ask for, if any: the CA of {@code CONSUL_CACERT} (else the platform's
-   * CAs), the client certificate and key of {@code CONSUL_CLIENT_CERT} and {@code CONSUL_CLIENT_KEY}, the
+   * The TLS settings the variables ask for, if any: the CA of {@code CONSUL_CACERT}, else the CAs of the
+   * files under {@code CONSUL_CAPATH}, else the platform's CAs, the client certificate and key of {@code CONSUL_CLIENT_CERT} and {@code CONSUL_CLIENT_KEY}, the
    * name of {@code CONSUL_TLS_SERVER_NAME}, and no verification at all when {@code CONSUL_HTTP_SSL_VERIFY}
    * is false. Empty when none of them is set. Builders use it only when no {@code tls(..)} was given.
    *
@@ -100,7 +100,8 @@ public final class ConsulEnvironment {
    *     {@code CONSUL_HTTP_SSL_VERIFY} is not a boolean
    */
   public Optional<ConsulTls> tls() {
-    String ca = value("CONSUL_CACERT");
+    // As in Consul's tools, a CA file wins over a CA directory.
+    String ca = value("CONSUL_CACERT") != null ? value("CONSUL_CACERT") : value("CONSUL_CAPATH");
     String cert = value("CONSUL_CLIENT_CERT");
     String key = value("CONSUL_CLIENT_KEY");
     String serverName = value("CONSUL_TLS_SERVER_NAME");

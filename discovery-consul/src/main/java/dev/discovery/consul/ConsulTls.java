@@ -12,11 +12,14 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -59,7 +62,11 @@ public final class ConsulTls {
     this.verify = verify;
   }
 
-  /** Trust the CA certificates in {@code caPem} (one or more PEM blocks), and only those. */
+  /**
+   * Trust the CA certificates in {@code caPem}, and only those: a PEM file of one or more certificates
+   * ({@code CONSUL_CACERT}), or a directory whose files, at any depth, each hold PEM certificates
+   * ({@code CONSUL_CAPATH}).
+   */
   public static ConsulTls trusting(Path caPem) {
     return new ConsulTls(Objects.requireNonNull(caPem, "caPem"), null, null, null, true);
   }
@@ -96,7 +103,8 @@ public final class ConsulTls {
   /**
    * This configuration, checking the agent's certificate against {@code name} instead of the host of the
    * agent's address ({@code CONSUL_TLS_SERVER_NAME}): for agents reached by IP address or through a name
-   * their certificate does not carry, such as {@code server.dc1.consul}.
+   * their certificate does not carry, such as {@code server.dc1.consul}. The name is also sent as the TLS
+   * server name (SNI), so a proxy in front of the agents can route on it.
    */
   public ConsulTls withServerName(String name) {
     if (name == null || name.isBlank() || name.strip().contains(" ")) {
@@ -115,7 +123,7 @@ public final class ConsulTls {
     return new ConsulTls(caPem, clientCertPem, clientKeyPem, serverName, false);
   }
 
-  /** The CA file, or {@code null} when the platform's CAs are trusted. */
+  /** The CA file or directory, or {@code null} when the platform's CAs are trusted. */
   public Path caPem() {
     return caPem;
   }
@@ -145,7 +153,7 @@ public final class ConsulTls {
     if (caPem == null) {
       certs.addPlatformTrustedCertificates();
     } else {
-      for (X509Certificate ca : readCertificates(caPem, "CA")) {
+      for (X509Certificate ca : readCaCertificates(caPem)) {
         certs.addTrustedCertificate(ca);
       }
     }
@@ -183,12 +191,13 @@ public final class ConsulTls {
         throw new IllegalStateException("cannot set up TLS without verification: " + e.getMessage(), e);
       }
     }
-    builder.sslSocketFactory(built.sslSocketFactory(), built.trustManager());
-    if (serverName != null) {
-      String name = serverName;
-      builder.hostnameVerifier((host, session) -> presents(session, name));
+    if (serverName == null) {
+      return builder.sslSocketFactory(built.sslSocketFactory(), built.trustManager());
     }
-    return builder;
+    String name = serverName;
+    return builder.sslSocketFactory(ServerNameSocketFactory.sending(built.sslSocketFactory(), name),
+            built.trustManager())
+        .hostnameVerifier((host, session) -> presents(session, name));
   }
 
   /** Whether the peer's certificate in {@code session} names {@code name} (a DNS or IP subject alternative name). */
@@ -253,6 +262,29 @@ public final class ConsulTls {
     public X509Certificate[] getAcceptedIssuers() {
       return new X509Certificate[0];
     }
+  }
+
+  /** The CAs of a PEM file, or of every file under a directory (as Consul's tools read CONSUL_CAPATH). */
+  private static List<X509Certificate> readCaCertificates(Path fileOrDirectory) {
+    if (!Files.isDirectory(fileOrDirectory)) {
+      return List.of(readCertificates(fileOrDirectory, "CA"));
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(fileOrDirectory)) {
+      files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+    } catch (IOException | UncheckedIOException e) {
+      throw new IllegalArgumentException("cannot list the CA directory " + fileOrDirectory + " ("
+          + e.getClass().getSimpleName() + "); check the path and its permissions", e);
+    }
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("the CA directory " + fileOrDirectory
+          + " holds no file; put the CA certificates (PEM) there or point at a CA file instead");
+    }
+    List<X509Certificate> all = new ArrayList<>();
+    for (Path file : files) {
+      all.addAll(List.of(readCertificates(file, "CA")));
+    }
+    return all;
   }
 
   private static X509Certificate[] readCertificates(Path file, String what) {

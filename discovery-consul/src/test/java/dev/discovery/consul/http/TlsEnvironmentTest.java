@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The TLS variables of Consul's tools ({@code CONSUL_CACERT}, {@code CONSUL_CLIENT_CERT},
+ * The TLS variables of Consul's tools ({@code CONSUL_CACERT}, {@code CONSUL_CAPATH}, {@code CONSUL_CLIENT_CERT},
  * {@code CONSUL_CLIENT_KEY}, {@code CONSUL_TLS_SERVER_NAME}, {@code CONSUL_HTTP_SSL_VERIFY}), injected through
  * {@link ConsulEnvironment#of(Map)} and checked with real handshakes against an HTTPS MockWebServer.
  */
@@ -151,6 +151,76 @@ class TlsEnvironmentTest {
         .isNull();
     assertThat(lookup(env("CONSUL_CACERT", caPem.toString(), "CONSUL_TLS_SERVER_NAME", "other.dc1.consul")))
         .as("a name the certificate does not carry").isNotNull();
+  }
+
+  @Test
+  void serverNameIsSentAsSni() throws Exception {
+    // An HTTPS stand-in that records the server names clients ask for: TLS is done by the server socket
+    // itself, so the requested names can be read by an SNI matcher during the handshake.
+    HeldCertificate serverCert = new HeldCertificate.Builder().commonName("server.dc1.consul")
+        .addSubjectAlternativeName("server.dc1.consul").signedBy(ca).build();
+    javax.net.ssl.SSLServerSocketFactory tls = new HandshakeCertificates.Builder()
+        .heldCertificate(serverCert, ca.certificate()).build().sslContext().getServerSocketFactory();
+    List<String> requested = new java.util.concurrent.CopyOnWriteArrayList<>();
+    javax.net.ssl.SNIMatcher recorder = new javax.net.ssl.SNIMatcher(javax.net.ssl.StandardConstants.SNI_HOST_NAME) {
+      @Override
+      public boolean matches(javax.net.ssl.SNIServerName name) {
+        requested.add(((javax.net.ssl.SNIHostName) name).getAsciiName());
+        return true;
+      }
+    };
+    server = new MockWebServer();
+    server.setServerSocketFactory(new javax.net.ServerSocketFactory() {
+      @Override
+      public java.net.ServerSocket createServerSocket() throws java.io.IOException {
+        javax.net.ssl.SSLServerSocket socket = (javax.net.ssl.SSLServerSocket) tls.createServerSocket();
+        javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+        parameters.setSNIMatchers(List.of(recorder));
+        socket.setSSLParameters(parameters);
+        return socket;
+      }
+
+      @Override
+      public java.net.ServerSocket createServerSocket(int port) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public java.net.ServerSocket createServerSocket(int port, int backlog) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public java.net.ServerSocket createServerSocket(int port, int backlog, InetAddress address) {
+        throw new UnsupportedOperationException();
+      }
+    });
+    server.start(InetAddress.getByName("127.0.0.1"), 0);
+    server.enqueue(HttpBackendTest.ok(HttpBackendTest.web("10.0.0.1"), 3));
+    Path caPem = write("ca.pem", ca.certificatePem());
+
+    assertThat(lookup(env("CONSUL_CACERT", caPem.toString(), "CONSUL_TLS_SERVER_NAME", "server.dc1.consul")))
+        .isNull();
+    assertThat(requested).as("SNI of a client reaching 127.0.0.1").containsExactly("server.dc1.consul");
+  }
+
+  @Test
+  void caPathTrustsTheCasOfEveryFileUnderTheDirectory() throws Exception {
+    start("127.0.0.1", false);
+    HeldCertificate otherCa = new HeldCertificate.Builder().certificateAuthority(0).commonName("Other CA").build();
+    Path cas = Files.createDirectories(dir.resolve("cas/nested"));
+    Files.writeString(dir.resolve("cas/other.pem"), otherCa.certificatePem());
+    Files.writeString(cas.resolve("consul-agent-ca.pem"), ca.certificatePem());
+    assertThat(lookup(env("CONSUL_CAPATH", dir.resolve("cas").toString()))).isNull();
+
+    Path otherPem = write("other-only.pem", otherCa.certificatePem());
+    assertThat(lookup(env("CONSUL_CACERT", otherPem.toString(), "CONSUL_CAPATH", dir.resolve("cas").toString())))
+        .as("CONSUL_CACERT wins over CONSUL_CAPATH, as in Consul's tools").isNotNull();
+
+    Files.writeString(cas.resolve("README"), "not a certificate");
+    assertThatThrownBy(() -> lookup(env("CONSUL_CAPATH", dir.resolve("cas").toString())))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(cas.resolve("README").toString())
+        .hasMessageContaining("BEGIN CERTIFICATE");
   }
 
   @Test
