@@ -233,8 +233,10 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       boolean same = answer.instances().equals(previous.instances);
       int failuresBefore = consecutiveFailures;
       consecutiveFailures = 0;
+      // The observer hears first: metrics must never show the new state without its change counted, or a
+      // fresh cache still waiting to retry.
+      observer.refreshed(!same && previous.instances != null);
       if (failuresBefore > 0) {
-        // Before the fresh state is published: a reader must never see a fresh cache still waiting to retry.
         observer.retryDelay(Duration.ZERO);
       }
       state = new State(same ? previous.instances : answer.instances(), System.nanoTime(), null);
@@ -242,7 +244,6 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
         LOG.info("{}: {} answers again after {} failed refresh(es); {} instance(s)", query, settings.backend(),
             failuresBefore, answer.instances().size());
       }
-      observer.refreshed(!same && previous.instances != null);
       if (!same) {
         changed = answer.instances();
         for (Consumer<List<ServiceInstance>> subscriber : subscribers) {

@@ -71,7 +71,7 @@ class ServiceSelectorTest {
   void consecutiveFailuresEjectAnInstanceForTheCoolDown() {
     discovery.services.put("web", four);
     ServiceSelector selector = ServiceSelector.builder(discovery)
-        .failuresToEject(3).ejectionTime(Duration.ofMillis(200)).build();
+        .failuresToEject(3).ejectionTime(Duration.ofMillis(1500)).build(); // the 40 picks below must fit in it
     ServiceInstance bad = four.get(0);
     selector.report(bad, Outcome.FAILURE);
     selector.report(bad, Outcome.FAILURE);

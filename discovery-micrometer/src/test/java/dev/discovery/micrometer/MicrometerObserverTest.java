@@ -136,7 +136,7 @@ class MicrometerObserverTest {
         : List.of(new ServiceInstance("v2", "web", "10.0.0.9", 80, q.tags(), java.util.Map.of(), 1,
             dev.discovery.Health.PASSING)));
     CachingDiscovery idle = CachingDiscovery.builder(backend).observer(MicrometerObserver.create(registry,
-        Tags.of("cluster", "idle"))).idleTimeout(Duration.ofMillis(50)).build();
+        Tags.of("cluster", "idle"))).idleTimeout(Duration.ofSeconds(2)).build(); // the checks must fit in it
     try {
       idle.instances(WEB);
       idle.instances(WEB.withTags("v2"));

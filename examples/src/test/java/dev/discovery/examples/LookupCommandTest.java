@@ -53,7 +53,7 @@ class LookupCommandTest {
   }
 
   private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
+    long deadline = System.nanoTime() + 30_000_000_000L; // a --watch retries with back-off up to 30 s
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for " + what);
@@ -278,6 +278,7 @@ class LookupCommandTest {
       await("the first (empty) list", () -> out.toString().contains("# "));
       agent.registerService(ServiceRegistration.builder("watched").id("w1").address("10.0.0.9").port(9000).build());
       await("the changed list", () -> out.toString().contains("10.0.0.9:9000"));
+      agent.deregisterService("w1"); // the agent is shared by the class's tests
     } finally {
       watcher.interrupt();
       watcher.join(10_000);
