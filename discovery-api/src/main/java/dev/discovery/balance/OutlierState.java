@@ -9,9 +9,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Consecutive failures and ejections of one service's instances. {@link #anyEjected} is a plain read so that
  * selection pays nothing while every instance is fine.
+ *
+ * <p>Instance ids come and go (a Mesos task gets a new one at every restart), so when the records have doubled
+ * since the last sweep, those that are not ejected and saw no failure for an ejection time are dropped: memory
+ * follows the instances that fail now, not every instance that ever failed.
  */
 final class OutlierState {
+  private static final int FIRST_SWEEP_AT = 64;
   private final ConcurrentMap<String, InstanceRecord> records = new ConcurrentHashMap<>();
+  private volatile int sweepAt = FIRST_SWEEP_AT;
   private volatile long lastEjectionEndsNanos;
   private volatile boolean anyEjected;
   /** Whether the selector is using every instance because too many are ejected; for one log line per episode. */
@@ -22,6 +28,7 @@ final class OutlierState {
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     volatile long ejectedUntilNanos;
     volatile boolean ejected;
+    volatile long lastFailureNanos;
   }
 
   boolean anyEjected() {
@@ -65,8 +72,8 @@ final class OutlierState {
     }
   }
 
-  /** Records a call's outcome; true when it ejects the instance. */
-  boolean record(ServiceInstance instance, Outcome outcome, int failuresToEject, long ejectionNanos) {
+  /** Records a call's outcome at {@code now} ({@link System#nanoTime()}); true when it ejects the instance. */
+  boolean record(ServiceInstance instance, Outcome outcome, int failuresToEject, long ejectionNanos, long now) {
     InstanceRecord record = records.get(instance.id());
     if (outcome == Outcome.SUCCESS) {
       if (record != null) {
@@ -76,10 +83,14 @@ final class OutlierState {
     }
     if (record == null) {
       record = records.computeIfAbsent(instance.id(), id -> new InstanceRecord());
+      if (records.size() > sweepAt) {
+        sweep(now, ejectionNanos);
+      }
     }
+    record.lastFailureNanos = now;
     if (failuresToEject > 0 && record.consecutiveFailures.incrementAndGet() >= failuresToEject) {
       record.consecutiveFailures.set(0);
-      long until = System.nanoTime() + ejectionNanos;
+      long until = now + ejectionNanos;
       record.ejectedUntilNanos = until;
       record.ejected = true;
       synchronized (this) {
@@ -91,5 +102,19 @@ final class OutlierState {
       return true;
     }
     return false;
+  }
+
+  private synchronized void sweep(long now, long ejectionNanos) {
+    if (records.size() <= sweepAt) {
+      return; // another thread swept meanwhile
+    }
+    records.values().removeIf(r -> !(r.ejected && now - r.ejectedUntilNanos < 0)
+        && now - r.lastFailureNanos > ejectionNanos);
+    sweepAt = Math.max(FIRST_SWEEP_AT, records.size() * 2);
+  }
+
+  /** How many instances have a record, for tests. */
+  int tracked() {
+    return records.size();
   }
 }

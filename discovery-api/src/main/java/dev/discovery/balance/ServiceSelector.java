@@ -127,7 +127,7 @@ public final class ServiceSelector {
       }
       outlier = outliers.computeIfAbsent(instance.service(), s -> new OutlierState());
     }
-    if (outlier.record(instance, outcome, failuresToEject, ejectionNanos)) {
+    if (outlier.record(instance, outcome, failuresToEject, ejectionNanos, System.nanoTime())) {
       Duration duration = Duration.ofNanos(ejectionNanos);
       String where = instance.id().equals(instance.address())
           ? instance.id() : instance.id() + " at " + instance.address();

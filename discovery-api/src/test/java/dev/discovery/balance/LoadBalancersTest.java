@@ -125,6 +125,25 @@ class LoadBalancersTest {
   }
 
   @Test
+  void leastInFlightForgetsInstancesThatCameAndWentButNotCallsInFlight() {
+    LeastInFlightBalancer lif = (LeastInFlightBalancer) LoadBalancers.leastInFlight();
+    List<ServiceInstance> two = instances(2);
+    for (int i = 0; i < 3; i++) {
+      lif.onStart(two.get(0)); // still in flight through all the churn below
+    }
+    for (int task = 0; task < 10_000; task++) { // a Mesos service whose tasks restart with new ids
+      ServiceInstance instance = ServiceInstance.of("web", "10.1." + (task / 250) + "." + (task % 250), 8080);
+      lif.onStart(instance);
+      lif.onComplete(instance, Outcome.SUCCESS);
+    }
+    assertThat(lif.tracked()).as("counters kept after 10,000 short-lived instances").isLessThanOrEqualTo(130);
+    assertThat(lif.inFlight(two.get(0))).as("calls in flight survive the sweeps").isEqualTo(3);
+    for (int i = 0; i < 20; i++) {
+      assertThat(lif.choose(WEB, two)).isEqualTo(two.get(1));
+    }
+  }
+
+  @Test
   void picksAllocateNothing() {
     List<ServiceInstance> list = List.of(weighted("a", 3), weighted("b", 2), weighted("c", 1));
     com.sun.management.ThreadMXBean threads =
