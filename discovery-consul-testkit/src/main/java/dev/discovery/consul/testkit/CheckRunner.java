@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,7 +87,7 @@ final class CheckRunner {
           : code == 429 ? CheckEntry.WARNING : CheckEntry.CRITICAL;
       return new Result(status, output);
     } catch (IOException | IllegalArgumentException e) {
-      return new Result(CheckEntry.CRITICAL, method.charAt(0) + method.substring(1).toLowerCase()
+      return new Result(CheckEntry.CRITICAL, method.charAt(0) + method.substring(1).toLowerCase(Locale.ROOT)
           + " \"" + d.http() + "\": " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -76,7 +76,9 @@ public final class ConsulTestAgent implements AutoCloseable {
     httpStopping = new AtomicBoolean();
     AtomicBoolean stopping = httpStopping;
     try {
-      http = HttpServer.create(new InetSocketAddress(bind, httpPort), 1024);
+      // On a restart the port is the previous one, which can be briefly unavailable: retried like DNS's.
+      int port = httpPort;
+      http = Rebind.retrying(port, () -> HttpServer.create(new InetSocketAddress(bind, port), 1024));
     } catch (IOException e) {
       httpExecutor.shutdownNow();
       throw new IOException("cannot bind Consul HTTP on " + config.bindAddress() + ":" + httpPort

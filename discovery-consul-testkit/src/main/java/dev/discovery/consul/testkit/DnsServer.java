@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
   private static final int TCP_IDLE_MILLIS = 10_000;
-  private static final int BIND_ATTEMPTS = 20;
 
   private final DnsResponder responder;
   private final DatagramSocket udp;
@@ -51,40 +50,31 @@ final class DnsServer implements AutoCloseable {
 
   /** Binds UDP and TCP on the same port; with port 0 picks a free port that is free for both. */
   static DnsServer start(DnsResponder responder, InetAddress bind, int port, String name) throws IOException {
-    IOException last = null;
-    for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-      if (attempt > 0 && port != 0) {
-        // A fixed port just released by a restart can take a moment to become bindable again.
+    try {
+      // A fixed port just released by a restart can take a moment to become bindable again.
+      return Rebind.retrying(port, () -> {
+        DatagramSocket udp = new DatagramSocket(null);
         try {
-          Thread.sleep(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      DatagramSocket udp = null;
-      try {
-        udp = new DatagramSocket(null);
-        udp.setReuseAddress(true);
-        udp.bind(new InetSocketAddress(bind, port));
-        ServerSocket tcp = new ServerSocket();
-        tcp.setReuseAddress(true);
-        try {
-          tcp.bind(new InetSocketAddress(bind, udp.getLocalPort()), 128);
-        } catch (IOException e) {
-          tcp.close();
+          udp.setReuseAddress(true);
+          udp.bind(new InetSocketAddress(bind, port));
+          ServerSocket tcp = new ServerSocket();
+          tcp.setReuseAddress(true);
+          try {
+            tcp.bind(new InetSocketAddress(bind, udp.getLocalPort()), 128);
+          } catch (IOException e) {
+            tcp.close();
+            throw e;
+          }
+          return new DnsServer(responder, udp, tcp, name);
+        } catch (IOException | RuntimeException e) {
+          udp.close();
           throw e;
         }
-        return new DnsServer(responder, udp, tcp, name);
-      } catch (BindException e) {
-        last = e;
-        if (udp != null) {
-          udp.close();
-        }
-      }
+      });
+    } catch (BindException last) {
+      throw new IOException("cannot bind DNS on " + bind.getHostAddress() + ":" + port + " for both UDP and TCP"
+          + " (is the port in use? pick another with dnsPort(...) or use 0 for an ephemeral port)", last);
     }
-    throw new IOException("cannot bind DNS on " + bind.getHostAddress() + ":" + port + " for both UDP and TCP"
-        + " (is the port in use? pick another with dnsPort(...) or use 0 for an ephemeral port)", last);
   }
 
   int port() {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.xbill.DNS.CNAMERecord;
@@ -121,7 +122,7 @@ final class DnsTrimmer {
       if (!(r instanceof SRVRecord)) {
         continue;
       }
-      String target = ((SRVRecord) r).getTarget().toString().toLowerCase();
+      String target = ((SRVRecord) r).getTarget().toString().toLowerCase(Locale.ROOT);
       while (resolved.add(target)) {
         Record found = index.get(target);
         if (found == null) {
@@ -131,7 +132,7 @@ final class DnsTrimmer {
         if (!(found instanceof CNAMERecord)) {
           break;
         }
-        target = ((CNAMERecord) found).getTarget().toString().toLowerCase();
+        target = ((CNAMERecord) found).getTarget().toString().toLowerCase(Locale.ROOT);
       }
     }
     m.removeAllRecords(Section.ADDITIONAL);
@@ -144,7 +145,7 @@ final class DnsTrimmer {
   private static Map<String, Record> indexRecords(List<Record> records) {
     Map<String, Record> index = new HashMap<>();
     for (Record r : records) {
-      index.putIfAbsent(r.getName().toString().toLowerCase(), r);
+      index.putIfAbsent(r.getName().toString().toLowerCase(Locale.ROOT), r);
     }
     return index;
   }

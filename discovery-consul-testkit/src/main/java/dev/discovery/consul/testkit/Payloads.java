@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -257,7 +258,7 @@ final class Payloads {
   }
 
   private static String normalize(String key) {
-    return key.replace("_", "").toLowerCase(java.util.Locale.ROOT);
+    return key.replace("_", "").toLowerCase(Locale.ROOT);
   }
 
   static String text(JsonNode obj, String name) {
@@ -266,7 +267,7 @@ final class Payloads {
       return "";
     }
     if (!v.isTextual()) {
-      throw decode("field " + name + " must be a string, got " + v.getNodeType().name().toLowerCase());
+      throw decode("field " + name + " must be a string, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     return v.asText();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -56,6 +57,32 @@ class DnsTrimmerTest {
     Message nine = srvResponse(20, "n", false);
     DnsTrimmer.trimUdp(request, nine, 50);
     assertThat(nine.getSection(Section.ANSWER).size()).isLessThanOrEqualTo(8);
+  }
+
+  /**
+   * DNS names match case-insensitively in ASCII whatever the JVM's locale: under a Turkish default locale 'I'
+   * lower-cases to a dotless 'ı', which once lost the address record of a target written with a capital I.
+   */
+  @Test
+  void targetsMatchTheirAddressRecordsCaseInsensitivelyUnderATurkishLocale() throws Exception {
+    Locale saved = Locale.getDefault();
+    Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+    try {
+      Name qname = Name.fromString("svc.service.consul.");
+      Message request = Message.newQuery(Record.newRecord(qname, Type.SRV, DClass.IN));
+      Message m = Message.newQuery(Record.newRecord(qname, Type.SRV, DClass.IN));
+      for (int i = 0; i < 5; i++) {
+        m.addRecord(new SRVRecord(qname, DClass.IN, 0, 1, 1, 1000 + i,
+            Name.fromString("WEB-I" + i + ".node.dc1.consul.")), Section.ANSWER);
+        m.addRecord(new ARecord(Name.fromString("web-i" + i + ".node.dc1.consul."), DClass.IN, 0,
+            InetAddress.getByName("10.0.0." + (i + 1))), Section.ADDITIONAL);
+      }
+      assertThat(DnsTrimmer.trimUdp(request, m, 3)).isTrue();
+      assertThat(extraNames(m)).as("the address record of each kept target")
+          .containsExactly("web-i0.node.dc1.consul.", "web-i1.node.dc1.consul.", "web-i2.node.dc1.consul.");
+    } finally {
+      Locale.setDefault(saved);
+    }
   }
 
   @Test

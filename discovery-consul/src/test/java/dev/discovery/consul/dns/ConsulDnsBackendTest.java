@@ -35,7 +35,13 @@ import org.xbill.DNS.Type;
 
 /** The DNS backend against a server that answers like Consul's DNS interface, and like a broken one. */
 class ConsulDnsBackendTest {
-  private static final Duration TIMEOUT = Duration.ofMillis(400);
+  /**
+   * For servers expected to answer: a time-out there fails the fetch (there is no DNS retry) and breaks the
+   * exact question counts below, so it is generous for a slow, shared machine.
+   */
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  /** Only where a silent server must time out, kept short so those tests stay fast. */
+  private static final Duration SILENT_TIMEOUT = Duration.ofMillis(400);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final ConsulLikeDns consul = new ConsulLikeDns();
@@ -54,20 +60,29 @@ class ConsulDnsBackendTest {
   }
 
   private ConsulDnsBackend backend(boolean tcpOnly, FakeDnsServer... servers) {
+    return backend(TIMEOUT, tcpOnly, servers);
+  }
+
+  private ConsulDnsBackend backend(Duration timeout, boolean tcpOnly, FakeDnsServer... servers) {
     List<InetSocketAddress> addresses = new ArrayList<>();
     for (FakeDnsServer s : servers) {
       addresses.add(s.address());
     }
     ConsulDnsBackend backend =
-        new ConsulDnsBackend(addresses, ConsulLikeDns.DOMAIN, null, null, false, tcpOnly, TIMEOUT);
+        new ConsulDnsBackend(addresses, ConsulLikeDns.DOMAIN, null, null, false, tcpOnly, timeout);
     closeables.add(backend);
     return backend;
   }
 
   private CachingDiscovery discovery(FakeDnsServer server, Duration refresh, Duration maxStaleness) {
+    return discovery(server, TIMEOUT, refresh, maxStaleness);
+  }
+
+  private CachingDiscovery discovery(FakeDnsServer server, Duration timeout, Duration refresh,
+      Duration maxStaleness) {
     CachingDiscovery discovery = ConsulDiscovery.dns()
         .server(server.address())
-        .timeout(TIMEOUT)
+        .timeout(timeout)
         .refreshInterval(refresh)
         .maxStaleness(maxStaleness)
         .loadTimeout(Duration.ofSeconds(5))
@@ -286,8 +301,10 @@ class ConsulDnsBackendTest {
     consul.fault = ConsulLikeDns.Fault.WRONG_ID;
     assertThat(failure(backend, ServiceQuery.of("web"))).hasMessageContaining("malformed or mismatched");
     consul.fault = ConsulLikeDns.Fault.SILENT;
-    assertThat(failure(backend, ServiceQuery.of("web"))).hasMessageContaining("no reply")
+    ConsulDnsBackend impatient = backend(SILENT_TIMEOUT, false, server); // the silence must time out, soon
+    assertThat(failure(impatient, ServiceQuery.of("web"))).hasMessageContaining("no reply")
         .hasMessageContaining(DnsClient.hostPort(server.address()));
+    assertThat(impatient.pendingQuestions()).as("the unanswered question is forgotten").isZero();
     consul.fault = ConsulLikeDns.Fault.NONE;
     assertThat(fetch(backend, ServiceQuery.of("web")).instances()).hasSize(1);
     assertThat(backend.pendingQuestions()).isZero();
@@ -320,6 +337,8 @@ class ConsulDnsBackendTest {
     broken.fault = ConsulLikeDns.Fault.SILENT;
     FakeDnsServer dead = server(broken);
     FakeDnsServer alive = server(consul);
+    // The generous time-out, as one time-out serves both servers and the live one must answer within it (or
+    // the question count below is off); the dead one costs it once.
     ConsulDnsBackend backend = backend(false, dead, alive);
 
     assertThat(fetch(backend, ServiceQuery.of("web")).instances()).hasSize(1);
@@ -364,9 +383,11 @@ class ConsulDnsBackendTest {
   void cacheServesTheLastGoodAnswerWhileDnsFailsThenThrows() throws Exception {
     consul.add("web", "n1", "10.0.0.1", 80);
     FakeDnsServer server = server(consul);
-    CachingDiscovery discovery = discovery(server, Duration.ofMillis(50), Duration.ofSeconds(2));
+    // The silence below must time out soon; the first answer is awaited since a time-out there fails it for good.
+    CachingDiscovery discovery =
+        discovery(server, SILENT_TIMEOUT, Duration.ofMillis(50), Duration.ofSeconds(2));
 
-    List<ServiceInstance> good = discovery.instances(ServiceQuery.of("web"));
+    List<ServiceInstance> good = firstAnswer(discovery, ServiceQuery.of("web"));
     assertThat(addresses(good)).containsExactly("10.0.0.1:80");
 
     consul.fault = ConsulLikeDns.Fault.SILENT;
@@ -397,7 +418,8 @@ class ConsulDnsBackendTest {
   void firstLookupAgainstASilentServerFailsAsRegistryUnavailable() throws Exception {
     consul.fault = ConsulLikeDns.Fault.SILENT;
     FakeDnsServer server = server(consul);
-    CachingDiscovery discovery = discovery(server, Duration.ofSeconds(5), Duration.ofMinutes(1));
+    CachingDiscovery discovery =
+        discovery(server, SILENT_TIMEOUT, Duration.ofSeconds(5), Duration.ofMinutes(1));
 
     assertThatThrownBy(() -> discovery.instances(ServiceQuery.of("web")))
         .isInstanceOf(RegistryUnavailableException.class)
@@ -423,6 +445,21 @@ class ConsulDnsBackendTest {
     assertThatThrownBy(() -> ConsulDiscovery.dns().timeout(Duration.ZERO)).hasMessageContaining("timeout");
     assertThatThrownBy(() -> ConsulDiscovery.dns().domain(" ")).hasMessageContaining("domain");
     assertThatThrownBy(() -> ConsulDiscovery.dns().datacenter("dc.1")).hasMessageContaining("'dc.1'");
+  }
+
+  /** The first answer, asked again while a lookup fails (only a short time-out could make it fail). */
+  private static List<ServiceInstance> firstAnswer(CachingDiscovery discovery, ServiceQuery query)
+      throws InterruptedException {
+    List<List<ServiceInstance>> answer = new ArrayList<>();
+    await(() -> {
+      try {
+        answer.add(discovery.instances(query));
+        return true;
+      } catch (RegistryUnavailableException e) {
+        return false;
+      }
+    }, "the first answer to " + query);
+    return answer.get(0);
   }
 
   static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -92,8 +92,10 @@ class DnsCachePropertyTest {
       Name question = Name.fromConstantString(service + ".service.consul.");
       badByQuestion.put(question, bad);
       ServiceQuery query = ServiceQuery.of(service);
+      // A generous time-out: the good first answer must arrive within it (a failed first load is final), and
+      // each of the 50 tries has one.
       try (CachingDiscovery discovery = ConsulDiscovery.dns().server(server.address())
-          .timeout(Duration.ofMillis(300)).refreshInterval(Duration.ofMillis(20))
+          .timeout(Duration.ofSeconds(2)).refreshInterval(Duration.ofMillis(20))
           .maxStaleness(Duration.ofMinutes(10)).loadTimeout(Duration.ofSeconds(5)).build()) {
         List<ServiceInstance> good = discovery.instances(query);
         assertThat(good).extracting(ServiceInstance::address).containsExactly("10.0.0.1:8080");
