@@ -122,7 +122,7 @@ final class DemoCommand implements Callable<Integer> {
       frontend = new FrontendServer(frontendView, selector, SERVICE).start("127.0.0.1", 0);
       out.println();
       out.println("2. 30 requests through the frontend (" + frontend.uri() + ", round robin over "
-          + frontendDiscovery.toUpperCase() + " discovery):");
+          + frontendDiscovery.toUpperCase(java.util.Locale.ROOT) + " discovery):");
       Map<String, Integer> spread = requests(frontend.uri(), 30);
       spread.forEach((who, count) -> out.println("   " + who + ": " + count));
 
