@@ -15,8 +15,9 @@ import okhttp3.HttpUrl;
 import okhttp3.Response;
 
 /**
- * The blocking-query loop of one watched query, on OkHttp's asynchronous calls: no thread waits while the
- * agent holds the request. One call at a time, so listener calls never overlap.
+ * The blocking-query loop of one watched query, on OkHttp's asynchronous calls: no thread of its own, and none
+ * held between requests. While the agent holds a request, the call occupies one of {@link CallThreads}' threads
+ * (virtual on Java 24+). One call at a time, so listener calls never overlap.
  *
  * <p>Each answer carries {@code X-Consul-Index}; the next request sends it back with {@code wait}, so the
  * agent answers as soon as the service changes (one round trip). The index resets to 0 when it goes

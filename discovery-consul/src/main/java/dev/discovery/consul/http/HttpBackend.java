@@ -19,7 +19,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
@@ -57,9 +56,8 @@ final class HttpBackend implements DiscoveryBackend {
     this.backoff = new Backoff(options.minBackoff, options.maxBackoff,
         bound -> bound <= 0 ? 0 : ThreadLocalRandom.current().nextLong(bound + 1));
     this.description = options.describe();
-    AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor calls = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> daemon(r, "consul-http-" + n.incrementAndGet()));
+        new SynchronousQueue<>(), CallThreads.named("consul-http-"));
     Dispatcher dispatcher = new Dispatcher(calls);
     dispatcher.setMaxRequests(4096);
     dispatcher.setMaxRequestsPerHost(4096);
@@ -81,7 +79,11 @@ final class HttpBackend implements DiscoveryBackend {
         .readTimeout(blocking)
         .callTimeout(blocking.plus(options.connectTimeout))
         .build();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consul-http-watch"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "consul-http-watch"); // spaces the watches' requests; one per backend
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   @Override
@@ -280,11 +282,5 @@ final class HttpBackend implements DiscoveryBackend {
   @Override
   public String toString() {
     return description;
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 }
