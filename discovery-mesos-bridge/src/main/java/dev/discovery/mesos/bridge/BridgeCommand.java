@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
     description = "Registers running Mesos tasks in the Consul agent of each task's host; a drop-in for mesos-consul.",
     footer = {"", "Every flag can also be set by the environment variable MESOS_CONSUL_<FLAG> (upper case, '-' as '_'),",
         "e.g. MESOS_CONSUL_ZK=zk://zk1:2181/mesos or MESOS_CONSUL_CONSUL_TOKEN_FILE=/etc/consul/token.",
+        "Such a variable replaces the default shown above (the help never prints environment values).",
         "Repeatable flags take a single value from the environment. Exit code 2: a flag is unusable."})
 final class BridgeCommand {
   static final String ENV_PREFIX = "MESOS_CONSUL_";
@@ -37,7 +38,8 @@ final class BridgeCommand {
   String zk;
 
   @Option(names = "--mesos", defaultValue = "", paramLabel = "URL",
-      description = "Use this Mesos master (http://host:5050) instead of ZooKeeper; it is followed to the leader.")
+      description = {"Use this Mesos master (http://host:5050) instead of ZooKeeper; it is followed to the leader.",
+          "Default: none (the leader is found through --zk)."})
   String mesos;
 
   @Option(names = "--mesos-timeout", defaultValue = "30s", paramLabel = "DURATION",
@@ -50,7 +52,8 @@ final class BridgeCommand {
   String mesosMaxStateSize;
 
   @Option(names = "--mesos-auth", defaultValue = "", paramLabel = "USER:PASSWORD",
-      description = "HTTP basic credentials for the Mesos master (prefer the environment variable).")
+      description = {"HTTP basic credentials for the Mesos master (prefer the environment variable).",
+          "Default: none (no authentication)."})
   String mesosAuth;
 
   @Option(names = "--group-separator", defaultValue = "", paramLabel = "SEP",
@@ -74,27 +77,30 @@ final class BridgeCommand {
   String healthcheckPort;
 
   @Option(names = "--whitelist", paramLabel = "REGEX",
-      description = "Only register tasks whose sanitised name matches; repeatable (values are joined with |).")
+      description = {"Only register tasks whose sanitised name matches; repeatable (values are joined with |).",
+          "Default: none (every task)."})
   List<String> whitelist = new ArrayList<>();
 
   @Option(names = "--blacklist", paramLabel = "REGEX",
-      description = "Never register tasks whose sanitised name matches; repeatable.")
+      description = {"Never register tasks whose sanitised name matches; repeatable.", "Default: none."})
   List<String> blacklist = new ArrayList<>();
 
   @Option(names = "--fw-whitelist", paramLabel = "REGEX",
-      description = "Only register tasks of frameworks whose name matches; repeatable.")
+      description = {"Only register tasks of frameworks whose name matches; repeatable.",
+          "Default: none (every framework)."})
   List<String> fwWhitelist = new ArrayList<>();
 
   @Option(names = "--fw-blacklist", paramLabel = "REGEX",
-      description = "Never register tasks of frameworks whose name matches; repeatable.")
+      description = {"Never register tasks of frameworks whose name matches; repeatable.", "Default: none."})
   List<String> fwBlacklist = new ArrayList<>();
 
   @Option(names = "--task-tag", paramLabel = "PATTERN:TAG[,TAG]",
-      description = "Tag tasks whose name contains PATTERN (case-insensitive); repeatable.")
+      description = {"Tag tasks whose name contains PATTERN (case-insensitive); repeatable.", "Default: none."})
   List<String> taskTag = new ArrayList<>();
 
   @Option(names = "--shared-service-name", paramLabel = "REGEX",
-      description = "Tasks whose name matches register under the first capture group, e.g. (KafkaMesos)-.*; repeatable.")
+      description = {"Tasks whose name matches register under the first capture group, e.g. (KafkaMesos)-.*; repeatable.",
+          "Default: none (each task under its own name)."})
   List<String> sharedServiceName = new ArrayList<>();
 
   @Option(names = "--service-name", defaultValue = "mesos", paramLabel = "NAME",
@@ -102,7 +108,8 @@ final class BridgeCommand {
   String serviceName;
 
   @Option(names = "--service-tags", defaultValue = "", paramLabel = "LIST",
-      description = "Comma-separated suffixes for the masters' and agents' role tags (leader.T, master.T ...).")
+      description = {"Comma-separated suffixes for the masters' and agents' role tags (leader.T, master.T ...).",
+          "Default: none (plain leader, master, agent, follower)."})
   String serviceTags;
 
   @Option(names = "--service-id-prefix", defaultValue = "mesos-consul", paramLabel = "PREFIX",
@@ -114,7 +121,7 @@ final class BridgeCommand {
   String servicePortLabel;
 
   @Option(names = "--consul", arity = "0..1", defaultValue = "false", fallbackValue = "true", paramLabel = "BOOL",
-      description = "Accepted for compatibility; Consul is the only registry.")
+      description = {"Accepted for compatibility; Consul is the only registry.", "Default: ${DEFAULT-VALUE}."})
   boolean consul;
 
   @Option(names = "--consul-port", defaultValue = "8500", paramLabel = "PORT",
@@ -122,11 +129,13 @@ final class BridgeCommand {
   String consulPort;
 
   @Option(names = "--consul-agent", defaultValue = "", paramLabel = "URL",
-      description = "Register everything through this one agent instead of each task host's own agent.")
+      description = {"Register everything through this one agent instead of each task host's own agent.",
+          "Default: none (the agent at each task host's --consul-port)."})
   String consulAgent;
 
   @Option(names = "--consul-auth", defaultValue = "", paramLabel = "USER[:PASSWORD]",
-      description = "HTTP basic credentials for the Consul agents (e.g. a proxy in front of them); prefer the environment.")
+      description = {"HTTP basic credentials for the Consul agents (e.g. a proxy in front of them); prefer the environment.",
+          "Default: none (no authentication)."})
   String consulAuth;
 
   @Option(names = "--consul-ssl", arity = "0..1", defaultValue = "false", fallbackValue = "true", paramLabel = "BOOL",
@@ -139,19 +148,21 @@ final class BridgeCommand {
   boolean consulSslVerify;
 
   @Option(names = "--consul-ssl-cert", defaultValue = "", paramLabel = "FILE",
-      description = "Client certificate and PKCS#8 key, one combined PEM file (as mesos-consul).")
+      description = {"Client certificate and unencrypted key (PKCS#8, SEC 1 EC or PKCS#1 RSA) in one PEM file, as mesos-consul.",
+          "Default: none (no client certificate)."})
   String consulSslCert;
 
   @Option(names = "--consul-ssl-cacert", defaultValue = "", paramLabel = "FILE",
-      description = "CA bundle (PEM) that signed the agents' certificates.")
+      description = {"CA bundle (PEM) that signed the agents' certificates.", "Default: none (the JVM's trusted CAs)."})
   String consulSslCacert;
 
   @Option(names = "--consul-token", defaultValue = "", paramLabel = "TOKEN",
-      description = "Consul ACL token; visible in ps, prefer --consul-token-file or the environment.")
+      description = {"Consul ACL token; visible in ps, prefer --consul-token-file or the environment.",
+          "Default: none (no token)."})
   String consulToken;
 
   @Option(names = "--consul-token-file", defaultValue = "", paramLabel = "FILE",
-      description = "File holding the Consul ACL token.")
+      description = {"File holding the Consul ACL token.", "Default: none."})
   String consulTokenFile;
 
   @Option(names = "--consul-timeout", defaultValue = "0", paramLabel = "SECONDS",

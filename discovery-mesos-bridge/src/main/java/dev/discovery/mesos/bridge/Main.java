@@ -44,7 +44,14 @@ public final class Main {
     cli.setErr(err);
     try {
       CommandLine.ParseResult result = cli.parseArgs(args);
-      if (CommandLine.printHelpIfRequested(result)) {
+      if (result.isUsageHelpRequested()) {
+        // Rendered without the environment: ${DEFAULT-VALUE} would otherwise print a MESOS_CONSUL_* value,
+        // and --zk may carry ZooKeeper credentials. --help shows the built-in defaults.
+        helpCommandLine().usage(out);
+        return new Parsed(null, 0);
+      }
+      if (result.isVersionHelpRequested()) {
+        cli.printVersionHelp(out);
         return new Parsed(null, 0);
       }
     } catch (CommandLine.ParameterException e) {
@@ -57,6 +64,11 @@ public final class Main {
       err.println("discovery-mesos-bridge: " + oneLine(e.getMessage()));
       return new Parsed(null, USAGE);
     }
+  }
+
+  /** The command line whose usage {@code --help} prints: the flags with their built-in defaults only. */
+  static CommandLine helpCommandLine() {
+    return new CommandLine(new BridgeCommand());
   }
 
   private static String oneLine(String s) {

@@ -8,10 +8,14 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Model.OptionSpec;
 
 class MainFlagsTest {
   private final StringWriter out = new StringWriter();
@@ -44,7 +48,7 @@ class MainFlagsTest {
     assertThat(c.zk.path()).isEqualTo("/mesos");
     assertThat(c.logLevel).isEqualTo("INFO");
     assertThat(c.plan.blacklist().pattern()).isEqualTo("task.*");
-    assertThat(c.plan.sharedServiceNames()).singleElement().extracting(java.util.regex.Pattern::pattern)
+    assertThat(c.plan.sharedServiceNames()).singleElement().extracting(Pattern::pattern)
         .isEqualTo("(KafkaMesos)-.*");
     assertThat(err.toString()).isEmpty();
   }
@@ -119,6 +123,54 @@ class MainFlagsTest {
     }
     assertThat(help).contains("Default: zk://127.0.0.1:2181/mesos").contains("Default: netinfo,mesos,host")
         .contains("Default: 24476").contains("MESOS_CONSUL_");
+  }
+
+  @Test
+  void helpStatesTheDefaultOfEveryOption() {
+    assertThat(parse("--help").exitCode()).isZero();
+    List<String> lines = out.toString().lines().toList();
+    // picocli puts an option's names at column 2 ("  -h, --help") or 6 ("      --zk=URL"); the lines up to
+    // the next option (or the blank line before the footer) are its description.
+    Pattern optionStart = Pattern.compile("^  (?:-\\w, |    )(--[a-z-]+)");
+    List<String> checked = new ArrayList<>();
+    for (OptionSpec option : Main.helpCommandLine().getCommandSpec().options()) {
+      if (option.usageHelp() || option.versionHelp()) {
+        continue; // --help and --version take no value
+      }
+      StringBuilder block = null;
+      for (String line : lines) {
+        Matcher m = optionStart.matcher(line);
+        boolean startsAnOption = m.find();
+        if (block != null && (startsAnOption || line.isBlank())) {
+          break;
+        }
+        if (startsAnOption && m.group(1).equals(option.longestName())) {
+          block = new StringBuilder();
+        }
+        if (block != null) {
+          block.append(line.strip()).append(' ');
+        }
+      }
+      assertThat(block).as(option.longestName() + " in --help").isNotNull();
+      assertThat(block.toString()).as(option.longestName() + " says its default (or what happens without it)")
+          .containsPattern("Default: [^.\\s]")
+          .doesNotContain("${");
+      checked.add(option.longestName());
+    }
+    assertThat(checked).contains("--zk", "--mesos", "--whitelist", "--consul-token", "--consul-ssl-cert",
+        "--leader-election-path");
+  }
+
+  @Test
+  void helpPrintsNoSecretFromTheEnvironment() {
+    Map<String, String> env = Map.of("MESOS_CONSUL_CONSUL_TOKEN", "tok-0a1b2c", "MESOS_CONSUL_CONSUL_AUTH",
+        "ops:consul-pw-9", "MESOS_CONSUL_MESOS_AUTH", "ops:mesos-pw-8", "MESOS_CONSUL_ZK",
+        "zk://ops:zk-pw-7@zk9:2181/mesos");
+    assertThat(parse(env, "--help").exitCode()).isZero();
+    assertThat(out.toString()).contains("--consul-token", "--consul-auth", "--mesos-auth")
+        .contains("Default: zk://127.0.0.1:2181/mesos")
+        .doesNotContain("tok-0a1b2c").doesNotContain("consul-pw-9").doesNotContain("mesos-pw-8")
+        .doesNotContain("zk-pw-7");
   }
 
   @Test
