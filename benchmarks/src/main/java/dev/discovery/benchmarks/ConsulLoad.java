@@ -21,7 +21,8 @@ import org.kiwiproject.consul.cache.ServiceHealthCache;
  * the agent itself ({@code requestCount}). Not a JMH benchmark: it counts requests, it does not time code.
  *
  * <p>Run: {@code java -Dsun.net.httpserver.nodelay=true -cp benchmarks.jar dev.discovery.benchmarks.ConsulLoad
- * [windowSeconds]} (default 20, two renewals of a 10 s watch; {@code -Dquick} uses 2 s after 1 s of settling, too
+ * [windowSeconds [client [none|changes]]]} (default 20, two renewals of a 10 s watch; {@code -Dquick} uses 2 s
+ * after 1 s of settling, too
  * short for watches that renew every 10 s: a smoke test only).
  */
 public final class ConsulLoad {
@@ -43,6 +44,10 @@ public final class ConsulLoad {
 
   public static void main(String[] args) throws Exception {
     long windowSeconds = args.length > 0 ? Long.parseLong(args[0]) : (System.getProperty("quick") != null ? 2 : 20);
+    // Optional filters, for the long idle runs that see 5-minute blocking queries renew: a client name prefix
+    // ("ours", "kiwi", "stork") and which case ("none" or "changes").
+    String client = args.length > 1 ? args[1] : "";
+    String only = args.length > 2 ? args[2] : "";
     System.out.printf(Locale.ROOT, "# Load on Consul: %d services x %d instances, window %d s after %d s settling%n",
         SERVICES, INSTANCES, windowSeconds, SETTLE.toSeconds());
     System.out.printf(Locale.ROOT, "%-28s %-22s %10s %14s%n", "client", "changes", "requests", "requests/min");
@@ -54,7 +59,13 @@ public final class ConsulLoad {
     WatcherFactory[] factories = {
         ConsulLoad::ours, ConsulLoad::kiwi, (a, s) -> stork(a, s, "5M"), (a, s) -> stork(a, s, "1")};
     for (int i = 0; i < factories.length; i++) {
+      if (!names[i][0].startsWith(client)) {
+        continue;
+      }
       for (boolean changes : new boolean[] {false, true}) {
+        if (!only.isEmpty() && !only.equals(changes ? "changes" : "none")) {
+          continue;
+        }
         long requests = measure(factories[i], changes, windowSeconds);
         System.out.printf(Locale.ROOT, "%-28s %-22s %10d %14.1f%n", names[i][0],
             changes ? "1 change/s" : "none", requests, requests * 60.0 / windowSeconds);
