@@ -11,6 +11,7 @@ import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
+import dev.discovery.Subscription;
 import dev.discovery.consul.ConsulAgent;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,7 +25,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,10 +51,17 @@ final class LookupCommand implements Callable<Integer> {
   static final int FOUND = 0;
   static final int NONE = 1;
   static final int UNAVAILABLE = 3;
-  /** How often --watch looks at the cache (a memory read, no I/O). */
-  private static final Duration WATCH_POLL = Duration.ofMillis(200);
+  /**
+   * How often --watch looks whether the cache lost the registry or has it back (a memory read, no I/O):
+   * staleness is no subscription event. The lists themselves come from the subscription, none is skipped.
+   */
+  private static final Duration STALENESS_POLL = Duration.ofMillis(250);
+  /** How long Ctrl-C waits for --watch to close its subscription and finish the list it is printing. */
+  private static final Duration CTRL_C_GRACE = Duration.ofSeconds(2);
 
   @Spec CommandSpec spec;
+  /** Opens the registry for a load time-out; tests give an in-memory one instead of Consul. */
+  Function<Duration, ServiceDiscovery> openRegistry = loadTimeout -> this.discovery.open(loadTimeout);
   @Mixin DiscoveryOptions discovery;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service's name")
@@ -86,7 +97,7 @@ final class LookupCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    try (ServiceDiscovery registry = discovery.open(loadTimeout)) {
+    try (ServiceDiscovery registry = openRegistry.apply(loadTimeout)) {
       if (watch) {
         return watch(registry, query, loadTimeout, out, err);
       }
@@ -191,17 +202,16 @@ final class LookupCommand implements Callable<Integer> {
   }
 
   /**
-   * Prints the list, then again at every change, until interrupted. Losing the registry is said once on
-   * stderr (and every list printed meanwhile is marked STALE), its return once. Exit 3 only when not even a
-   * first answer came within the load time-out.
+   * Prints the list, then again at every change the cache delivers, until interrupted (or Ctrl-C). Losing the
+   * registry is said once on stderr (and the list is printed again marked STALE, as is every list printed
+   * meanwhile), its return once. Exit 3 only when not even a first answer came within the load time-out.
    */
   private int watch(ServiceDiscovery registry, ServiceQuery query, Duration loadTimeout, PrintWriter out,
       PrintWriter err) {
-    ServiceSnapshot snapshot;
     long deadline = System.nanoTime() + loadTimeout.toNanos();
     while (true) {
       try {
-        snapshot = registry.snapshot(query);
+        registry.snapshot(query); // the first answer, or why there is none
         break;
       } catch (InvalidQueryException e) {
         err.println(describeFailure(e)); // asking again will not change the answer
@@ -217,40 +227,132 @@ final class LookupCommand implements Callable<Integer> {
         }
       }
     }
-    List<ServiceInstance> shown = null;
-    boolean shownStale = false;
-    while (true) {
-      if (snapshot.stale() != shownStale) {
-        err.println(snapshot.stale()
-            ? "lookup: lost " + discovery.describe() + " for service '" + service + "' ("
-                + withoutAdvice(String.valueOf(snapshot.lastError())) + "); the lists below are the last answer,"
-                + " marked STALE, until it answers again; " + discovery.reachFix()
-            : "lookup: " + discovery.describe() + " answers again for service '" + service + "'");
-        err.flush();
+    WatchPrinter printer = new WatchPrinter(registry, query, out, err);
+    // Ctrl-C runs shutdown hooks, it does not interrupt this thread: the hook does, and waits until the
+    // subscription is closed and no list is half printed. It waits on a latch, not for this thread to end,
+    // since main() then calls System.exit, which blocks while the hooks run.
+    Thread watching = Thread.currentThread();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread onCtrlC = new Thread(() -> {
+      watching.interrupt();
+      try {
+        stopped.await(CTRL_C_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-      if (shown == null || !snapshot.instances().equals(shown) || snapshot.stale() != shownStale) {
-        int n = snapshot.instances().size();
-        out.println("# " + Instant.now() + " " + n + " instance" + (n == 1 ? "" : "s")
-            + (snapshot.stale() ? " STALE" : " fresh"));
-        print(out, snapshot.instances());
-        out.flush();
-      }
-      shown = snapshot.instances();
-      shownStale = snapshot.stale();
-      if (!sleep()) {
+    }, "lookup-watch-stop");
+    Runtime.getRuntime().addShutdownHook(onCtrlC);
+    try {
+      try (Subscription subscription = registry.subscribe(query, printer::list)) {
+        // Lists come from the subscription; staleness is no subscription event, so it is looked at here.
+        while (sleep()) {
+          printer.freshness();
+        }
         return FOUND; // interrupted: the normal end of watching
+      } finally {
+        printer.close(); // after the subscription: waits for a list being printed, drops any later delivery
       }
-      snapshot = registry.snapshot(query);
+    } finally {
+      stopped.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onCtrlC);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook is what interrupted us
+      }
     }
   }
 
   private static boolean sleep() {
     try {
-      Thread.sleep(WATCH_POLL.toMillis());
+      Thread.sleep(STALENESS_POLL.toMillis());
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
+    }
+  }
+
+  /**
+   * What --watch prints, from two threads: every list the subscription delivers (on the library's thread, in
+   * order) and the stale/fresh transitions the watching thread finds. One lock keeps each list whole and
+   * the marking consistent between them.
+   */
+  private final class WatchPrinter {
+    private final ServiceDiscovery registry;
+    private final ServiceQuery query;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private List<ServiceInstance> shown;
+    private boolean shownStale;
+    private boolean closed;
+
+    WatchPrinter(ServiceDiscovery registry, ServiceQuery query, PrintWriter out, PrintWriter err) {
+      this.registry = registry;
+      this.query = query;
+      this.out = out;
+      this.err = err;
+    }
+
+    /** A list the subscription delivered: the first one, or a change. Each is printed, none skipped. */
+    synchronized void list(List<ServiceInstance> instances) {
+      if (closed) {
+        return;
+      }
+      ServiceSnapshot now = snapshotOrNull();
+      if (now != null && now.stale() != shownStale) {
+        sayTransition(now);
+      }
+      shown = instances;
+      printShown();
+    }
+
+    /** Marks the last list STALE, or fresh again, when the cache lost the registry or has it back. */
+    synchronized void freshness() {
+      if (closed) {
+        return;
+      }
+      ServiceSnapshot now = snapshotOrNull();
+      if (now == null || now.stale() == shownStale) {
+        return;
+      }
+      sayTransition(now);
+      if (shown != null) {
+        // The last delivered list, not the snapshot's: a newer one may still be on its way to list(), and
+        // printing it here first would print the lists out of order.
+        printShown();
+      }
+    }
+
+    /** After this, nothing more is printed; waits for a list being printed. */
+    synchronized void close() {
+      closed = true;
+    }
+
+    /** Read under the lock, so the two threads cannot print one transition twice or in the wrong order. */
+    private ServiceSnapshot snapshotOrNull() {
+      try {
+        return registry.snapshot(query); // a memory read once the query has its first answer
+      } catch (RuntimeException e) {
+        return null; // closing: keep the marking as it is
+      }
+    }
+
+    private void sayTransition(ServiceSnapshot now) {
+      shownStale = now.stale();
+      err.println(now.stale()
+          ? "lookup: lost " + discovery.describe() + " for service '" + service + "' ("
+              + withoutAdvice(String.valueOf(now.lastError())) + "); the lists below are the last answer,"
+              + " marked STALE, until it answers again; " + discovery.reachFix()
+          : "lookup: " + discovery.describe() + " answers again for service '" + service + "'");
+      err.flush();
+    }
+
+    private void printShown() {
+      int n = shown.size();
+      out.println("# " + Instant.now() + " " + n + " instance" + (n == 1 ? "" : "s")
+          + (shownStale ? " STALE" : " fresh"));
+      print(out, shown);
+      out.flush();
     }
   }
 
