@@ -22,6 +22,8 @@ final class Store {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long index = 1;
+  /** Counts writes that woke the readers: a blocked reader re-runs its query only when this moved. */
+  private long writes;
   // TreeMaps give memdb-like ordering (by node name, then ID).
   private final Map<String, NodeEntry> nodes = new TreeMap<>();
   private final Map<String, Map<String, ServiceEntry>> services = new TreeMap<>();
@@ -78,20 +80,29 @@ final class Store {
     lock.lock();
     try {
       long deadline = System.nanoTime() + timeoutNanos;
+      long seenWrites = writes;
+      Indexed<T> result = query.get();
       while (true) {
         if (abort.getAsBoolean()) {
           throw new Aborted();
         }
-        Indexed<T> result = query.get();
         long remaining = deadline - System.nanoTime();
         if (minIndex <= 0 || result.index() > minIndex || remaining <= 0) {
           return result;
         }
         try {
+          // Wakes at least once a second to notice a dropped connection or a stopping agent.
           changed.awaitNanos(Math.min(remaining, TimeUnit.SECONDS.toNanos(1)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new Aborted();
+        }
+        // Like Consul's watch sets: the result is computed again after a write or at the deadline (the answer
+        // is then the current state), not on every wake-up, so parked readers of a large service cost nothing
+        // while nothing changes.
+        if (writes != seenWrites || deadline - System.nanoTime() <= 0) {
+          seenWrites = writes;
+          result = query.get();
         }
       }
     } finally {
@@ -106,6 +117,7 @@ final class Store {
     for (String name : serviceNames) {
       serviceIndex.put(name, index);
     }
+    writes++;
     changed.signalAll();
     return index;
   }
@@ -327,6 +339,7 @@ final class Store {
             c.withIndexes(Math.min(c.createIndex(), index), Math.min(c.modifyIndex(), index)));
       }
       serviceIndex.replaceAll((k, v) -> Math.min(v, index));
+      writes++;
       changed.signalAll();
     } finally {
       lock.unlock();
