@@ -46,7 +46,6 @@ import okhttp3.tls.HeldCertificate;
  */
 public final class ConsulTls {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsulTls.class);
-  private static final AtomicBoolean WARNED_UNVERIFIED = new AtomicBoolean();
 
   private final Path caPem;
   private final Path clientCertPem;
@@ -116,8 +115,8 @@ public final class ConsulTls {
 
   /**
    * This configuration without any check of the agent's certificate or name ({@code CONSUL_HTTP_SSL_VERIFY=false}):
-   * anyone on the path can read and change the traffic, the token included. For tests only; a WARN is
-   * logged once when such a client is built.
+   * anyone on the path can read and change the traffic, the token included. For tests only; each client logs a WARN
+   * at its first HTTPS handshake without verification.
    */
   public ConsulTls withoutVerification() {
     return new ConsulTls(caPem, clientCertPem, clientKeyPem, serverName, false);
@@ -178,10 +177,6 @@ public final class ConsulTls {
     }
     HandshakeCertificates built = certs.build();
     if (!verify) {
-      if (WARNED_UNVERIFIED.compareAndSet(false, true)) {
-        LOG.warn("TLS verification of the Consul agent's certificate is off:"
-            + " the connection, ACL token included, is open to anyone on the path; use it for tests only");
-      }
       X509TrustManager trustAll = new TrustEverything();
       try {
         SSLContext context = SSLContext.getInstance("TLS");
@@ -250,13 +245,23 @@ public final class ConsulTls {
     return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
   }
 
-  /** Accepts every certificate: {@link #withoutVerification()} only. */
+  /**
+   * Accepts every certificate: {@link #withoutVerification()} only. Warns at the first HTTPS handshake it lets
+   * through, so that the setting costs a WARN only where it weakens something (not for an http:// agent).
+   */
   private static final class TrustEverything implements X509TrustManager {
+    private final AtomicBoolean warned = new AtomicBoolean();
+
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {
+      if (warned.compareAndSet(false, true)) {
+        LOG.warn("TLS verification of the Consul agent's certificate is off:"
+            + " the connection, ACL token included, is open to anyone on the path; use it for tests only");
+      }
+    }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {

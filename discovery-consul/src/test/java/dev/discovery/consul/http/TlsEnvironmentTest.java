@@ -223,10 +223,52 @@ class TlsEnvironmentTest {
         .hasMessageContaining("BEGIN CERTIFICATE");
   }
 
+  /** The WARN records ConsulTls logs while {@code action} runs (SLF4J is bound to java.util.logging in tests). */
+  private static List<String> warningsDuring(ThrowingRunnable action) throws Exception {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(ConsulTls.class.getName());
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getLevel() == java.util.logging.Level.WARNING) {
+          warnings.add(r.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    try {
+      action.run();
+    } finally {
+      logger.removeHandler(handler);
+    }
+    return warnings;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
   @Test
-  void sslVerifyFalseAcceptsAnyCertificate() throws Exception {
+  void sslVerifyFalseAcceptsAnyCertificateAndSaysSoOnce() throws Exception {
     start("server.dc1.consul", false); // unknown CA and a name that does not match
-    assertThat(lookup(env("CONSUL_HTTP_SSL_VERIFY", "false"))).isNull();
+    List<String> warnings = warningsDuring(() -> assertThat(lookup(env("CONSUL_HTTP_SSL_VERIFY", "false"))).isNull());
+    assertThat(warnings).hasSize(1).allMatch(w -> w.contains("verification") && w.contains("tests only"));
+  }
+
+  @Test
+  void sslVerifyFalseIsSilentForAnHttpAgent() throws Exception {
+    server = new MockWebServer();
+    server.start(InetAddress.getByName("127.0.0.1"), 0);
+    server.enqueue(HttpBackendTest.ok(HttpBackendTest.web("10.0.0.1"), 3));
+    Map<String, String> env = env("CONSUL_HTTP_SSL_VERIFY", "false");
+    env.put("CONSUL_HTTP_ADDR", "http://127.0.0.1:" + server.getPort());
+    assertThat(warningsDuring(() -> assertThat(lookup(env)).isNull())).as("nothing is weakened over http").isEmpty();
   }
 
   @Test
