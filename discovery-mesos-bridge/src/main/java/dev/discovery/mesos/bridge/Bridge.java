@@ -187,6 +187,11 @@ final class Bridge implements AutoCloseable {
       out.print("dry run: plan from " + fetched.master() + "\n" + plan.describe());
       out.flush();
     }
+    if (!active()) {
+      // Reading the state can take seconds; another bridge may have taken over meanwhile and writes now.
+      LOG.info("this bridge lost the leadership while it read the Mesos state; pass dropped, nothing changed");
+      return new Pass(true, false, "standby: leadership lost during the pass", null, null);
+    }
     Reconciler.Result result = reconciler.reconcile(byAgent(plan));
     if (cfg.dryRun) {
       StringBuilder sb = new StringBuilder();

@@ -215,6 +215,53 @@ class ZooKeeperBridgeTest {
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
   }
 
+  @Test
+  void aBridgeThatLosesTheLeadershipWhileReadingMesosWritesNothing() throws Exception {
+    BridgeConfig cfg1 = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
+        "--leader-election-path=/test/bridge-leader");
+    BridgeConfig cfg2 = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
+        "--leader-election-path=/test/bridge-leader");
+    // The state is held back while the session expires; a read time-out must not end the pass first.
+    cfg1.mesosTimeout = java.time.Duration.ofSeconds(30);
+    cfg2.mesosTimeout = java.time.Duration.ofSeconds(30);
+    CuratorFramework c1 = client();
+    CuratorFramework c2 = client();
+    Bridge b1 = bridge(cfg1, c1);
+    Bridge b2 = bridge(cfg2, c2);
+    awaitDeadline(() -> b1.active() || b2.active());
+    Bridge active = b1.active() ? b1 : b2;
+    CuratorFramework activeClient = active == b1 ? c1 : c2;
+
+    // The master holds its state answer until the test lets it go.
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+    Dispatcher original = cluster.master.getDispatcher();
+    cluster.master.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        asked.countDown();
+        answer.await(20, TimeUnit.SECONDS);
+        return original.dispatch(request);
+      }
+    });
+    java.util.concurrent.CompletableFuture<Bridge.Pass> pass = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return active.runPass();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(asked.await(20, TimeUnit.SECONDS)).as("the pass reads the Mesos state").isTrue();
+    activeClient.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    awaitDeadline(() -> !active.active());
+    answer.countDown();
+
+    Bridge.Pass dropped = pass.get(30, TimeUnit.SECONDS);
+    assertThat(dropped.active()).isFalse();
+    assertThat(dropped.result()).as("no reconcile").isNull();
+    assertThat(active.metrics().registrations.sum()).as("registrations by the bridge that lost").isZero();
+  }
+
   // ---- faults: leader change during a poll, session expiry, threads ----
 
   private BridgeConfig zkConfig(String... extra) {
