@@ -180,18 +180,34 @@ class ZooKeeperBridgeTest {
     assertThat(cluster.master.getRequestCount()).isEqualTo(before + 1);
   }
 
+  /**
+   * Two bridges under leader election, once one of them is active; each on its own ZooKeeper session, with the
+   * given Mesos read time-out (null: the flag's default).
+   */
+  private record Elected(Bridge active, CuratorFramework activeSession, Bridge standby) {}
+
+  private Elected twoBridgesUnderLeaderElection(java.time.Duration mesosTimeout) throws Exception {
+    List<Bridge> bridges = new ArrayList<>();
+    List<CuratorFramework> sessions = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      BridgeConfig cfg = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
+          "--leader-election-path=/test/bridge-leader");
+      if (mesosTimeout != null) {
+        cfg.mesosTimeout = mesosTimeout;
+      }
+      sessions.add(client());
+      bridges.add(bridge(cfg, sessions.get(i)));
+    }
+    awaitDeadline(() -> bridges.get(0).active() || bridges.get(1).active());
+    int a = bridges.get(0).active() ? 0 : 1;
+    return new Elected(bridges.get(a), sessions.get(a), bridges.get(1 - a));
+  }
+
   @Test
   void twoBridgesWithLeaderElectionOnlyOneWrites() throws Exception {
-    BridgeConfig cfg1 = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
-        "--leader-election-path=/test/bridge-leader");
-    BridgeConfig cfg2 = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
-        "--leader-election-path=/test/bridge-leader");
-    CuratorFramework c1 = client();
-    Bridge b1 = bridge(cfg1, c1);
-    Bridge b2 = bridge(cfg2, client());
-    awaitDeadline(() -> b1.active() || b2.active());
-    Bridge active = b1.active() ? b1 : b2;
-    Bridge standby = active == b1 ? b2 : b1;
+    Elected elected = twoBridgesUnderLeaderElection(null);
+    Bridge active = elected.active();
+    Bridge standby = elected.standby();
     assertThat(standby.active()).isFalse();
 
     int mesosReads = cluster.master.getRequestCount();
@@ -205,9 +221,7 @@ class ZooKeeperBridgeTest {
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
 
     active.close();
-    if (active == b1) {
-      c1.close();
-    }
+    elected.activeSession().close();
     awaitDeadline(standby::active);
     Bridge.Pass takeover = standby.runPass();
     assertThat(takeover.success()).isTrue();
@@ -217,20 +231,9 @@ class ZooKeeperBridgeTest {
 
   @Test
   void aBridgeThatLosesTheLeadershipWhileReadingMesosWritesNothing() throws Exception {
-    BridgeConfig cfg1 = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
-        "--leader-election-path=/test/bridge-leader");
-    BridgeConfig cfg2 = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
-        "--leader-election-path=/test/bridge-leader");
     // The state is held back while the session expires; a read time-out must not end the pass first.
-    cfg1.mesosTimeout = java.time.Duration.ofSeconds(30);
-    cfg2.mesosTimeout = java.time.Duration.ofSeconds(30);
-    CuratorFramework c1 = client();
-    CuratorFramework c2 = client();
-    Bridge b1 = bridge(cfg1, c1);
-    Bridge b2 = bridge(cfg2, c2);
-    awaitDeadline(() -> b1.active() || b2.active());
-    Bridge active = b1.active() ? b1 : b2;
-    CuratorFramework activeClient = active == b1 ? c1 : c2;
+    Elected elected = twoBridgesUnderLeaderElection(java.time.Duration.ofSeconds(30));
+    Bridge active = elected.active();
 
     // The master holds its state answer until the test lets it go.
     java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
@@ -252,7 +255,7 @@ class ZooKeeperBridgeTest {
       }
     });
     assertThat(asked.await(20, TimeUnit.SECONDS)).as("the pass reads the Mesos state").isTrue();
-    activeClient.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    elected.activeSession().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
     awaitDeadline(() -> !active.active());
     answer.countDown();
 
