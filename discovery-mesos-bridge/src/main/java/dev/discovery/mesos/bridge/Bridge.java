@@ -192,7 +192,11 @@ final class Bridge implements AutoCloseable {
       LOG.info("this bridge lost the leadership while it read the Mesos state; pass dropped, nothing changed");
       return new Pass(true, false, "standby: leadership lost during the pass", null, null);
     }
-    Reconciler.Result result = reconciler.reconcile(byAgent(plan));
+    Reconciler.Result result = reconciler.reconcile(byAgent(plan), this::active);
+    if (result.agentsSkipped() > 0) {
+      LOG.info("this bridge lost the leadership during the pass; {} agent(s) left to the active bridge",
+          result.agentsSkipped());
+    }
     if (cfg.dryRun) {
       StringBuilder sb = new StringBuilder();
       for (String action : result.dryRunActions()) {

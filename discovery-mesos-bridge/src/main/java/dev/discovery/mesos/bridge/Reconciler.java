@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +61,8 @@ final class Reconciler {
   }
 
   /** What one pass did. */
-  record Result(int agentsReconciled, int agentsFailed, int agentsDeferred, int registered, int deregistered,
-                int maintenanceChanges, int errors, List<String> dryRunActions) {}
+  record Result(int agentsReconciled, int agentsFailed, int agentsDeferred, int agentsSkipped, int registered,
+                int deregistered, int maintenanceChanges, int errors, List<String> dryRunActions) {}
 
   /** Agents the reconciler still tracks: planned ones and those where it has seen its own services. */
   Set<String> knownAgents() {
@@ -75,17 +76,27 @@ final class Reconciler {
 
   /** Runs one pass over every planned agent and every agent known to hold the bridge's services. */
   Result reconcile(Map<String, Map<String, DesiredService>> desired) throws InterruptedException {
+    return reconcile(desired, () -> true);
+  }
+
+  /**
+   * Like {@link #reconcile(Map)}, but an agent is left alone once {@code leading} says this bridge no longer
+   * leads: under leader election another bridge writes from then on.
+   */
+  Result reconcile(Map<String, Map<String, DesiredService>> desired, BooleanSupplier leading)
+      throws InterruptedException {
     Set<String> targets = new TreeSet<>(desired.keySet());
     targets.addAll(states.keySet());
     List<Future<AgentOutcome>> futures = new ArrayList<>();
     for (String agent : targets) {
       AgentState st = states.computeIfAbsent(agent, a -> new AgentState());
       Map<String, DesiredService> want = desired.getOrDefault(agent, Map.of());
-      futures.add(pool.submit(() -> reconcileAgent(agent, st, want)));
+      futures.add(pool.submit(() -> leading.getAsBoolean() ? reconcileAgent(agent, st, want) : skipped()));
     }
     int ok = 0;
     int failed = 0;
     int deferred = 0;
+    int skipped = 0;
     int reg = 0;
     int dereg = 0;
     int maint = 0;
@@ -104,6 +115,7 @@ final class Reconciler {
         case OK -> ok++;
         case FAILED -> failed++;
         case DEFERRED -> deferred++;
+        case SKIPPED -> skipped++;
       }
       reg += o.registered;
       dereg += o.deregistered;
@@ -111,10 +123,16 @@ final class Reconciler {
       errors += o.errors;
       wouldDo.addAll(o.wouldDo);
     }
-    return new Result(ok, failed, deferred, reg, dereg, maint, errors, List.copyOf(wouldDo));
+    return new Result(ok, failed, deferred, skipped, reg, dereg, maint, errors, List.copyOf(wouldDo));
   }
 
-  private enum Status { OK, FAILED, DEFERRED }
+  private enum Status { OK, FAILED, DEFERRED, SKIPPED }
+
+  private static AgentOutcome skipped() {
+    AgentOutcome out = new AgentOutcome();
+    out.status = Status.SKIPPED;
+    return out;
+  }
 
   private static final class AgentOutcome {
     Status status = Status.OK;

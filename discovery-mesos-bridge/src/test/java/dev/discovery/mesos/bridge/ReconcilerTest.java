@@ -44,6 +44,19 @@ class ReconcilerTest {
   }
 
   @Test
+  void agentsReachedAfterTheLeadershipIsLostAreLeftAlone() throws Exception {
+    Reconciler r = reconciler(1, false);
+    var p = plan(svc("10.0.0.1", "web", 31000, List.of(), false), svc("10.0.0.2", "web", 31000, List.of(), false),
+        svc("10.0.0.3", "web", 31000, List.of(), false));
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    Reconciler.Result result = r.reconcile(p, () -> asked.getAndIncrement() == 0); // leads for one agent only
+    assertThat(result.registered()).isEqualTo(1);
+    assertThat(result.agentsSkipped()).isEqualTo(2);
+    assertThat(agents.writes).as("writes by a bridge that no longer leads").hasSize(1);
+    assertThat(r.reconcile(p).registered()).as("the others, once it leads again").isEqualTo(2);
+  }
+
+  @Test
   void registersOnceThenSteadyStateWritesNothing() throws Exception {
     Reconciler r = reconciler(1, false);
     var p = plan(svc("10.0.0.1", "web", 31000, List.of("a"), false), svc("10.0.0.2", "db", 31001, List.of(), false));
