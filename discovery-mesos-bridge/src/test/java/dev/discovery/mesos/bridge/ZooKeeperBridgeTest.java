@@ -310,8 +310,7 @@ class ZooKeeperBridgeTest {
    * The leading master receives the bridge's poll and holds it; meanwhile its ZooKeeper node goes and the
    * second master leads; then the first answers with {@code answer}. Returns the pass that was in flight.
    */
-  private Bridge.Pass leaderChangesDuringThePoll(Bridge b, CuratorFramework firstSession, MockWebServer second,
-      MockResponse answer) throws Exception {
+  private Bridge.Pass leaderChangesDuringThePoll(TwoMasters m, MockResponse answer) throws Exception {
     CountDownLatch asked = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     cluster.master.setDispatcher(new Dispatcher() {
@@ -324,12 +323,12 @@ class ZooKeeperBridgeTest {
     });
     ExecutorService passThread = Executors.newSingleThreadExecutor();
     try {
-      Future<Bridge.Pass> inFlight = passThread.submit(b::runPass);
+      Future<Bridge.Pass> inFlight = passThread.submit(m.bridge()::runPass);
       assertThat(asked.await(20, TimeUnit.SECONDS)).as("the poll reached the first master").isTrue();
-      firstSession.close();
+      m.firstSession().close();
       awaitDeadline(() -> {
-        var leader = b.detector().current().leader();
-        return leader != null && leader.port() == second.getPort();
+        var leader = m.bridge().detector().current().leader();
+        return leader != null && leader.port() == m.second().getPort();
       });
       release.countDown();
       return inFlight.get(30, TimeUnit.SECONDS);
@@ -358,56 +357,46 @@ class ZooKeeperBridgeTest {
   @Test
   void leaderChangeWhileTheOldLeaderDropsThePollMidResponseSkipsThePass() throws Exception {
     TwoMasters m = bridgeFollowingTheFirstOfTwoMasters();
-    int firstPort = m.firstPort();
-    MockWebServer second = m.second();
-    CuratorFramework firstSession = m.firstSession();
-    Bridge b = m.bridge();
-    Map<String, Map<String, AgentService>> before = m.before();
 
-    Bridge.Pass cut = leaderChangesDuringThePoll(b, firstSession, second, new MockResponse()
+    Bridge.Pass cut = leaderChangesDuringThePoll(m, new MockResponse()
         .setBody(cluster.state()).setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
     assertThat(cut.success()).as("the pass whose answer was cut off").isFalse();
     assertThat(cut.message()).contains("pass skipped");
-    assertThat(everyAgent()).as("Consul after the skipped pass").isEqualTo(before);
+    assertThat(everyAgent()).as("Consul after the skipped pass").isEqualTo(m.before());
 
-    Bridge.Pass next = b.runPass();
+    Bridge.Pass next = m.bridge().runPass();
     assertThat(next.success()).isTrue();
-    assertThat(second.getRequestCount()).isPositive();
+    assertThat(m.second().getRequestCount()).isPositive();
     assertThat(next.result().deregistered()).as("deregistered: only the master that left").isEqualTo(1);
     Map<String, AgentService> masters = cluster.services(MASTER_HOST);
-    assertThat(masters).doesNotContainKey(masterId(firstPort));
-    assertThat(masters.get(masterId(second.getPort())).tags()).containsExactly("leader", "master");
+    assertThat(masters).doesNotContainKey(masterId(m.firstPort()));
+    assertThat(masters.get(masterId(m.second().getPort())).tags()).containsExactly("leader", "master");
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
   }
 
   @Test
   void leaderChangeWhileTheOldLeaderIsSlowFollowsTheNewLeaderAndKeepsEveryTask() throws Exception {
     TwoMasters m = bridgeFollowingTheFirstOfTwoMasters();
-    int firstPort = m.firstPort();
-    MockWebServer second = m.second();
-    CuratorFramework firstSession = m.firstSession();
-    Bridge b = m.bridge();
-    Map<String, Map<String, AgentService>> before = m.before();
 
     // By the time the old leader answers it has stepped down: an empty state that names the new leader.
-    Bridge.Pass pass = leaderChangesDuringThePoll(b, firstSession, second, new MockResponse()
-        .setHeader("Content-Type", "application/json").setBody(followerState(firstPort, second.getPort())));
+    Bridge.Pass pass = leaderChangesDuringThePoll(m, new MockResponse()
+        .setHeader("Content-Type", "application/json").setBody(followerState(m.firstPort(), m.second().getPort())));
     assertThat(pass.success()).as("the pass in flight during the change: " + pass.message()).isTrue();
-    assertThat(second.getRequestCount()).as("reads from the new leader").isEqualTo(1);
+    assertThat(m.second().getRequestCount()).as("reads from the new leader").isEqualTo(1);
     assertThat(pass.plan().runningTasks()).as("tasks seen: the new leader's, not the follower's none").isEqualTo(1);
     for (String host : List.of(AGENT_A, AGENT_B)) {
-      assertThat(cluster.services(host)).as("tasks and agents on %s", host).isEqualTo(before.get(host));
+      assertThat(cluster.services(host)).as("tasks and agents on %s", host).isEqualTo(m.before().get(host));
     }
     assertThat(pass.result().deregistered()).as("deregistered: only the master that left ZooKeeper").isEqualTo(1);
-    assertThat(cluster.services(MASTER_HOST)).doesNotContainKey(masterId(firstPort));
-    assertThat(cluster.services(MASTER_HOST).get(masterId(second.getPort())).tags())
+    assertThat(cluster.services(MASTER_HOST)).doesNotContainKey(masterId(m.firstPort()));
+    assertThat(cluster.services(MASTER_HOST).get(masterId(m.second().getPort())).tags())
         .as("the master whose state was used is tagged leader").containsExactly("leader", "master");
 
-    Bridge.Pass next = b.runPass();
+    Bridge.Pass next = m.bridge().runPass();
     assertThat(next.success()).isTrue();
-    assertThat(cluster.services(MASTER_HOST)).containsOnlyKeys(masterId(second.getPort()));
+    assertThat(cluster.services(MASTER_HOST)).containsOnlyKeys(masterId(m.second().getPort()));
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
-    assertThat(b.runPass().result().registered()).as("writes once settled").isZero();
+    assertThat(m.bridge().runPass().result().registered()).as("writes once settled").isZero();
   }
 
   @Test
