@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.internal.Checks;
 import dev.discovery.consul.internal.AgentStatus;
 import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.ConsulIndex;
@@ -518,7 +519,7 @@ public final class ConsulAgent implements AutoCloseable {
 
     /** The time-out for connecting and for each read or write; a whole call gets twice that. Default 10 s. */
     public Builder timeout(Duration timeout) {
-      this.timeout = CheckDefinition.positive(timeout, "timeout");
+      this.timeout = Checks.requirePositive(timeout, "timeout");
       return this;
     }
 
