@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.discovery.Await;
+import dev.discovery.FakeTicker;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -28,6 +29,11 @@ import org.junit.jupiter.api.Test;
 
 class CachingDiscoveryTest {
   private static final ServiceQuery WEB = ServiceQuery.of("web");
+  /**
+   * The idle time of the tests on a fake clock: long in real time, so that the cache's own sweeper (every
+   * quarter of it, at most 30 s) never runs during a test and each sweep is the test's own.
+   */
+  private static final Duration IDLE = Duration.ofMinutes(15);
   private final List<CachingDiscovery> opened = new ArrayList<>();
 
   private CachingDiscovery open(CachingDiscovery.Builder builder) {
@@ -147,36 +153,61 @@ class CachingDiscoveryTest {
 
   @Test
   void aFailedRefreshKeepsTheLastGoodAnswerUntilTheMaximumStaleness() {
+    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).maxStaleness(Duration.ofMillis(1500)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
+        .maxStaleness(Duration.ofSeconds(10)));
     CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
     Await.until("the watch to start", () -> backend.listeners.size() == 1);
     backend.push(List.of(instance("web", 1)));
     first.join();
 
+    clock.advance(Duration.ofSeconds(4));
     backend.pushError(new IOException("connection refused"));
     assertThat(discovery.instances(WEB)).as("stale-if-error").containsExactly(instance("web", 1));
     ServiceSnapshot snapshot = discovery.snapshot(WEB);
     assertThat(snapshot.stale()).isTrue();
     assertThat(snapshot.lastError()).contains("connection refused");
+    assertThat(snapshot.age()).as("age counts from the last good answer, not the failure")
+        .isEqualTo(Duration.ofSeconds(4));
 
-    Await.until("the answer to grow too stale", () -> {
-      try {
-        discovery.instances(WEB);
-        return false;
-      } catch (RegistryUnavailableException e) {
-        assertThat(e.service()).isEqualTo("web");
-        assertThat(e.backend()).isEqualTo("fake-backend");
-        assertThat(e.getCause()).hasMessage("connection refused");
-        assertThat(e.staleness()).isGreaterThan(Duration.ofMillis(300));
-        assertThat(e.getMessage()).contains("'web'", "fake-backend", "connection refused", "ms old");
-        return true;
-      }
-    });
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(discovery.instances(WEB)).as("exactly the maximum staleness old: still served")
+        .containsExactly(instance("web", 1));
+    clock.advanceNanos(1);
+    assertThatThrownBy(() -> discovery.instances(WEB))
+        .as("one nanosecond beyond the maximum staleness")
+        .isInstanceOfSatisfying(RegistryUnavailableException.class, e -> {
+          assertThat(e.service()).isEqualTo("web");
+          assertThat(e.backend()).isEqualTo("fake-backend");
+          assertThat(e.getCause()).hasMessage("connection refused");
+          assertThat(e.staleness()).isEqualTo(Duration.ofSeconds(10).plusNanos(1));
+          assertThat(e.getMessage()).contains("'web'", "fake-backend", "connection refused", "ms old");
+        });
 
     backend.push(List.of(instance("web", 2)));
     assertThat(discovery.instances(WEB)).as("recovered").containsExactly(instance("web", 2));
     assertThat(discovery.snapshot(WEB).stale()).isFalse();
+    assertThat(discovery.snapshot(WEB).age()).isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void aWatchingBackendThatKeepsAnsweringNeverGrowsStale() {
+    FakeTicker clock = new FakeTicker();
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
+        .maxStaleness(Duration.ofSeconds(10)));
+    CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    first.join();
+    for (int i = 0; i < 5; i++) { // an unchanged answer still confirms the cached one
+      clock.advance(Duration.ofSeconds(9));
+      backend.push(List.of(instance("web", 1)));
+    }
+    backend.pushError(new IOException("connection refused"));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
   }
 
   @Test
@@ -278,23 +309,25 @@ class CachingDiscoveryTest {
   }
 
   @Test
-  void idleIntervalQueriesStopBeingRefreshedWhileUsedOnesKeepGoing() throws Exception {
+  void idleIntervalQueriesStopBeingRefreshedWhileUsedOnesKeepGoing() {
+    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(200))
-        .refreshInterval(Duration.ofMillis(20)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
+        .idleTimeout(IDLE).refreshInterval(Duration.ofMillis(20)));
     ServiceQuery api = ServiceQuery.of("api");
     discovery.instances(WEB);
     discovery.instances(api);
-    // 'api' is looked up at every poll below, so it stays in use; 'web' is never looked up again.
-    Await.until("the idle query to be forgotten", () -> {
-      discovery.instances(api);
-      return discovery.watchedQueries() == 1;
-    });
+    assertThat(discovery.watchedQueries()).isEqualTo(2);
+    // 'api' is looked up before every sweep below, so it stays in use; 'web' is never looked up again.
+    clock.advance(IDLE);
+    discovery.instances(api);
+    assertThat(discovery.watchedQueries()).as("'web' idle for exactly the idle time: kept").isEqualTo(2);
+    clock.advanceNanos(1);
+    discovery.instances(api);
+    assertThat(discovery.watchedQueries()).as("'web' idle a nanosecond longer: forgotten").isEqualTo(1);
+    // Refreshes are scheduled in real time: the one left keeps being refreshed.
     int fetchesNow = backend.fetches.get();
-    Await.until("the used query to be refreshed again", () -> {
-      discovery.instances(api);
-      return backend.fetches.get() >= fetchesNow + 3;
-    });
+    Await.until("the used query to be refreshed again", () -> backend.fetches.get() >= fetchesNow + 3);
     discovery.instances(api);
     assertThat(discovery.watchedQueries()).as("'api' is still kept fresh").isEqualTo(1);
     // Looking 'web' up again loads it anew.
@@ -304,22 +337,25 @@ class CachingDiscoveryTest {
 
   @Test
   void idleQueriesStopBeingWatched() {
+    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(100)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
     discovery.instancesAsync(WEB);
     Await.until("the watch to start", () -> backend.watchesStarted.get() == 1);
-    Await.until("the idle watch to be closed", () -> {
-      discovery.watchedQueries(); // runs pending maintenance
-      return backend.watchesClosed.get() == 1;
-    });
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    clock.advance(IDLE);
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    assertThat(backend.watchesClosed).hasValue(0);
+    clock.advanceNanos(1);
     assertThat(discovery.watchedQueries()).isZero();
+    assertThat(backend.watchesClosed).hasValue(1);
   }
 
   @Test
-  void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread()
-      throws Exception {
+  void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread() {
+    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(50)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
     List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
     List<Thread> threads = new CopyOnWriteArrayList<>();
     Subscription subscription = discovery.subscribe(WEB, list -> {
@@ -341,16 +377,22 @@ class CachingDiscoveryTest {
     assertThat(seen).containsExactlyElementsOf(pushed);
     assertThat(threads).doesNotContain(Thread.currentThread());
 
-    Thread.sleep(150); // longer than the idle time: a subscription must keep the watch alive
-    discovery.watchedQueries();
+    // Many idle times without a lookup: a subscription must keep the watch alive.
+    for (int i = 0; i < 3; i++) {
+      discovery.watchedQueries();
+      clock.advance(IDLE.multipliedBy(2));
+    }
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
     assertThat(backend.watchesClosed).hasValue(0);
 
-    subscription.close();
+    subscription.close(); // the idle time starts afresh now
     backend.push(List.of(instance("web", 99)));
-    Await.until("the unsubscribed query to expire", () -> {
-      discovery.watchedQueries();
-      return backend.watchesClosed.get() == 1;
-    });
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    clock.advance(IDLE);
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    clock.advanceNanos(1);
+    assertThat(discovery.watchedQueries()).isZero();
+    assertThat(backend.watchesClosed).hasValue(1);
     assertThat(seen).hasSize(50);
   }
 
