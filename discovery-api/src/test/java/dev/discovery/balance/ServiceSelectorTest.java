@@ -4,50 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.discovery.FakeTicker;
+import dev.discovery.MapDiscovery;
 import dev.discovery.NoHealthyInstanceException;
-import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
-import dev.discovery.ServiceQuery;
-import dev.discovery.ServiceSnapshot;
-import dev.discovery.Subscription;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class ServiceSelectorTest {
-
-  /** A discovery that answers from a map, enough to drive a selector. */
-  static final class MapDiscovery implements ServiceDiscovery {
-    final Map<String, List<ServiceInstance>> services = new HashMap<>();
-
-    @Override
-    public List<ServiceInstance> instances(ServiceQuery query) {
-      return services.getOrDefault(query.service(), List.of());
-    }
-
-    @Override
-    public CompletableFuture<List<ServiceInstance>> instancesAsync(ServiceQuery query) {
-      return CompletableFuture.completedFuture(instances(query));
-    }
-
-    @Override
-    public ServiceSnapshot snapshot(ServiceQuery query) {
-      return new ServiceSnapshot(query, instances(query), Duration.ZERO, false, null);
-    }
-
-    @Override
-    public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
-      return () -> {};
-    }
-
-    @Override
-    public void close() {}
-  }
-
   private final MapDiscovery discovery = new MapDiscovery();
   private final List<ServiceInstance> four = LoadBalancersTest.instances(4);
 
