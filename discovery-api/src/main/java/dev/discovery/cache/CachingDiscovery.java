@@ -62,7 +62,8 @@ public final class CachingDiscovery implements ServiceDiscovery {
         builder.refreshInterval, builder.maxStaleness, builder.loadTimeout, builder.errorBackoff,
         backend.describe(), backend.name(), builder.ticker);
     this.ticker = builder.ticker;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
+    this.scheduler = builder.scheduler != null
+        ? builder.scheduler : Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
     this.idleNanos = builder.idleTimeout.toNanos();
     DiscoveryObserver observer = builder.observer;
@@ -174,6 +175,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     private Duration errorBackoff = Duration.ofMillis(500);
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
     private Ticker ticker = Ticker.system();
+    private ScheduledExecutorService scheduler;
 
     private Builder(DiscoveryBackend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -231,6 +233,16 @@ public final class CachingDiscovery implements ServiceDiscovery {
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * For tests in this package only: the scheduler that runs interval refreshes, back-off retries and the
+     * idle sweep, instead of the discovery's own thread, so that a fake one can run them on a fake clock.
+     * The discovery shuts it down on close, as it would its own.
+     */
+    Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.discovery.Await;
+import dev.discovery.FakeScheduler;
 import dev.discovery.FakeTicker;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
@@ -35,6 +36,29 @@ class CachingDiscoveryTest {
    */
   private static final Duration IDLE = Duration.ofMinutes(15);
   private final List<CachingDiscovery> opened = new ArrayList<>();
+  private final FakeTicker clock = new FakeTicker();
+  /** Runs refreshes, back-off retries and idle sweeps when the test moves {@link #clock}. */
+  private final FakeScheduler time = new FakeScheduler(clock);
+
+  /** {@code builder} with every clock and timer of the cache on the test's fake time. */
+  private CachingDiscovery.Builder onFakeTime(CachingDiscovery.Builder builder) {
+    return builder.ticker(clock).scheduler(time);
+  }
+
+  /** An observer that records every retry delay the cache reports. */
+  private static dev.discovery.spi.DiscoveryObserver retryDelays(List<Duration> delays) {
+    return new dev.discovery.spi.DiscoveryObserver() {
+      @Override
+      public QueryObserver queryStarted(QueryState state) {
+        return new QueryObserver() {
+          @Override
+          public void retryDelay(Duration delay) {
+            delays.add(delay);
+          }
+        };
+      }
+    };
+  }
 
   private CachingDiscovery open(CachingDiscovery.Builder builder) {
     CachingDiscovery d = builder.build();
@@ -128,11 +152,18 @@ class CachingDiscoveryTest {
   @Test
   void otherBackendsAreRefreshedOnTheInterval() {
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(20)));
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .refreshInterval(Duration.ofSeconds(5)));
     assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
     backend.answer(List.of(instance("web", 7)));
-    Await.until("the refresh to bring the new instance",
-        () -> discovery.instances(WEB).equals(List.of(instance("web", 7))));
+    time.advance(Duration.ofSeconds(5).minusNanos(1));
+    assertThat(backend.fetches).hasValue(1);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    time.advanceNanos(1);
+    assertThat(backend.fetches).hasValue(2);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 7));
+    time.advance(Duration.ofSeconds(5));
+    assertThat(backend.fetches).as("and again an interval later").hasValue(3);
   }
 
   @Test
@@ -140,20 +171,20 @@ class CachingDiscoveryTest {
     FakeBackend backend = new FakeBackend(false);
     backend.responder = q -> CompletableFuture.completedFuture(
         new Answer(List.of(instance("web", 1)), Duration.ofHours(1)));
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(5)));
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .refreshInterval(Duration.ofMillis(5)).idleTimeout(Duration.ofHours(2)));
     discovery.instances(WEB);
     backend.answer(List.of(instance("web", 2)));
-    // With a 5 ms interval there would be many fetches; the 1 h TTL means none. Give it ample time to show.
-    long end = System.nanoTime() + Duration.ofMillis(200).toNanos();
-    while (System.nanoTime() < end) {
-      assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
-    }
+    time.advance(Duration.ofHours(1).minusNanos(1)); // 720,000 intervals of 5 ms: not one fetch
     assertThat(backend.fetches).hasValue(1);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    time.advanceNanos(1);
+    assertThat(backend.fetches).hasValue(2);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 2));
   }
 
   @Test
   void aFailedRefreshKeepsTheLastGoodAnswerUntilTheMaximumStaleness() {
-    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
         .maxStaleness(Duration.ofSeconds(10)));
@@ -193,7 +224,6 @@ class CachingDiscoveryTest {
 
   @Test
   void aWatchingBackendThatKeepsAnsweringNeverGrowsStale() {
-    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
         .maxStaleness(Duration.ofSeconds(10)));
@@ -211,18 +241,40 @@ class CachingDiscoveryTest {
   }
 
   @Test
-  void aFailedIntervalRefreshNeverEmptiesTheCacheAndIsRetried() {
+  void aFailedIntervalRefreshNeverEmptiesTheCacheAndIsRetriedWithExponentialBackOff() {
+    List<Duration> delays = new CopyOnWriteArrayList<>();
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend)
-        .refreshInterval(Duration.ofMillis(20)).errorBackoff(Duration.ofMillis(5)));
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .refreshInterval(Duration.ofSeconds(5)).errorBackoff(Duration.ofMillis(500))
+        .observer(retryDelays(delays)));
     discovery.instances(WEB);
     backend.fail(new IOException("SERVFAIL"));
-    int fetchesBefore = backend.fetches.get();
-    Await.until("several failed refreshes", () -> backend.fetches.get() > fetchesBefore + 3);
-    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
-    assertThat(discovery.snapshot(WEB).stale()).isTrue();
+    time.advance(Duration.ofSeconds(5)); // the interval refresh, which fails
+    assertThat(backend.fetches).hasValue(2);
+
+    // Each failure doubles the delay from 500 ms up to the refresh interval, jittered within its upper half.
+    List<Duration> bounds = List.of(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    for (int i = 0; i < bounds.size(); i++) {
+      Duration delay = delays.get(i);
+      assertThat(delay).as("delay after failure %d", i + 1)
+          .isBetween(bounds.get(i).dividedBy(2), bounds.get(i));
+      int fetches = backend.fetches.get();
+      time.advance(delay.minusNanos(1));
+      assertThat(backend.fetches).as("a nanosecond before the retry").hasValue(fetches);
+      time.advanceNanos(1);
+      assertThat(backend.fetches).as("the retry, on time").hasValue(fetches + 1);
+      assertThat(discovery.instances(WEB)).as("never emptied").containsExactly(instance("web", 1));
+      assertThat(discovery.snapshot(WEB).stale()).isTrue();
+    }
+
     backend.answer(List.of(instance("web", 3)));
-    Await.until("recovery", () -> discovery.instances(WEB).equals(List.of(instance("web", 3))));
+    time.advance(delays.get(bounds.size()));
+    assertThat(discovery.instances(WEB)).as("recovered").containsExactly(instance("web", 3));
+    assertThat(delays.get(delays.size() - 1)).as("the retry delay cleared").isZero();
+    int fetches = backend.fetches.get();
+    time.advance(Duration.ofSeconds(5));
+    assertThat(backend.fetches).as("back on the interval").hasValue(fetches + 1);
   }
 
   @Test
@@ -310,24 +362,25 @@ class CachingDiscoveryTest {
 
   @Test
   void idleIntervalQueriesStopBeingRefreshedWhileUsedOnesKeepGoing() {
-    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
-        .idleTimeout(IDLE).refreshInterval(Duration.ofMillis(20)));
+    // The cache's own sweeper runs on the fake time too, every 30 s, besides the sweeps of watchedQueries().
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .idleTimeout(IDLE).refreshInterval(Duration.ofMinutes(1)));
     ServiceQuery api = ServiceQuery.of("api");
     discovery.instances(WEB);
     discovery.instances(api);
     assertThat(discovery.watchedQueries()).isEqualTo(2);
-    // 'api' is looked up before every sweep below, so it stays in use; 'web' is never looked up again.
-    clock.advance(IDLE);
+    // 'api' is looked up before each check below, so it stays in use; 'web' is never looked up again.
+    time.advance(IDLE);
+    assertThat(backend.fetches).as("both refreshed every minute meanwhile").hasValue(2 + 2 * 15);
     discovery.instances(api);
     assertThat(discovery.watchedQueries()).as("'web' idle for exactly the idle time: kept").isEqualTo(2);
-    clock.advanceNanos(1);
+    time.advanceNanos(1);
     discovery.instances(api);
     assertThat(discovery.watchedQueries()).as("'web' idle a nanosecond longer: forgotten").isEqualTo(1);
-    // Refreshes are scheduled in real time: the one left keeps being refreshed.
     int fetchesNow = backend.fetches.get();
-    Await.until("the used query to be refreshed again", () -> backend.fetches.get() >= fetchesNow + 3);
+    time.advance(Duration.ofMinutes(3));
+    assertThat(backend.fetches).as("only the used query is refreshed").hasValue(fetchesNow + 3);
     discovery.instances(api);
     assertThat(discovery.watchedQueries()).as("'api' is still kept fresh").isEqualTo(1);
     // Looking 'web' up again loads it anew.
@@ -337,7 +390,6 @@ class CachingDiscoveryTest {
 
   @Test
   void idleQueriesStopBeingWatched() {
-    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
     discovery.instancesAsync(WEB);
@@ -353,7 +405,6 @@ class CachingDiscoveryTest {
 
   @Test
   void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread() {
-    FakeTicker clock = new FakeTicker();
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
     List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
