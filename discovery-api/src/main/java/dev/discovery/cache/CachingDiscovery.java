@@ -7,6 +7,7 @@ import dev.discovery.ServiceSnapshot;
 import dev.discovery.Subscription;
 import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.spi.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
   private final ConcurrentHashMap<ServiceQuery, CachedQuery> queries = new ConcurrentHashMap<>();
   private final Function<ServiceQuery, CachedQuery> newQuery;
   private final long idleNanos;
+  private final Ticker ticker;
   private final ScheduledFuture<?> sweeper;
   private volatile boolean closed;
 
@@ -58,8 +60,10 @@ public final class CachingDiscovery implements ServiceDiscovery {
     this.backend = builder.backend;
     this.settings = new Settings(
         builder.refreshInterval, builder.maxStaleness, builder.loadTimeout, builder.errorBackoff,
-        backend.describe(), backend.name());
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
+        backend.describe(), backend.name(), builder.ticker);
+    this.ticker = builder.ticker;
+    this.scheduler = builder.scheduler != null
+        ? builder.scheduler : Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
     this.idleNanos = builder.idleTimeout.toNanos();
     DiscoveryObserver observer = builder.observer;
@@ -128,7 +132,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
 
   /** Forgets the queries that nobody has looked up or subscribed to for the idle time, and stops their watches. */
   private synchronized void sweep() {
-    long now = System.nanoTime();
+    long now = ticker.read();
     for (Map.Entry<ServiceQuery, CachedQuery> e : queries.entrySet()) {
       CachedQuery entry = e.getValue();
       if (entry.idleFor(now) > idleNanos && !entry.hasSubscribers() && queries.remove(e.getKey(), entry)) {
@@ -170,6 +174,8 @@ public final class CachingDiscovery implements ServiceDiscovery {
     private Duration loadTimeout = Duration.ofSeconds(10);
     private Duration errorBackoff = Duration.ofMillis(500);
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
+    private Ticker ticker = Ticker.system();
+    private ScheduledExecutorService scheduler;
 
     private Builder(DiscoveryBackend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -217,6 +223,26 @@ public final class CachingDiscovery implements ServiceDiscovery {
      */
     public Builder observer(DiscoveryObserver observer) {
       this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /**
+     * The clock on which the age of an answer (for {@link #maxStaleness}) and the idle time of a query (for
+     * {@link #idleTimeout}) are measured. Default {@link Ticker#system()}; tests pass one they advance by hand.
+     * Refresh intervals and back-off delays are scheduled in real time whatever the ticker says.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * For tests in this package only: the scheduler that runs interval refreshes, back-off retries and the
+     * idle sweep, instead of the discovery's own thread, so that a fake one can run them on a fake clock.
+     * The discovery shuts it down on close, as it would its own.
+     */
+    Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

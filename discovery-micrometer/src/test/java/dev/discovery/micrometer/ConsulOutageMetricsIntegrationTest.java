@@ -2,6 +2,7 @@ package dev.discovery.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulDiscovery;
