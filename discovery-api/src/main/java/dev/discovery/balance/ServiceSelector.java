@@ -1,5 +1,6 @@
 package dev.discovery.balance;
 
+import dev.discovery.internal.Checks;
 import dev.discovery.NoHealthyInstanceException;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
@@ -185,10 +186,7 @@ public final class ServiceSelector {
 
     /** How long an ejected instance is left out; 30 s by default. */
     public Builder ejectionTime(Duration ejectionTime) {
-      if (ejectionTime == null || ejectionTime.isNegative() || ejectionTime.isZero()) {
-        throw new IllegalArgumentException("ejectionTime must be a positive duration, was " + ejectionTime);
-      }
-      this.ejectionTime = ejectionTime;
+      this.ejectionTime = Checks.requirePositive(ejectionTime, "ejectionTime");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.discovery.cache;
 
+import dev.discovery.internal.Checks;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -183,7 +184,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
 
     /** How often a backend that cannot watch is asked again when its answer has no TTL. Default 5 s. */
     public Builder refreshInterval(Duration interval) {
-      this.refreshInterval = positive(interval, "refreshInterval");
+      this.refreshInterval = Checks.requirePositive(interval, "refreshInterval");
       return this;
     }
 
@@ -192,19 +193,19 @@ public final class CachingDiscovery implements ServiceDiscovery {
      * serving it. Default 10 minutes.
      */
     public Builder maxStaleness(Duration maxStaleness) {
-      this.maxStaleness = positive(maxStaleness, "maxStaleness");
+      this.maxStaleness = Checks.requirePositive(maxStaleness, "maxStaleness");
       return this;
     }
 
     /** After how long without lookups or subscribers a query stops being kept fresh. Default 15 minutes. */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = positive(idleTimeout, "idleTimeout");
+      this.idleTimeout = Checks.requirePositive(idleTimeout, "idleTimeout");
       return this;
     }
 
     /** How long the first lookup of a query waits for its first answer. Default 10 s. */
     public Builder loadTimeout(Duration loadTimeout) {
-      this.loadTimeout = positive(loadTimeout, "loadTimeout");
+      this.loadTimeout = Checks.requirePositive(loadTimeout, "loadTimeout");
       return this;
     }
 
@@ -213,7 +214,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
      * refresh interval. Default 500 ms. (Watching backends back off on their own.)
      */
     public Builder errorBackoff(Duration errorBackoff) {
-      this.errorBackoff = positive(errorBackoff, "errorBackoff");
+      this.errorBackoff = Checks.requirePositive(errorBackoff, "errorBackoff");
       return this;
     }
 
@@ -249,13 +250,6 @@ public final class CachingDiscovery implements ServiceDiscovery {
     /** Builds the discovery; it owns the backend and closes it on {@link CachingDiscovery#close()}. */
     public CachingDiscovery build() {
       return new CachingDiscovery(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
-      }
-      return d;
     }
   }
 }
