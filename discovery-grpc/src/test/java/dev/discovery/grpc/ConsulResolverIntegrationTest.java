@@ -110,12 +110,13 @@ class ConsulResolverIntegrationTest {
     ManagedChannel channel = channel(target("echo"));
     callUntilAllAnswer(channel, "echo-1", "echo-2", "echo-3");
 
-    // round_robin once all three are connected: 30 calls, 10 each.
+    // round_robin once all three are connected: 30 calls, 10 each (a new picker, should gRPC make one meanwhile,
+    // starts at a random index, so allow one call either way).
     servers.forEach(s -> s.calls.set(0));
     for (int i = 0; i < 30; i++) {
       call(channel);
     }
-    assertThat(servers).extracting(s -> s.calls.get()).containsExactly(10, 10, 10);
+    assertThat(servers).allSatisfy(s -> assertThat(s.calls.get()).as(s.name).isBetween(9, 11));
   }
 
   @Test
