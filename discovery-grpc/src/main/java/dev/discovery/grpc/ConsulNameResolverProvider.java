@@ -101,7 +101,12 @@ public final class ConsulNameResolverProvider extends NameResolverProvider {
     SharedDiscoveries.Lease lease = discovery != null
         ? SharedDiscoveries.borrowed(discovery)
         : shared.acquire(target.agent() == null ? "" : target.agent().toString(), () -> build(target.agent()));
-    return new ConsulNameResolver(target, lease, args, config);
+    try {
+      return new ConsulNameResolver(target, lease, args, config);
+    } catch (RuntimeException e) {
+      lease.release(); // no resolver will ever release it
+      throw e;
+    }
   }
 
   private Map<String, ?> serviceConfigFor(ConsulTarget target) {
