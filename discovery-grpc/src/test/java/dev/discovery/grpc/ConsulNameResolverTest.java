@@ -69,9 +69,9 @@ class ConsulNameResolverTest {
     ServiceInstance v6 = instance("echo-2", "::1", 9002);
     discovery.push(List.of(instance("echo-1", "127.0.0.1", 9001), v6));
     assertThat(listener.results).hasSize(1);
-    List<EquivalentAddressGroup> groups = listener.results.get(0).getAddresses();
+    List<EquivalentAddressGroup> groups = listener.results.get(0).getAddressesOrError().getValue();
     assertThat(groups).hasSize(2);
-    InetSocketAddress second = (InetSocketAddress) groups.get(1).getAddresses().get(0);
+    InetSocketAddress second = (InetSocketAddress) groups.get(1).getAddressesOrError().getValue().get(0);
     assertThat(second.getAddress()).isInstanceOf(Inet6Address.class);
     assertThat(second.getPort()).isEqualTo(9002);
     assertThat(groups.get(1).getAttributes().get(ConsulAttributes.INSTANCE)).isEqualTo(v6);
@@ -84,7 +84,7 @@ class ConsulNameResolverTest {
 
     discovery.push(List.of(instance("echo-1", "127.0.0.1", 9001)));
     assertThat(listener.results).hasSize(2);
-    assertThat(listener.results.get(1).getAddresses()).hasSize(1);
+    assertThat(listener.results.get(1).getAddressesOrError().getValue()).hasSize(1);
     assertThat(listener.outsideContext).isZero();
   }
 
@@ -111,7 +111,7 @@ class ConsulNameResolverTest {
     syncContext.execute(resolver::refresh);
     syncContext.execute(resolver::refresh);
     assertThat(listener.errors).isEmpty();
-    assertThat(listener.results).hasSize(3).allSatisfy(r -> assertThat(r.getAddresses()).hasSize(1));
+    assertThat(listener.results).hasSize(3).allSatisfy(r -> assertThat(r.getAddressesOrError().getValue()).hasSize(1));
     assertThat(discovery.loads).as("no lookup beyond the first").isEqualTo(1);
   }
 

@@ -97,11 +97,16 @@ final class GrpcEchoServer implements AutoCloseable {
 
   /** Deregisters first, so that clients stop picking this instance, then stops the server. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     registration.close();
     server.shutdown();
-    if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+    try {
+      if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
       server.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 }
