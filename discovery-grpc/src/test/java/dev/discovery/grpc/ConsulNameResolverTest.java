@@ -71,7 +71,7 @@ class ConsulNameResolverTest {
     assertThat(listener.results).hasSize(1);
     List<EquivalentAddressGroup> groups = listener.results.get(0).getAddressesOrError().getValue();
     assertThat(groups).hasSize(2);
-    InetSocketAddress second = (InetSocketAddress) groups.get(1).getAddressesOrError().getValue().get(0);
+    InetSocketAddress second = (InetSocketAddress) groups.get(1).getAddresses().get(0);
     assertThat(second.getAddress()).isInstanceOf(Inet6Address.class);
     assertThat(second.getPort()).isEqualTo(9002);
     assertThat(groups.get(1).getAttributes().get(ConsulAttributes.INSTANCE)).isEqualTo(v6);
@@ -111,7 +111,8 @@ class ConsulNameResolverTest {
     syncContext.execute(resolver::refresh);
     syncContext.execute(resolver::refresh);
     assertThat(listener.errors).isEmpty();
-    assertThat(listener.results).hasSize(3).allSatisfy(r -> assertThat(r.getAddressesOrError().getValue()).hasSize(1));
+    assertThat(listener.results).hasSize(3)
+        .allSatisfy(r -> assertThat(r.getAddressesOrError().getValue()).hasSize(1));
     assertThat(discovery.loads).as("no lookup beyond the first").isEqualTo(1);
   }
 
