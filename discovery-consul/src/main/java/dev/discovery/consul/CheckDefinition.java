@@ -1,5 +1,6 @@
 package dev.discovery.consul;
 
+import dev.discovery.internal.Checks;
 import dev.discovery.Health;
 import java.net.URI;
 import java.time.Duration;
@@ -62,7 +63,7 @@ public final class CheckDefinition {
 
   /** A TTL check: critical unless passed (e.g. by a {@link Registration}'s heartbeats) within every {@code ttl}. */
   public static CheckDefinition ttl(Duration ttl) {
-    return new CheckDefinition(Kind.TTL, null, positive(ttl, "check ttl"), null, null, null, null, null, null,
+    return new CheckDefinition(Kind.TTL, null, Checks.requirePositive(ttl, "check ttl"), null, null, null, null, null, null,
         null, false);
   }
 
@@ -79,14 +80,14 @@ public final class CheckDefinition {
       throw new IllegalArgumentException(
           "check http url '" + url + "' must be an absolute http:// or https:// URL with a host");
     }
-    return new CheckDefinition(Kind.HTTP, url, null, positive(interval, "check interval"), null, null, null,
+    return new CheckDefinition(Kind.HTTP, url, null, Checks.requirePositive(interval, "check interval"), null, null, null,
         null, null, null, false);
   }
 
   /** A TCP check of {@code hostPort} ({@code host:port}, IPv6 as {@code [::1]:port}) every {@code interval}. */
   public static CheckDefinition tcp(String hostPort, Duration interval) {
     checkHostPort(hostPort);
-    return new CheckDefinition(Kind.TCP, hostPort, null, positive(interval, "check interval"), null, null, null,
+    return new CheckDefinition(Kind.TCP, hostPort, null, Checks.requirePositive(interval, "check interval"), null, null, null,
         null, null, null, false);
   }
 
@@ -113,8 +114,8 @@ public final class CheckDefinition {
       throw new IllegalArgumentException("check grpc target '" + target
           + "' has an empty or blank health service name after '/'; omit the '/' to check the whole server");
     }
-    return new CheckDefinition(Kind.GRPC, target, null, positive(interval, "check interval"), null, null, null,
-        null, null, null, false);
+    return new CheckDefinition(Kind.GRPC, target, null, Checks.requirePositive(interval, "check interval"), null,
+        null, null, null, null, null, false);
   }
 
   /** This gRPC check over TLS ({@code GRPCUseTLS}) or plain text (the default). */
@@ -131,7 +132,7 @@ public final class CheckDefinition {
     if (kind == Kind.TTL) {
       throw new IllegalArgumentException("check timeout applies to HTTP, TCP and gRPC checks, not TTL checks");
     }
-    return new CheckDefinition(kind, target, ttl, interval, positive(timeout, "check timeout"),
+    return new CheckDefinition(kind, target, ttl, interval, Checks.requirePositive(timeout, "check timeout"),
         deregisterCriticalServiceAfter, initialStatus, id, name, notes, grpcUseTls);
   }
 
@@ -141,7 +142,7 @@ public final class CheckDefinition {
    */
   public CheckDefinition deregisterCriticalServiceAfter(Duration after) {
     return new CheckDefinition(kind, target, ttl, interval, timeout,
-        positive(after, "check deregisterCriticalServiceAfter"), initialStatus, id, name, notes, grpcUseTls);
+        Checks.requirePositive(after, "check deregisterCriticalServiceAfter"), initialStatus, id, name, notes, grpcUseTls);
   }
 
   /** The status the check starts in (Consul starts checks as critical by default). */
@@ -230,13 +231,6 @@ public final class CheckDefinition {
   /** The notes, or {@code null}. */
   public String notes() {
     return notes;
-  }
-
-  static Duration positive(Duration d, String field) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
-    }
-    return d;
   }
 
   private static void checkHostPort(String hostPort) {

@@ -125,7 +125,8 @@ public final class ConsulNameResolverProvider extends NameResolverProvider {
   }
 
   private ServiceDiscovery build(URI agent) {
-    ConsulHttpBuilder http = ConsulDiscovery.http().environment(environment).idleTimeout(IDLE_TIMEOUT);
+    ConsulHttpBuilder http = ConsulDiscovery.http().environment(environment)
+        .cache(cache -> cache.idleTimeout(IDLE_TIMEOUT));
     if (agent != null) {
       http.agents(agent);
     }

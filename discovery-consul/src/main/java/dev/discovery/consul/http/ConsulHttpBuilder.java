@@ -3,7 +3,11 @@ package dev.discovery.consul.http;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
-import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.consul.internal.AgentTransport;
+import dev.discovery.consul.internal.Credentials;
+import dev.discovery.internal.Checks;
+import dev.discovery.spi.DiscoveryBackend;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import okhttp3.OkHttpClient;
 
 /**
@@ -40,17 +45,16 @@ public final class ConsulHttpBuilder {
   String taggedAddress;
   ConsulTls tls;
   ConsulEnvironment environment = ConsulEnvironment.system();
-  long maxBodyBytes = 64L * 1024 * 1024;
+  String user;
+  String password;
+  long maxBodyBytes = AgentTransport.DEFAULT_MAX_BODY_BYTES;
   Duration minRequestInterval = Duration.ofMillis(250);
   Duration minBackoff = Duration.ofSeconds(1);
   Duration maxBackoff = Duration.ofSeconds(30);
   Duration connectTimeout = Duration.ofSeconds(5);
   Duration requestTimeout = Duration.ofSeconds(15);
   OkHttpClient httpClient;
-  private Duration maxStaleness;
-  private Duration idleTimeout;
-  private Duration loadTimeout;
-  private DiscoveryObserver observer;
+  private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
   public ConsulHttpBuilder() {}
@@ -70,17 +74,14 @@ public final class ConsulHttpBuilder {
     }
     this.agents.clear();
     for (URI agent : agents) {
-      this.agents.add(HttpSupport.checkAgentUri(agent));
+      this.agents.add(AgentAddress.check(agent));
     }
     return this;
   }
 
   /** The ACL token, sent in the {@code X-Consul-Token} header only. Replaces any token file. */
   public ConsulHttpBuilder token(String token) {
-    if (token == null || token.isBlank()) {
-      throw new IllegalArgumentException("token must not be blank (omit it to use the environment's)");
-    }
-    this.token = token.strip();
+    this.token = Credentials.checkToken(token);
     this.tokenFile = null;
     this.tokenSet = true;
     return this;
@@ -94,9 +95,24 @@ public final class ConsulHttpBuilder {
     return this;
   }
 
+  /**
+   * HTTP basic credentials sent with every request ({@code Authorization: Basic ...}), for agents behind a proxy
+   * that asks for them (Consul itself does not). Sent in the clear unless the agents are {@code https}; the ACL
+   * token, if any, still travels in {@code X-Consul-Token}. Default: none.
+   *
+   * @param user not empty, without {@code ':'} or control characters (RFC 7617)
+   * @param password possibly empty
+   */
+  public ConsulHttpBuilder basicAuth(String user, String password) {
+    Credentials.checkBasicAuth(user, password);
+    this.user = user;
+    this.password = password;
+    return this;
+  }
+
   /** The datacenter asked when a query names none. Default: the agent's own. */
   public ConsulHttpBuilder datacenter(String datacenter) {
-    this.datacenter = HttpSupport.checkToken(datacenter, "datacenter");
+    this.datacenter = HttpSupport.checkWord(datacenter, "datacenter");
     return this;
   }
 
@@ -135,7 +151,7 @@ public final class ConsulHttpBuilder {
 
   /** Only instances on nodes whose metadata has {@code key=value} ({@code ?node-meta}); repeatable (AND). */
   public ConsulHttpBuilder nodeMeta(String key, String value) {
-    HttpSupport.checkToken(key, "nodeMeta key");
+    HttpSupport.checkWord(key, "nodeMeta key");
     if (key.indexOf(':') >= 0) {
       throw new IllegalArgumentException("nodeMeta key '" + key + "' must not contain ':'");
     }
@@ -145,7 +161,7 @@ public final class ConsulHttpBuilder {
 
   /** Sort instances by round-trip time from this node ({@code ?near}); {@code _agent} means the agent's node. */
   public ConsulHttpBuilder near(String node) {
-    this.near = HttpSupport.checkToken(node, "near");
+    this.near = HttpSupport.checkWord(node, "near");
     return this;
   }
 
@@ -154,7 +170,7 @@ public final class ConsulHttpBuilder {
    * tagged address if present, else the node's, else the normal address.
    */
   public ConsulHttpBuilder useTaggedAddress(String name) {
-    this.taggedAddress = HttpSupport.checkToken(name, "tagged address").toLowerCase(Locale.ROOT);
+    this.taggedAddress = HttpSupport.checkWord(name, "tagged address").toLowerCase(Locale.ROOT);
     return this;
   }
 
@@ -176,10 +192,7 @@ public final class ConsulHttpBuilder {
 
   /** The largest response body accepted; bigger ones are refused as invalid. Default 64 MiB. */
   public ConsulHttpBuilder maxBodySize(long bytes) {
-    if (bytes < 1024) {
-      throw new IllegalArgumentException("maxBodySize must be at least 1024 bytes, was " + bytes);
-    }
-    this.maxBodyBytes = bytes;
+    this.maxBodyBytes = AgentTransport.checkMaxBody(bytes);
     return this;
   }
 
@@ -210,13 +223,13 @@ public final class ConsulHttpBuilder {
 
   /** Time-out for connecting to an agent. Default 5 s. */
   public ConsulHttpBuilder connectTimeout(Duration timeout) {
-    this.connectTimeout = positive(timeout, "connectTimeout");
+    this.connectTimeout = Checks.requirePositive(timeout, "connectTimeout");
     return this;
   }
 
   /** Time-out of a non-blocking request (a first load). Blocking queries get {@code wait + wait/16 + this}. Default 15 s. */
   public ConsulHttpBuilder requestTimeout(Duration timeout) {
-    this.requestTimeout = positive(timeout, "requestTimeout");
+    this.requestTimeout = Checks.requirePositive(timeout, "requestTimeout");
     return this;
   }
 
@@ -231,30 +244,19 @@ public final class ConsulHttpBuilder {
     return this;
   }
 
-  /** Passed to {@link CachingDiscovery.Builder#maxStaleness}. */
-  public ConsulHttpBuilder maxStaleness(Duration maxStaleness) {
-    this.maxStaleness = positive(maxStaleness, "maxStaleness");
-    return this;
-  }
-
-  /** Passed to {@link CachingDiscovery.Builder#idleTimeout}. */
-  public ConsulHttpBuilder idleTimeout(Duration idleTimeout) {
-    this.idleTimeout = positive(idleTimeout, "idleTimeout");
-    return this;
-  }
-
-  /** Passed to {@link CachingDiscovery.Builder#loadTimeout}. */
-  public ConsulHttpBuilder loadTimeout(Duration loadTimeout) {
-    this.loadTimeout = positive(loadTimeout, "loadTimeout");
-    return this;
-  }
-
   /**
-   * Passed to {@link CachingDiscovery.Builder#observer}: hears lookups, refreshes, failures and the watch's
-   * back-off, for metrics (e.g. {@code MicrometerObserver} from {@code discovery-micrometer}).
+   * Settings of the cache in front of the backend (maximum staleness, idle time-out, load time-out, an observer for
+   * metrics such as {@code MicrometerObserver}), applied to the {@link CachingDiscovery.Builder} that
+   * {@link #build()} makes. Each setting is documented once, there.
+   *
+   * <pre>{@code
+   * ConsulDiscovery.http().agents(uri)
+   *     .cache(cache -> cache.maxStaleness(Duration.ofMinutes(10)).observer(metrics))
+   *     .build();
+   * }</pre>
    */
-  public ConsulHttpBuilder observer(DiscoveryObserver observer) {
-    this.observer = Objects.requireNonNull(observer, "observer");
+  public ConsulHttpBuilder cache(Consumer<CachingDiscovery.Builder> settings) {
+    this.cacheSettings = this.cacheSettings.andThen(Objects.requireNonNull(settings, "settings"));
     return this;
   }
 
@@ -265,33 +267,24 @@ public final class ConsulHttpBuilder {
    * @throws IllegalArgumentException if the environment or the TLS files are unusable
    */
   public CachingDiscovery build() {
-    HttpBackend backend = buildBackend();
-    CachingDiscovery.Builder cache = CachingDiscovery.builder(backend);
-    if (maxStaleness != null) {
-      cache.maxStaleness(maxStaleness);
-    }
-    if (idleTimeout != null) {
-      cache.idleTimeout(idleTimeout);
-    }
-    if (loadTimeout != null) {
-      cache.loadTimeout(loadTimeout);
-    }
-    if (observer != null) {
-      cache.observer(observer);
-    }
+    CachingDiscovery.Builder cache = CachingDiscovery.builder(backend());
+    cacheSettings.accept(cache);
     return cache.build();
   }
 
-  /** The backend alone, for tests and for callers composing their own cache. */
-  HttpBackend buildBackend() {
-    return new HttpBackend(HttpOptions.from(this));
+  /**
+   * The backend alone, without a cache: every {@code fetch} is a request to an agent. For callers composing their
+   * own cache or measuring the backend itself; the caller closes it. {@link #cache} settings do not apply.
+   *
+   * @throws IllegalArgumentException if the environment or the TLS files are unusable
+   */
+  public DiscoveryBackend backend() {
+    return buildBackend();
   }
 
-  private static Duration positive(Duration d, String name) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
-    }
-    return d;
+  /** The backend alone, typed for this package's tests. */
+  HttpBackend buildBackend() {
+    return new HttpBackend(HttpOptions.from(this));
   }
 
   @Override

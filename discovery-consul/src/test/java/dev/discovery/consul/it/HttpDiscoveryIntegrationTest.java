@@ -116,7 +116,7 @@ class HttpDiscoveryIntegrationTest {
     register(name, name + "-1", "10.0.2.1");
     ServiceQuery query = ServiceQuery.of(name);
     AtomicReference<List<ServiceInstance>> seen = new AtomicReference<>();
-    try (CachingDiscovery discovery = discovery().maxStaleness(Duration.ofMinutes(5)).build();
+    try (CachingDiscovery discovery = discovery().cache(c -> c.maxStaleness(Duration.ofMinutes(5))).build();
          Subscription s = discovery.subscribe(query, seen::set)) {
       Await.until(() -> seen.get() != null && seen.get().size() == 1, "the first answer");
 

@@ -98,7 +98,7 @@ class TokenNeverLoggedIntegrationTest {
     }
     // A wrong token: refused, and the refusal names no token either.
     try (CachingDiscovery wrong = ConsulDiscovery.http().environment(ConsulEnvironment.none())
-        .agents(consul.httpUri()).token(token + "-wrong").loadTimeout(Duration.ofSeconds(5)).build()) {
+        .agents(consul.httpUri()).token(token + "-wrong").cache(c -> c.loadTimeout(Duration.ofSeconds(5))).build()) {
       thrown.add(catching(() -> wrong.instances(ServiceQuery.of(name))));
     }
 
