@@ -3,6 +3,7 @@ package dev.discovery.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.Await;
 import dev.discovery.consul.AgentCheck;
 import dev.discovery.consul.AgentService;
 import dev.discovery.consul.CheckDefinition;
