@@ -15,7 +15,15 @@ public final class BenchmarkDnsAccess {
 
   /** The backend {@code ConsulDiscovery.dns().server(server).build()} would use, with every default. */
   public static DiscoveryBackend uncachedBackend(InetSocketAddress server) {
+    return uncachedBackend(server, "SRV_OVER_TCP");
+  }
+
+  /**
+   * The same with another transport, named as the package's {@code Transport} constants: {@code SRV_OVER_TCP}
+   * (the default), {@code UDP_FIRST} ({@code udpFirst()}) or {@code TCP} ({@code tcp(true)}).
+   */
+  public static DiscoveryBackend uncachedBackend(InetSocketAddress server, String transport) {
     return new ConsulDnsBackend(List.of(server), DnsNames.parseDomain("consul.", "domain"), null, null,
-        false, false, Duration.ofSeconds(2));
+        false, Transport.valueOf(transport), Duration.ofSeconds(2));
   }
 }

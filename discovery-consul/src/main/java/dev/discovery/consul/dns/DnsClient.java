@@ -24,8 +24,8 @@ import org.xbill.DNS.WireParseException;
 
 /**
  * Sends one question to the configured servers in turn and returns the first usable reply (NOERROR or
- * NXDOMAIN). Over UDP it advertises a large EDNS0 buffer and asks again over TCP when {@link TrimRule} says
- * the reply may have been trimmed; with {@code tcpOnly} it always uses TCP.
+ * NXDOMAIN). {@link Transport} says whether a question goes over TCP or UDP first; over UDP it advertises a
+ * large EDNS0 buffer and asks again over TCP when {@link TrimRule} says the reply may have been trimmed.
  */
 final class DnsClient {
   private static final Logger LOG = LoggerFactory.getLogger(DnsClient.class);
@@ -35,14 +35,14 @@ final class DnsClient {
 
   private final List<Server> servers;
   private final Duration timeout;
-  private final boolean tcpOnly;
+  private final Transport transport;
   private final Executor executor;
   /** The server that answered last; the next question starts there, so a dead first server costs once. */
   private final AtomicInteger preferred = new AtomicInteger();
 
-  DnsClient(List<InetSocketAddress> addresses, Duration timeout, boolean tcpOnly, Executor executor) {
+  DnsClient(List<InetSocketAddress> addresses, Duration timeout, Transport transport, Executor executor) {
     this.timeout = timeout;
-    this.tcpOnly = tcpOnly;
+    this.transport = transport;
     this.executor = executor;
     List<Server> list = new ArrayList<>();
     for (InetSocketAddress address : addresses) {
@@ -89,7 +89,7 @@ final class DnsClient {
 
   private CompletableFuture<Message> askServer(Server server, Name name, int type) {
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
-    if (tcpOnly) {
+    if (transport.tcpFirst(type)) {
       return send(server.tcp, query);
     }
     return send(server.udp, query).thenCompose(reply -> {
