@@ -1,8 +1,10 @@
 package dev.discovery.consul.dns;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +92,7 @@ final class DnsClient {
   private CompletableFuture<Message> askServer(Server server, Name name, int type) {
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
     if (transport.tcpFirst(type)) {
-      return send(server.tcp, query);
+      return sendTcp(server, query);
     }
     return send(server.udp, query).thenCompose(reply -> {
       String why = TrimRule.whyRetryOverTcp(reply);
@@ -98,8 +100,26 @@ final class DnsClient {
         return CompletableFuture.completedFuture(reply);
       }
       LOG.debug("asking {} {} again over TCP: {}", DnsNames.display(name), Type.string(type), why);
-      return send(server.tcp, query);
+      return sendTcp(server, query);
     });
+  }
+
+  /**
+   * Sends over TCP, once more on a new connection when the server closed the one dnsjava kept open while the
+   * question was on it. Servers may close a connection at any time (RFC 7766, section 6.2.3): dnsmasq 2.90 closes
+   * one after a bounded number of questions, and the questions still on it fail with an EOF. The retry runs on our
+   * executor, not in dnsjava's failure callback: there the dead connection is still registered and would be
+   * picked again.
+   */
+  private CompletableFuture<Message> sendTcp(Server server, Message query) {
+    return send(server.tcp, query).exceptionallyComposeAsync(error -> closedByServer(error)
+        ? send(server.tcp, query)
+        : CompletableFuture.failedFuture(error), executor);
+  }
+
+  private static boolean closedByServer(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return cause instanceof EOFException || cause instanceof ClosedChannelException;
   }
 
   private CompletableFuture<Message> send(SimpleResolver resolver, Message query) {

@@ -247,6 +247,21 @@ class ConsulDnsBackendTest {
   }
 
   @Test
+  void aTcpConnectionClosedWithTheQuestionOnItIsAskedOnceMoreOnANewOne() throws Exception {
+    consul.add("web", "n1", "10.0.0.1", 80);
+    FakeDnsServer server = server(consul);
+    ConsulDnsBackend backend = backend(Transport.TCP, server);
+
+    server.closeTcpConnectionOnNextQuestions(1);
+    assertThat(addresses(fetch(backend, ServiceQuery.of("web")).instances())).containsExactly("10.0.0.1:80");
+    assertThat(server.tcpQueries()).isEqualTo(2);
+
+    // Once only: a server that keeps closing is a failure, not a loop.
+    server.closeTcpConnectionOnNextQuestions(2);
+    assertThat(failure(backend, ServiceQuery.of("web"))).isInstanceOf(IOException.class);
+  }
+
+  @Test
   void byDefaultSrvGoesOverTcpAndAddressFollowUpsOverUdp() throws Exception {
     consul.additional = false;
     consul.add("web", "n1", "10.0.0.1", 80);
