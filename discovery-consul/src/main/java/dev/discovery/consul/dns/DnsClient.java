@@ -31,6 +31,8 @@ import org.xbill.DNS.WireParseException;
  */
 final class DnsClient {
   private static final Logger LOG = LoggerFactory.getLogger(DnsClient.class);
+  /** How often a TCP question is sent when the server keeps closing the connection under it. */
+  private static final int TCP_ATTEMPTS = 3;
 
   /** A usable reply and the server that gave it. */
   record Reply(Message message, InetSocketAddress server) {}
@@ -105,15 +107,20 @@ final class DnsClient {
   }
 
   /**
-   * Sends over TCP, once more on a new connection when the server closed the one dnsjava kept open while the
-   * question was on it. Servers may close a connection at any time (RFC 7766, section 6.2.3): dnsmasq 2.90 closes
-   * one after a bounded number of questions, and the questions still on it fail with an EOF. The retry runs on our
-   * executor, not in dnsjava's failure callback: there the dead connection is still registered and would be
-   * picked again.
+   * Sends over TCP, again on a new connection (up to {@value #TCP_ATTEMPTS} attempts in all) when the server closed
+   * the one dnsjava keeps open while the question was on it. Servers may close a connection at any time (RFC 7766,
+   * section 6.2.3): dnsmasq 2.90 closes one after a bounded number of questions; the questions still on it fail
+   * with an EOF, and those sent before dnsjava noticed with a ClosedChannelException (they never left). A DNS
+   * question is safe to repeat. The retry runs on our executor, not in dnsjava's failure callback, where the dead
+   * connection is still registered and would be picked again.
    */
   private CompletableFuture<Message> sendTcp(Server server, Message query) {
-    return send(server.tcp, query).exceptionallyComposeAsync(error -> closedByServer(error)
-        ? send(server.tcp, query)
+    return sendTcp(server, query, 1);
+  }
+
+  private CompletableFuture<Message> sendTcp(Server server, Message query, int attempt) {
+    return send(server.tcp, query).exceptionallyComposeAsync(error -> attempt < TCP_ATTEMPTS && closedByServer(error)
+        ? sendTcp(server, query, attempt + 1)
         : CompletableFuture.failedFuture(error), executor);
   }
 

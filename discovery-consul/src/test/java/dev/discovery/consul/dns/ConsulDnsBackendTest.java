@@ -247,7 +247,7 @@ class ConsulDnsBackendTest {
   }
 
   @Test
-  void aTcpConnectionClosedWithTheQuestionOnItIsAskedOnceMoreOnANewOne() throws Exception {
+  void aTcpConnectionClosedWithTheQuestionOnItIsAskedAgainOnANewOne() throws Exception {
     consul.add("web", "n1", "10.0.0.1", 80);
     FakeDnsServer server = server(consul);
     ConsulDnsBackend backend = backend(Transport.TCP, server);
@@ -256,8 +256,8 @@ class ConsulDnsBackendTest {
     assertThat(addresses(fetch(backend, ServiceQuery.of("web")).instances())).containsExactly("10.0.0.1:80");
     assertThat(server.tcpQueries()).isEqualTo(2);
 
-    // Once only: a server that keeps closing is a failure, not a loop.
-    server.closeTcpConnectionOnNextQuestions(2);
+    // A bounded number of times: a server that keeps closing is a failure, not a loop.
+    server.closeTcpConnectionOnNextQuestions(3);
     assertThat(failure(backend, ServiceQuery.of("web"))).isInstanceOf(IOException.class);
   }
 
