@@ -35,12 +35,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * the deployment with dnsmasq on each agent host runs it, by transport:
  * <ul>
  *   <li>{@code UDP_FIRST} ({@code udpFirst()}): UDP, then TCP when the rule cannot trust the reply (always for
- *       60 instances: dnsmasq passes on 12 to 18 of them);</li>
+ *       60 instances: dnsmasq passes on part of them);</li>
  *   <li>{@code SRV_OVER_TCP} (the default): the SRV question over TCP only;</li>
  *   <li>{@code TCP} ({@code tcp(true)}): every question over TCP (here the same questions as the default: the
  *       addresses come in the SRV reply's additional section).</li>
  * </ul>
- * With 2 instances the UDP reply is trusted, so UDP_FIRST is one datagram: the case it exists for. Needs
+ * With 2 instances the reply holds each node's meta TXT record as Consul's does by default, which leaves no
+ * room for a third answer under 504 bytes uncompressed, so UDP_FIRST asks again over TCP there too. Needs
  * {@code dnsmasq} on the PATH or in /usr/sbin ({@code apt-get install dnsmasq-base}); fails at set-up otherwise.
  */
 @BenchmarkMode(Mode.AverageTime)

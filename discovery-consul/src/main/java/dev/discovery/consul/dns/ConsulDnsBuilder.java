@@ -127,8 +127,8 @@ public final class ConsulDnsBuilder {
   }
 
   /**
-   * Asks SRV questions over UDP first, for users who know their path: small services (one or two instances)
-   * answered over UDP then cost one datagram instead of a TCP connection. Still complete behind a forwarder: a
+   * Asks SRV questions over UDP first, for users who know their path: a service of one instance (two, when the
+   * nodes carry no node-meta TXT records) is then one datagram instead of a TCP exchange. Still complete behind a forwarder: a
    * reply that any buffer on the way could have trimmed (three answers or more, or no room for another under
    * 512 bytes, or the TC bit) is asked again over TCP, which costs a round trip more than {@linkplain #tcp(boolean)
    * the default}.
