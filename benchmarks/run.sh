@@ -67,6 +67,9 @@ done
   2>"$OUT/scale-memory.log" | tee "$OUT/scale-memory.txt"
 # 6. DNS: cached, uncached, raw dnsjava.
 "${L[@]}" "${J[@]}" 'DnsBenchmark' "${DNS[@]}" -rf json -rff "$OUT/dns.json" | tee "$OUT/dns.txt"
+# 8. DNS refresh through dnsmasq (needs dnsmasq-base): UDP first with TCP retry, SRV over TCP, all TCP.
+"${L[@]}" "${J[@]}" 'DnsForwarderBenchmark' "${DNS[@]}" -prof gc -rf json -rff "$OUT/dns-forwarder.json" \
+  | tee "$OUT/dns-forwarder.txt"
 # 3. Load on Consul.
 "${L[@]}" java "${LOAD[@]}" -Dsun.net.httpserver.nodelay=true -cp "$JAR" dev.discovery.benchmarks.ConsulLoad \
   2>"$OUT/load.log" | tee "$OUT/load.txt"

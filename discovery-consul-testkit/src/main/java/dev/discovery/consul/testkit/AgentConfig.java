@@ -17,6 +17,7 @@ record AgentConfig(
     boolean onlyPassing,
     boolean enableTruncate,
     int udpAnswerLimit,
+    long serviceTtlSeconds,
     boolean enableScriptChecks,
     Duration reapInterval,
     Duration deregisterCriticalMinimum,
@@ -29,7 +30,7 @@ record AgentConfig(
 
   AgentConfig withPorts(int http, int dns) {
     return new AgentConfig(bindAddress, http, dns, datacenter, nodeName, nodeAddress, domain, altDomain, aclTokens,
-        onlyPassing, enableTruncate, udpAnswerLimit, enableScriptChecks, reapInterval, deregisterCriticalMinimum,
+        onlyPassing, enableTruncate, udpAnswerLimit, serviceTtlSeconds, enableScriptChecks, reapInterval, deregisterCriticalMinimum,
         checkUpdateInterval, runChecks);
   }
 

@@ -284,6 +284,7 @@ public final class ConsulTestAgent implements AutoCloseable {
     private boolean onlyPassing;
     private boolean enableTruncate;
     private int udpAnswerLimit = 3;
+    private long serviceTtlSeconds;
     private boolean enableScriptChecks;
     private Duration reapInterval = Duration.ofSeconds(30);
     private boolean runChecks = true;
@@ -377,6 +378,18 @@ public final class ConsulTestAgent implements AutoCloseable {
       return this;
     }
 
+    /**
+     * DNS {@code service_ttl} for every service ({@code "*"} in Consul's map): the TTL of the records of a service
+     * lookup (SRV, A/AAAA, node-meta TXT). Default 0, as Consul, which tells caching resolvers not to cache.
+     */
+    public Builder serviceTtl(Duration ttl) {
+      if (ttl.isNegative()) {
+        throw new IllegalArgumentException("serviceTtl must not be negative, got " + ttl);
+      }
+      this.serviceTtlSeconds = ttl.toSeconds();
+      return this;
+    }
+
     /** {@code enable_script_checks}: accept (never run) script checks; Consul refuses them by default. */
     public Builder enableScriptChecks(boolean enable) {
       this.enableScriptChecks = enable;
@@ -424,7 +437,7 @@ public final class ConsulTestAgent implements AutoCloseable {
       String address = nodeAddress != null ? nodeAddress : bindAddress;
       String node = nodeName != null ? nodeName : "node-" + bindAddress.replaceAll("[.:%]", "-");
       AgentConfig config = new AgentConfig(bindAddress, httpPort, dnsPort, datacenter, node, address, domain,
-          altDomain, Set.copyOf(aclTokens), onlyPassing, enableTruncate, udpAnswerLimit, enableScriptChecks,
+          altDomain, Set.copyOf(aclTokens), onlyPassing, enableTruncate, udpAnswerLimit, serviceTtlSeconds, enableScriptChecks,
           reapInterval, deregisterCriticalMinimum, checkUpdateInterval, runChecks);
       try {
         InetAddress.getByName(bindAddress);

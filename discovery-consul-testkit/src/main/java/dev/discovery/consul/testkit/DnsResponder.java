@@ -39,6 +39,7 @@ import org.xbill.DNS.Type;
  * NXDOMAIN vs NODATA, SOA, shuffling, trimming). Pure: bytes in, bytes out, no sockets.
  */
 final class DnsResponder {
+  /** Consul's TTL for everything but service lookups ({@code node_ttl}, SOA, NS): 0. */
   private static final long TTL = 0;
   private final AgentState state;
   private final Faults faults;
@@ -277,7 +278,7 @@ final class DnsResponder {
     if (qtype == Type.SRV) {
       serviceSrv(m, qname, domain, healthy);
     } else {
-      serviceAddresses(m, qname, qtype, healthy);
+      serviceAddresses(m, qname, qtype, healthy, state.config().serviceTtlSeconds());
     }
     if (m.getSection(Section.ANSWER).isEmpty()) {
       m.addRecord(soa(domain), Section.AUTHORITY);
@@ -294,14 +295,14 @@ final class DnsResponder {
     return lowerName;
   }
 
-  private void serviceAddresses(Message m, Name qname, int qtype, List<HealthEntry> healthy) {
+  private void serviceAddresses(Message m, Name qname, int qtype, List<HealthEntry> healthy, long ttl) {
     Set<String> seen = new HashSet<>();
     for (HealthEntry e : healthy) {
       String address = e.service().address().isEmpty() ? e.node().address() : e.service().address();
       if (!seen.add(address)) {
         continue;
       }
-      Record r = addressRecord(qname, address, qtype);
+      Record r = addressRecord(qname, address, qtype, ttl);
       if (r != null) {
         m.addRecord(r, Section.ANSWER);
       }
@@ -310,6 +311,8 @@ final class DnsResponder {
 
   private void serviceSrv(Message m, Name qname, String domain, List<HealthEntry> healthy) {
     String dc = state.config().datacenter();
+    // service_ttl applies to every record of a service lookup, the additional ones included.
+    long ttl = state.config().serviceTtlSeconds();
     Set<String> seen = new HashSet<>();
     Set<Name> extraNames = new LinkedHashSet<>();
     Set<Name> metaNodes = new HashSet<>();
@@ -329,26 +332,26 @@ final class DnsResponder {
       } else {
         target = name(hex(ip) + ".addr." + dc + "." + domain);
       }
-      m.addRecord(new SRVRecord(qname, DClass.IN, TTL, 1, weight, s.port(), target), Section.ANSWER);
+      m.addRecord(new SRVRecord(qname, DClass.IN, ttl, 1, weight, s.port(), target), Section.ANSWER);
       if (ip != null && extraNames.add(target)) {
-        m.addRecord(ipRecord(target, ip), Section.ADDITIONAL);
+        m.addRecord(ipRecord(target, ip, ttl), Section.ADDITIONAL);
       }
       // enable_additional_node_meta_txt (default on): the node's meta as TXT under its node name. After a trim,
       // Consul's syncExtra keeps one record per target name (the A/AAAA), so these vanish from trimmed answers.
       Name nodeName = name(e.node().name() + ".node." + dc + "." + domain);
       if (ip != null && e.node().meta() != null && metaNodes.add(nodeName)) {
-        for (Record txt : nodeMetaTxt(nodeName, e.node().meta())) {
+        for (Record txt : nodeMetaTxt(nodeName, e.node().meta(), ttl)) {
           m.addRecord(txt, Section.ADDITIONAL);
         }
       }
     }
   }
 
-  private static List<Record> nodeMetaTxt(Name owner, Map<String, String> meta) {
+  private static List<Record> nodeMetaTxt(Name owner, Map<String, String> meta, long ttl) {
     List<Record> out = new ArrayList<>();
     for (Map.Entry<String, String> e : meta.entrySet()) {
       String text = e.getKey().startsWith("rfc1035-") ? e.getValue() : e.getKey() + "=" + e.getValue();
-      out.add(new TXTRecord(owner, DClass.IN, TTL, text));
+      out.add(new TXTRecord(owner, DClass.IN, ttl, text));
     }
     return out;
   }
@@ -367,13 +370,13 @@ final class DnsResponder {
       return;
     }
     if (qtype == Type.A || qtype == Type.AAAA || qtype == Type.ANY) {
-      Record r = addressRecord(qname, node.address(), qtype);
+      Record r = addressRecord(qname, node.address(), qtype, TTL);
       if (r != null) {
         m.addRecord(r, Section.ANSWER);
       }
     }
     if ((qtype == Type.TXT || qtype == Type.ANY) && node.meta() != null) {
-      for (Record txt : nodeMetaTxt(qname, node.meta())) {
+      for (Record txt : nodeMetaTxt(qname, node.meta(), TTL)) {
         m.addRecord(txt, Section.ANSWER);
       }
     }
@@ -407,30 +410,30 @@ final class DnsResponder {
     }
     boolean v4 = ip instanceof Inet4Address;
     boolean asked = qtype == Type.ANY || (v4 ? qtype == Type.A : qtype == Type.AAAA);
-    m.addRecord(ipRecord(qname, ip), asked ? Section.ANSWER : Section.ADDITIONAL);
+    m.addRecord(ipRecord(qname, ip, TTL), asked ? Section.ANSWER : Section.ADDITIONAL);
   }
 
   /** A/AAAA for an IP literal when the query type wants that family, CNAME for a host name, else null. */
-  private static Record addressRecord(Name owner, String address, int qtype) {
+  private static Record addressRecord(Name owner, String address, int qtype, long ttl) {
     InetAddress ip = Payloads.ipLiteral(address);
     if (ip == null) {
       if (qtype == Type.A || qtype == Type.AAAA || qtype == Type.ANY || qtype == Type.CNAME) {
-        return new CNAMERecord(owner, DClass.IN, TTL, name(address.endsWith(".") ? address : address + "."));
+        return new CNAMERecord(owner, DClass.IN, ttl, name(address.endsWith(".") ? address : address + "."));
       }
       return null;
     }
     if (ip instanceof Inet4Address && (qtype == Type.A || qtype == Type.ANY)) {
-      return new ARecord(owner, DClass.IN, TTL, ip);
+      return new ARecord(owner, DClass.IN, ttl, ip);
     }
     if (ip instanceof Inet6Address && (qtype == Type.AAAA || qtype == Type.ANY)) {
-      return new AAAARecord(owner, DClass.IN, TTL, ip);
+      return new AAAARecord(owner, DClass.IN, ttl, ip);
     }
     return null;
   }
 
-  private static Record ipRecord(Name owner, InetAddress ip) {
-    return ip instanceof Inet4Address ? new ARecord(owner, DClass.IN, TTL, ip)
-        : new AAAARecord(owner, DClass.IN, TTL, ip);
+  private static Record ipRecord(Name owner, InetAddress ip, long ttl) {
+    return ip instanceof Inet4Address ? new ARecord(owner, DClass.IN, ttl, ip)
+        : new AAAARecord(owner, DClass.IN, ttl, ip);
   }
 
   static String hex(InetAddress ip) {
@@ -456,7 +459,7 @@ final class DnsResponder {
       }
       Name ns = name(e.node().name() + ".node." + dc + "." + domain);
       m.addRecord(new NSRecord(name(domain), DClass.IN, TTL, ns), section);
-      m.addRecord(ipRecord(ns, ip), Section.ADDITIONAL);
+      m.addRecord(ipRecord(ns, ip, TTL), Section.ADDITIONAL);
     }
   }
 

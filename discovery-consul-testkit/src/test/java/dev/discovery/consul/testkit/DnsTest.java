@@ -64,6 +64,21 @@ class DnsTest {
   }
 
   @Test
+  void serviceTtlAppliesToEveryRecordOfAServiceLookupOnly() {
+    try (ConsulTestAgent agent = ConsulTestAgent.builder().nodeName("node1")
+        .serviceTtl(java.time.Duration.ofSeconds(30)).start()) {
+      agent.registerService("{\"Name\":\"web\",\"Port\":8080}");
+      Message m = Dig.udp(agent.dnsAddress(), "web.service.consul.", Type.SRV, null).message();
+      assertThat(srv(m)).extracting(Record::getTTL).containsOnly(30L);
+      assertThat(m.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() != Type.OPT)
+          .isNotEmpty().extracting(Record::getTTL).containsOnly(30L);
+      // node_ttl is another setting: a node lookup keeps Consul's default 0.
+      Message node = Dig.udp(agent.dnsAddress(), "node1.node.consul.", Type.A, null).message();
+      assertThat(node.getSection(Section.ANSWER)).extracting(Record::getTTL).containsOnly(0L);
+    }
+  }
+
+  @Test
   void srvForAnIpServiceAddressTargetsTheHexAddrName() {
     try (ConsulTestAgent agent = agent(false, false)) {
       agent.registerService("{\"Name\":\"rabbitmq\",\"ID\":\"r4\",\"Address\":\"192.0.2.10\",\"Port\":5672}");

@@ -61,7 +61,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   ConsulDnsBackend(List<InetSocketAddress> servers, Name domain, Name altDomain, String datacenter,
-      boolean rfc2782, boolean tcpOnly, Duration timeout) {
+      boolean rfc2782, Transport transport, Duration timeout) {
     this.description = "consul-dns "
         + servers.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
     this.names = new DnsNames(domain, altDomain, datacenter, rfc2782, description);
@@ -70,7 +70,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
       t.setDaemon(true);
       return t;
     });
-    this.client = new DnsClient(servers, timeout, tcpOnly, executor);
+    this.client = new DnsClient(servers, timeout, transport, executor);
   }
 
   @Override

@@ -28,9 +28,12 @@ import org.xbill.DNS.Name;
  *       after the reply's TTL when it is positive (Consul's default TTL is 0).</li>
  * </ul>
  *
- * <p>Completeness: Consul trims UDP replies silently (to 3 answers without EDNS, to the buffer with EDNS).
- * Questions go over UDP with a 4096-byte EDNS0 buffer, and again over TCP when the reply has the TC bit, did
- * not echo EDNS0, or is larger than half the buffer; {@link #tcp(boolean) tcp(true)} always uses TCP. NXDOMAIN
+ * <p>Completeness, directly and behind a forwarder such as dnsmasq: Consul trims UDP replies silently (to 3
+ * answers without EDNS, to the buffer with EDNS), and a forwarder asks it with a buffer of its own while echoing
+ * ours. By default SRV questions therefore go over TCP, and only the one-record A/AAAA follow-ups over UDP;
+ * {@link #udpFirst()} asks SRV over UDP first and trusts a reply only when no path could have trimmed it (no TC
+ * bit, fewer than 3 answers, room for another under 512 bytes), asking again over TCP otherwise; {@link
+ * #tcp(boolean) tcp(true)} sends every question over TCP. The package documentation gives the rule. NXDOMAIN
  * means no healthy instance (an empty list); SERVFAIL, REFUSED, a time-out or a malformed reply mean the
  * registry is unavailable, and the last good answer is served.
  *
@@ -45,7 +48,7 @@ public final class ConsulDnsBuilder {
   private String datacenter;
   private Duration timeout = Duration.ofSeconds(2);
   private boolean rfc2782;
-  private boolean tcp;
+  private Transport transport = Transport.SRV_OVER_TCP;
   private Duration refreshInterval = Duration.ofSeconds(5);
   private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
@@ -113,11 +116,24 @@ public final class ConsulDnsBuilder {
   }
 
   /**
-   * Whether to ask every question over TCP, skipping UDP. The default (false) uses UDP first and TCP only for
-   * replies that may have been trimmed; true is for servers or networks where large UDP replies get lost.
+   * {@code true}: ask every question over TCP, the A/AAAA follow-ups too, for networks where UDP replies get lost.
+   * {@code false}: the same as {@link #udpFirst()}. Without either, SRV questions go over TCP and the follow-ups
+   * over UDP, which is complete behind any forwarder and measured cheapest (see the module README).
    */
   public ConsulDnsBuilder tcp(boolean tcp) {
-    this.tcp = tcp;
+    this.transport = tcp ? Transport.TCP : Transport.UDP_FIRST;
+    return this;
+  }
+
+  /**
+   * Asks SRV questions over UDP first, for users who know their path: a service of one instance (two, when the
+   * nodes carry no node-meta TXT records) is then one datagram instead of a TCP exchange. Still complete behind a forwarder: a
+   * reply that any buffer on the way could have trimmed (three answers or more, or no room for another under
+   * 512 bytes, or the TC bit) is asked again over TCP, which costs a round trip more than {@linkplain #tcp(boolean)
+   * the default}.
+   */
+  public ConsulDnsBuilder udpFirst() {
+    this.transport = Transport.UDP_FIRST;
     return this;
   }
 
@@ -145,7 +161,7 @@ public final class ConsulDnsBuilder {
    */
   public DiscoveryBackend backend() {
     List<InetSocketAddress> targets = servers.isEmpty() ? List.of(DEFAULT_SERVER) : List.copyOf(servers);
-    return new ConsulDnsBackend(targets, domain, altDomain, datacenter, rfc2782, tcp, timeout);
+    return new ConsulDnsBackend(targets, domain, altDomain, datacenter, rfc2782, transport, timeout);
   }
 
 }

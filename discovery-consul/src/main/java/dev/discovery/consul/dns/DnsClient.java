@@ -1,8 +1,10 @@
 package dev.discovery.consul.dns;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,25 +26,27 @@ import org.xbill.DNS.WireParseException;
 
 /**
  * Sends one question to the configured servers in turn and returns the first usable reply (NOERROR or
- * NXDOMAIN). Over UDP it advertises a large EDNS0 buffer and asks again over TCP when {@link TrimRule} says
- * the reply may have been trimmed; with {@code tcpOnly} it always uses TCP.
+ * NXDOMAIN). {@link Transport} says whether a question goes over TCP or UDP first; over UDP it advertises a
+ * large EDNS0 buffer and asks again over TCP when {@link TrimRule} says the reply may have been trimmed.
  */
 final class DnsClient {
   private static final Logger LOG = LoggerFactory.getLogger(DnsClient.class);
+  /** How often a TCP question is sent when the server keeps closing the connection under it. */
+  private static final int TCP_ATTEMPTS = 3;
 
   /** A usable reply and the server that gave it. */
   record Reply(Message message, InetSocketAddress server) {}
 
   private final List<Server> servers;
   private final Duration timeout;
-  private final boolean tcpOnly;
+  private final Transport transport;
   private final Executor executor;
   /** The server that answered last; the next question starts there, so a dead first server costs once. */
   private final AtomicInteger preferred = new AtomicInteger();
 
-  DnsClient(List<InetSocketAddress> addresses, Duration timeout, boolean tcpOnly, Executor executor) {
+  DnsClient(List<InetSocketAddress> addresses, Duration timeout, Transport transport, Executor executor) {
     this.timeout = timeout;
-    this.tcpOnly = tcpOnly;
+    this.transport = transport;
     this.executor = executor;
     List<Server> list = new ArrayList<>();
     for (InetSocketAddress address : addresses) {
@@ -89,8 +93,8 @@ final class DnsClient {
 
   private CompletableFuture<Message> askServer(Server server, Name name, int type) {
     Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
-    if (tcpOnly) {
-      return send(server.tcp, query);
+    if (transport.tcpFirst(type)) {
+      return sendTcp(server, query);
     }
     return send(server.udp, query).thenCompose(reply -> {
       String why = TrimRule.whyRetryOverTcp(reply);
@@ -98,8 +102,31 @@ final class DnsClient {
         return CompletableFuture.completedFuture(reply);
       }
       LOG.debug("asking {} {} again over TCP: {}", DnsNames.display(name), Type.string(type), why);
-      return send(server.tcp, query);
+      return sendTcp(server, query);
     });
+  }
+
+  /**
+   * Sends over TCP, again on a new connection (up to {@value #TCP_ATTEMPTS} attempts in all) when the server closed
+   * the one dnsjava keeps open while the question was on it. Servers may close a connection at any time (RFC 7766,
+   * section 6.2.3): dnsmasq 2.90 closes one after a bounded number of questions; the questions still on it fail
+   * with an EOF, and those sent before dnsjava noticed with a ClosedChannelException (they never left). A DNS
+   * question is safe to repeat. The retry runs on our executor, not in dnsjava's failure callback, where the dead
+   * connection is still registered and would be picked again.
+   */
+  private CompletableFuture<Message> sendTcp(Server server, Message query) {
+    return sendTcp(server, query, 1);
+  }
+
+  private CompletableFuture<Message> sendTcp(Server server, Message query, int attempt) {
+    return send(server.tcp, query).exceptionallyComposeAsync(error -> attempt < TCP_ATTEMPTS && closedByServer(error)
+        ? sendTcp(server, query, attempt + 1)
+        : CompletableFuture.failedFuture(error), executor);
+  }
+
+  private static boolean closedByServer(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    return cause instanceof EOFException || cause instanceof ClosedChannelException;
   }
 
   private CompletableFuture<Message> send(SimpleResolver resolver, Message query) {

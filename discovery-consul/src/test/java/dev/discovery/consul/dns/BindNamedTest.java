@@ -11,11 +11,9 @@ import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulDiscovery;
 import java.io.File;
 import java.io.IOException;
-import java.net.DatagramSocket;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +45,7 @@ import org.xbill.DNS.Type;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BindNamedTest {
-  private final List<Process> processes = new ArrayList<>();
+  private final List<LocalDnsProcess> processes = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private Path dir;
   private InetSocketAddress full;
@@ -80,11 +78,8 @@ class BindNamedTest {
     for (AutoCloseable c : closeables) {
       c.close();
     }
-    for (Process p : processes) {
-      p.destroy();
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+    for (LocalDnsProcess p : processes) {
+      p.close();
     }
     if (dir != null) {
       try (Stream<Path> files = Files.walk(dir)) {
@@ -134,99 +129,43 @@ class BindNamedTest {
   }
 
   private InetSocketAddress start(Path binary, String name, boolean minimalResponses) throws Exception {
-    IOException last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      int port = freePort();
-      Path work = Files.createDirectories(dir.resolve(name));
-      Path conf = work.resolve("named.conf");
-      Files.writeString(conf, String.join("\n",
-          "options {",
-          "  directory \"" + work + "\";",
-          "  pid-file none;",
-          "  session-keyfile none;",
-          "  listen-on port " + port + " { 127.0.0.1; };",
-          "  listen-on-v6 { none; };",
-          "  recursion no;",
-          "  dnssec-validation no;",
-          "  minimal-responses " + (minimalResponses ? "yes" : "no") + ";",
-          "};",
-          "controls { };",
-          "zone \"consul.\" { type primary; file \"" + dir.resolve("consul.zone") + "\"; };",
-          "zone \"broken.\" { type primary; file \"" + dir.resolve("broken.zone") + "\"; };",
-          ""));
-      Path log = work.resolve("named.log");
-      Process process = new ProcessBuilder(binary.toString(), "-g", "-n", "1", "-c", conf.toString())
-          .directory(work.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
-      processes.add(process);
-      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    Path work = Files.createDirectories(dir.resolve(name));
+    LocalDnsProcess named = LocalDnsProcess.start("named", work, port -> {
+      Path conf = work.resolve("named-" + port + ".conf");
       try {
-        awaitReady(process, address, log);
-        return address;
+        Files.writeString(conf, String.join("\n",
+            "options {",
+            "  directory \"" + work + "\";",
+            "  pid-file none;",
+            "  session-keyfile none;",
+            "  listen-on port " + port + " { 127.0.0.1; };",
+            "  listen-on-v6 { none; };",
+            "  recursion no;",
+            "  dnssec-validation no;",
+            "  minimal-responses " + (minimalResponses ? "yes" : "no") + ";",
+            "};",
+            "controls { };",
+            "zone \"consul.\" { type primary; file \"" + dir.resolve("consul.zone") + "\"; };",
+            "zone \"broken.\" { type primary; file \"" + dir.resolve("broken.zone") + "\"; };",
+            ""));
       } catch (IOException e) {
-        last = e; // most likely the port was taken meanwhile: try another
-        process.destroyForcibly();
+        throw new UncheckedIOException(e);
       }
-    }
-    throw last;
-  }
-
-  private static void awaitReady(Process process, InetSocketAddress address, Path log) throws Exception {
-    SimpleResolver probe = new SimpleResolver(address);
-    probe.setTimeout(Duration.ofMillis(300));
-    Message question = Message.newQuery(Record.newRecord(Name.fromString("consul."), Type.SOA, DClass.IN));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IOException("named exited with " + process.exitValue() + ":\n" + read(log));
-      }
-      try {
-        if (probe.send(question).getRcode() == Rcode.NOERROR) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(50);
-    }
-    throw new IOException("named did not answer on " + address + " within 20 s:\n" + read(log));
-  }
-
-  private static String read(Path log) throws IOException {
-    return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no log)";
-  }
-
-  private static int freePort() throws IOException {
-    try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        ServerSocket tcp = new ServerSocket(udp.getLocalPort(), 1, InetAddress.getLoopbackAddress())) {
-      return tcp.getLocalPort();
-    }
+      return List.of(binary.toString(), "-g", "-n", "1", "-c", conf.toString());
+    }, Name.fromString("consul."));
+    processes.add(named);
+    return named.address();
   }
 
   /** {@code -Dnamed.binary=PATH} picks another named (a missing path shows the skip). */
   private static Path findNamed() {
-    String chosen = System.getProperty("named.binary");
-    if (chosen != null) {
-      return Files.isExecutable(Path.of(chosen)) ? Path.of(chosen) : null;
-    }
-    List<Path> candidates = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d : path.split(File.pathSeparator)) {
-        candidates.add(Path.of(d, "named"));
-      }
-    }
-    candidates.add(Path.of("/usr/sbin/named"));
-    candidates.add(Path.of("/usr/local/sbin/named"));
-    return candidates.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    return LocalDnsProcess.find("named.binary", "named", "/usr/sbin/named", "/usr/local/sbin/named");
   }
 
   private ConsulDnsBackend backend(InetSocketAddress server, String domain, String dc, boolean rfc2782,
       boolean tcp) {
     ConsulDnsBackend backend = new ConsulDnsBackend(List.of(server), DnsNames.parseDomain(domain, "domain"), null,
-        dc, rfc2782, tcp, Duration.ofSeconds(2));
+        dc, rfc2782, tcp ? Transport.TCP : Transport.UDP_FIRST, Duration.ofSeconds(2));
     closeables.add(backend);
     return backend;
   }
@@ -314,7 +253,7 @@ class BindNamedTest {
 
   @Test
   void throughTheCacheWithFailoverFromADeadServer() throws Exception {
-    InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
+    InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), LocalDnsProcess.freePort());
     CachingDiscovery discovery = ConsulDiscovery.dns()
         .server(dead)
         .server(full)

@@ -59,17 +59,17 @@ class ConsulDnsBackendTest {
     return server;
   }
 
-  private ConsulDnsBackend backend(boolean tcpOnly, FakeDnsServer... servers) {
-    return backend(TIMEOUT, tcpOnly, servers);
+  private ConsulDnsBackend backend(Transport transport, FakeDnsServer... servers) {
+    return backend(TIMEOUT, transport, servers);
   }
 
-  private ConsulDnsBackend backend(Duration timeout, boolean tcpOnly, FakeDnsServer... servers) {
+  private ConsulDnsBackend backend(Duration timeout, Transport transport, FakeDnsServer... servers) {
     List<InetSocketAddress> addresses = new ArrayList<>();
     for (FakeDnsServer s : servers) {
       addresses.add(s.address());
     }
     ConsulDnsBackend backend =
-        new ConsulDnsBackend(addresses, ConsulLikeDns.DOMAIN, null, null, false, tcpOnly, timeout);
+        new ConsulDnsBackend(addresses, ConsulLikeDns.DOMAIN, null, null, false, transport, timeout);
     closeables.add(backend);
     return backend;
   }
@@ -120,7 +120,7 @@ class ConsulDnsBackendTest {
     consul.add("web", "other", "10.1.10.13", 8081);
     FakeDnsServer server = server(consul);
 
-    Answer answer = fetch(backend(false, server), ServiceQuery.of("web"));
+    Answer answer = fetch(backend(Transport.UDP_FIRST, server), ServiceQuery.of("web"));
 
     assertThat(answer.instances()).containsExactly(
         new ServiceInstance("10.1.10.12:8080", "web", "10.1.10.12", 8080, Set.of(), java.util.Map.of(), 5,
@@ -138,7 +138,7 @@ class ConsulDnsBackendTest {
         Set.of(), "dc1"));
     FakeDnsServer server = server(consul);
 
-    List<ServiceInstance> instances = fetch(backend(false, server), ServiceQuery.of("rabbitmq")).instances();
+    List<ServiceInstance> instances = fetch(backend(Transport.UDP_FIRST, server), ServiceQuery.of("rabbitmq")).instances();
 
     assertThat(addresses(instances)).containsExactlyInAnyOrder("192.0.2.10:5672", "[2001:db8:1:2:cafe:0:0:1337]:5672");
     assertThat(instances).extracting(ServiceInstance::id).doesNotHaveDuplicates();
@@ -153,7 +153,7 @@ class ConsulDnsBackendTest {
     consul.add(new ConsulLikeDns.Instance("web", "n9", "10.0.0.9", "10.0.0.99", 90, 1, Set.of(), "dc1"));
     FakeDnsServer server = server(consul);
 
-    List<ServiceInstance> instances = fetch(backend(false, server), ServiceQuery.of("web")).instances();
+    List<ServiceInstance> instances = fetch(backend(Transport.UDP_FIRST, server), ServiceQuery.of("web")).instances();
 
     assertThat(addresses(instances))
         .containsExactlyInAnyOrder("10.0.0.1:80", "10.0.0.1:81", "[fd00:0:0:0:0:0:0:6]:80", "10.0.0.99:90");
@@ -178,7 +178,7 @@ class ConsulDnsBackendTest {
     });
     consul.add("web", "n2", "10.0.0.2", 80);
 
-    List<ServiceInstance> instances = fetch(backend(false, server), ServiceQuery.of("web")).instances();
+    List<ServiceInstance> instances = fetch(backend(Transport.UDP_FIRST, server), ServiceQuery.of("web")).instances();
 
     assertThat(addresses(instances)).containsExactly("10.0.0.2:80");
   }
@@ -196,7 +196,7 @@ class ConsulDnsBackendTest {
         Record.newRecord(Name.fromString("big.service.consul."), Type.SRV, DClass.IN)));
     assertThat(trusting.getSection(Section.ANSWER)).hasSize(3);
 
-    List<ServiceInstance> instances = fetch(backend(false, server), ServiceQuery.of("big")).instances();
+    List<ServiceInstance> instances = fetch(backend(Transport.UDP_FIRST, server), ServiceQuery.of("big")).instances();
 
     assertThat(instances).hasSize(60);
     assertThat(instances).extracting(ServiceInstance::port).doesNotHaveDuplicates();
@@ -209,19 +209,26 @@ class ConsulDnsBackendTest {
     FakeDnsServer server = server(consul);
     int udpBefore = server.udpQueries();
 
-    assertThat(fetch(backend(true, server), ServiceQuery.of("big")).instances()).hasSize(60);
+    assertThat(fetch(backend(Transport.TCP, server), ServiceQuery.of("big")).instances()).hasSize(60);
     assertThat(server.udpQueries()).isEqualTo(udpBefore);
   }
 
   @Test
-  void smallAnswersStayOnUdpAndTruncatedOnesAreRetriedOverTcp() throws Exception {
+  void udpFirstKeepsTwoInstancesOnUdpAndAsksThreeAndTruncatedOnesAgainOverTcp() throws Exception {
     for (int i = 1; i <= 3; i++) {
-      consul.add("small", "s" + i, "10.2.0." + i, 80);
+      consul.add(i < 3 ? "small" : "three", "s" + i, "10.2.0." + i, 80);
     }
+    consul.add("three", "s1", "10.2.0.1", 81);
+    consul.add("three", "s2", "10.2.0.2", 81);
     FakeDnsServer server = server(consul);
-    ConsulDnsBackend backend = backend(false, server);
-    assertThat(fetch(backend, ServiceQuery.of("small")).instances()).hasSize(3);
+    ConsulDnsBackend backend = backend(Transport.UDP_FIRST, server);
+    assertThat(fetch(backend, ServiceQuery.of("small")).instances()).hasSize(2);
     assertThat(server.tcpQueries()).isZero();
+
+    // Three answers are what Consul keeps when a forwarder asks it without EDNS: never trusted over UDP.
+    assertThat(fetch(backend, ServiceQuery.of("three")).instances()).hasSize(3);
+    assertThat(server.questions()).contains("three.service.consul. srv udp", "three.service.consul. srv tcp");
+    assertThat(server.tcpQueries()).isEqualTo(1);
 
     // enable_truncate: the reply says TC, the client must ask again over TCP, even for a small reply.
     consul.enableTruncate = true;
@@ -235,8 +242,38 @@ class ConsulDnsBackendTest {
       reply.getHeader().setFlag(org.xbill.DNS.Flags.TC);
       return reply.toWire();
     });
-    assertThat(fetch(backend, ServiceQuery.of("small")).instances()).hasSize(3);
-    assertThat(server.tcpQueries()).isEqualTo(1);
+    assertThat(fetch(backend, ServiceQuery.of("small")).instances()).hasSize(2);
+    assertThat(server.tcpQueries()).isEqualTo(2);
+  }
+
+  @Test
+  void aTcpConnectionClosedWithTheQuestionOnItIsAskedAgainOnANewOne() throws Exception {
+    consul.add("web", "n1", "10.0.0.1", 80);
+    FakeDnsServer server = server(consul);
+    ConsulDnsBackend backend = backend(Transport.TCP, server);
+
+    server.closeTcpConnectionOnNextQuestions(1);
+    assertThat(addresses(fetch(backend, ServiceQuery.of("web")).instances())).containsExactly("10.0.0.1:80");
+    assertThat(server.tcpQueries()).isEqualTo(2);
+
+    // A bounded number of times: a server that keeps closing is a failure, not a loop.
+    server.closeTcpConnectionOnNextQuestions(3);
+    assertThat(failure(backend, ServiceQuery.of("web"))).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void byDefaultSrvGoesOverTcpAndAddressFollowUpsOverUdp() throws Exception {
+    consul.additional = false;
+    consul.add("web", "n1", "10.0.0.1", 80);
+    consul.add("web", "n2", "10.0.0.2", 80);
+    FakeDnsServer server = server(consul);
+
+    CachingDiscovery discovery = ConsulDiscovery.dns().server(server.address()).timeout(TIMEOUT).build();
+    closeables.add(discovery);
+
+    assertThat(addresses(discovery.instances(ServiceQuery.of("web")))).containsExactly("10.0.0.1:80", "10.0.0.2:80");
+    assertThat(server.questions()).contains("web.service.consul. srv tcp", "n1.node.dc1.consul. a udp")
+        .doesNotContain("web.service.consul. srv udp", "n1.node.dc1.consul. a tcp");
   }
 
   @Test
@@ -245,7 +282,7 @@ class ConsulDnsBackendTest {
     consul.add(new ConsulLikeDns.Instance("db", "n2", "10.0.0.2", null, 5432, 1, Set.of("replica"), "dc1"));
     consul.add(new ConsulLikeDns.Instance("db", "n3", "10.0.0.3", null, 5432, 1, Set.of("primary"), "dc2"));
     FakeDnsServer server = server(consul);
-    ConsulDnsBackend backend = backend(false, server);
+    ConsulDnsBackend backend = backend(Transport.UDP_FIRST, server);
 
     List<ServiceInstance> primaries = fetch(backend, ServiceQuery.of("db").withTags("primary")).instances();
     assertThat(addresses(primaries)).containsExactly("10.0.0.1:5432");
@@ -256,7 +293,7 @@ class ConsulDnsBackendTest {
         "primary.db.service.dc2.consul. srv udp");
 
     ConsulDnsBackend rfc = new ConsulDnsBackend(List.of(server.address()), ConsulLikeDns.DOMAIN, null, "dc1",
-        true, false, TIMEOUT);
+        true, Transport.UDP_FIRST, TIMEOUT);
     closeables.add(rfc);
     assertThat(addresses(fetch(rfc, ServiceQuery.of("db").withTags("replica")).instances()))
         .containsExactly("10.0.0.2:5432");
@@ -266,7 +303,7 @@ class ConsulDnsBackendTest {
   @Test
   void moreThanOneTagIsAnInvalidQuery() throws Exception {
     FakeDnsServer server = server(consul);
-    Throwable error = failure(backend(false, server), ServiceQuery.of("db").withTags("a", "b"));
+    Throwable error = failure(backend(Transport.UDP_FIRST, server), ServiceQuery.of("db").withTags("a", "b"));
     assertThat(error).isInstanceOf(InvalidQueryException.class).hasMessageContaining("one tag only");
     assertThat(server.questions()).isEmpty();
   }
@@ -274,7 +311,7 @@ class ConsulDnsBackendTest {
   @Test
   void nxdomainIsASuccessfulEmptyAnswer() throws Exception {
     FakeDnsServer server = server(consul);
-    Answer answer = fetch(backend(false, server), ServiceQuery.of("nothing-healthy"));
+    Answer answer = fetch(backend(Transport.UDP_FIRST, server), ServiceQuery.of("nothing-healthy"));
     assertThat(answer.instances()).isEmpty();
   }
 
@@ -282,14 +319,14 @@ class ConsulDnsBackendTest {
   void positiveTtlIsHonoured() throws Exception {
     consul.ttl = 30;
     consul.add("web", "n1", "10.0.0.1", 80);
-    assertThat(fetch(backend(false, server(consul)), ServiceQuery.of("web")).ttl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(fetch(backend(Transport.UDP_FIRST, server(consul)), ServiceQuery.of("web")).ttl()).isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
   void serverFailuresFailTheFetchWithAClearCause() throws Exception {
     consul.add("web", "n1", "10.0.0.1", 80);
     FakeDnsServer server = server(consul);
-    ConsulDnsBackend backend = backend(false, server);
+    ConsulDnsBackend backend = backend(Transport.UDP_FIRST, server);
 
     consul.fault = ConsulLikeDns.Fault.SERVFAIL;
     assertThat(failure(backend, ServiceQuery.of("web"))).isInstanceOf(IOException.class)
@@ -301,7 +338,7 @@ class ConsulDnsBackendTest {
     consul.fault = ConsulLikeDns.Fault.WRONG_ID;
     assertThat(failure(backend, ServiceQuery.of("web"))).hasMessageContaining("malformed or mismatched");
     consul.fault = ConsulLikeDns.Fault.SILENT;
-    ConsulDnsBackend impatient = backend(SILENT_TIMEOUT, false, server); // the silence must time out, soon
+    ConsulDnsBackend impatient = backend(SILENT_TIMEOUT, Transport.UDP_FIRST, server); // the silence must time out, soon
     assertThat(failure(impatient, ServiceQuery.of("web"))).hasMessageContaining("no reply")
         .hasMessageContaining(DnsClient.hostPort(server.address()));
     assertThat(impatient.pendingQuestions()).as("the unanswered question is forgotten").isZero();
@@ -325,7 +362,7 @@ class ConsulDnsBackendTest {
       reply[1] = (byte) query.getHeader().getID();
       return reply;
     });
-    assertThat(failure(backend(false, server), ServiceQuery.of("web"))).isInstanceOf(IOException.class)
+    assertThat(failure(backend(Transport.UDP_FIRST, server), ServiceQuery.of("web"))).isInstanceOf(IOException.class)
         .hasMessageContaining("answered a query with opcode UPDATE")
         .hasMessageContaining(DnsClient.hostPort(server.address()));
   }
@@ -339,7 +376,7 @@ class ConsulDnsBackendTest {
     FakeDnsServer alive = server(consul);
     // The generous time-out, as one time-out serves both servers and the live one must answer within it (or
     // the question count below is off); the dead one costs it once.
-    ConsulDnsBackend backend = backend(false, dead, alive);
+    ConsulDnsBackend backend = backend(Transport.UDP_FIRST, dead, alive);
 
     assertThat(fetch(backend, ServiceQuery.of("web")).instances()).hasSize(1);
     assertThat(fetch(backend, ServiceQuery.of("web")).instances()).hasSize(1);
@@ -359,7 +396,7 @@ class ConsulDnsBackendTest {
       return consul.handle(query, tcp);
     });
     ConsulDnsBackend backend = new ConsulDnsBackend(List.of(server.address()), ConsulLikeDns.DOMAIN, null, null,
-        false, false, Duration.ofSeconds(10));
+        false, Transport.UDP_FIRST, Duration.ofSeconds(10));
     closeables.add(backend);
 
     List<CompletableFuture<Answer>> fetches = new ArrayList<>();

@@ -32,6 +32,7 @@ final class FakeDnsServer implements AutoCloseable {
   private final List<String> questions = new CopyOnWriteArrayList<>();
   private final AtomicInteger udpCount = new AtomicInteger();
   private final AtomicInteger tcpCount = new AtomicInteger();
+  private final AtomicInteger closeOnQuestion = new AtomicInteger();
   private volatile Handler handler;
   private volatile boolean closed;
 
@@ -74,6 +75,11 @@ final class FakeDnsServer implements AutoCloseable {
 
   int udpQueries() {
     return udpCount.get();
+  }
+
+  /** The next {@code count} TCP questions are read and left unanswered, their connection closed. */
+  void closeTcpConnectionOnNextQuestions(int count) {
+    closeOnQuestion.set(count);
   }
 
   int tcpQueries() {
@@ -131,6 +137,9 @@ final class FakeDnsServer implements AutoCloseable {
         byte[] query = new byte[length];
         in.readFully(query);
         tcpCount.incrementAndGet();
+        if (closeOnQuestion.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          return; // closes the connection with the question unanswered, as a server that ends it may
+        }
         byte[] reply = answer(query, true);
         if (reply != null) {
           synchronized (out) {

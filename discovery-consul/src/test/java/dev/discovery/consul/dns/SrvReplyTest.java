@@ -103,32 +103,6 @@ class SrvReplyTest {
     assertThat(SrvReply.read(m, Q, NAMES).targets().get(0).addresses()).isEmpty();
   }
 
-  @Test
-  void trimRuleTrustsOnlySmallEdnsRepliesWithoutTc() throws Exception {
-    Message small = reply(Rcode.NOERROR);
-    small.addRecord(new OPTRecord(TrimRule.EDNS_BUFFER, 0, 0), Section.ADDITIONAL);
-    assertThat(TrimRule.whyRetryOverTcp(new Message(small.toWire()))).isNull();
-
-    Message noEdns = reply(Rcode.NOERROR);
-    assertThat(TrimRule.whyRetryOverTcp(new Message(noEdns.toWire()))).contains("ignored EDNS0");
-
-    Message tc = reply(Rcode.NOERROR);
-    tc.getHeader().setFlag(Flags.TC);
-    assertThat(TrimRule.whyRetryOverTcp(new Message(tc.toWire()))).contains("TC");
-
-    Message big = reply(Rcode.NOERROR);
-    big.addRecord(new OPTRecord(TrimRule.EDNS_BUFFER, 0, 0), Section.ADDITIONAL);
-    for (int i = 0; i < 80; i++) {
-      big.addRecord(new SRVRecord(Q, DClass.IN, 0, 1, 1, 1000 + i, name("node-" + i + ".node.dc1.consul.")),
-          Section.ANSWER);
-    }
-    Message received = new Message(big.toWire());
-    assertThat(received.numBytes()).isGreaterThan(TrimRule.TRUSTED_BYTES);
-    assertThat(TrimRule.whyRetryOverTcp(received)).contains("close to the 4096-byte EDNS0 buffer");
-
-    assertThat(TrimRule.whyRetryOverTcp(new Message(reply(Rcode.NXDOMAIN).toWire()))).isNull();
-  }
-
   /**
    * Found by {@link SrvReplyPropertyTest}: an NXDOMAIN reply whose header says UPDATE, with an SOA record of
    * empty RDATA in AUTHORITY. dnsjava reads that record as a field-less record of type SOA, and the negative
