@@ -15,7 +15,8 @@ import org.springframework.context.annotation.Bean;
 import reactor.core.publisher.Flux;
 
 /**
- * Spring Cloud's {@code ReactiveDiscoveryClient} when Reactor is on the class path, unless
+ * Spring Cloud's {@code ReactiveDiscoveryClient} when Reactor and (as Spring Cloud requires for every reactive
+ * discovery client) {@code WebClient} are on the class path, unless
  * {@code spring.cloud.discovery.enabled} or {@code spring.cloud.discovery.reactive.enabled} is false.
  */
 @AutoConfiguration(after = DiscoveryConsulAutoConfiguration.class,
