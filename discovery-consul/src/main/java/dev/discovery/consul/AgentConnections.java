@@ -1,6 +1,5 @@
 package dev.discovery.consul;
 
-import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -37,19 +36,6 @@ final class AgentConnections {
         .retryOnConnectionFailure(true)
         .build();
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "consul-agent-heartbeat"));
-  }
-
-  /** A client over the shared pool and dispatcher with the agent's own time-out. */
-  OkHttpClient client(Duration timeout, ConsulTls tls) {
-    OkHttpClient.Builder b = base.newBuilder()
-        .connectTimeout(timeout)
-        .readTimeout(timeout)
-        .writeTimeout(timeout)
-        .callTimeout(timeout.multipliedBy(2));
-    if (tls != null) {
-      tls.applyTo(b);
-    }
-    return b.build();
   }
 
   synchronized AgentConnections retain() {

@@ -110,6 +110,37 @@ final class AgentJson {
     return sortedObjectEntries(body, "check ID to check", AgentJson::check, AgentCheck::id);
   }
 
+  /**
+   * Parses {@code GET /v1/catalog/services}: an object of service name to the tags of its instances (an array of
+   * strings, or {@code null} as some Consul versions send for a service without tags).
+   *
+   * @throws IllegalArgumentException naming the offending service when the body is not what Consul sends
+   */
+  static Map<String, java.util.Set<String>> catalogServices(byte[] body) {
+    JsonNode root = tree(body, "service name to tags");
+    Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> e = fields.next();
+      JsonNode tags = e.getValue();
+      java.util.Set<String> set = new java.util.TreeSet<>();
+      if (tags != null && !tags.isNull()) {
+        if (!tags.isArray()) {
+          throw new IllegalArgumentException("the tags of service '" + e.getKey() + "' must be an array, was "
+              + tags.getNodeType());
+        }
+        for (JsonNode t : tags) {
+          if (!t.isTextual()) {
+            throw new IllegalArgumentException("a tag of service '" + e.getKey() + "' is not a string: " + t);
+          }
+          set.add(t.asText());
+        }
+      }
+      out.put(e.getKey(), set);
+    }
+    return out;
+  }
+
   private static AgentCheck check(String id, JsonNode c) {
     String at = "check '" + id + "'";
     if (!c.isObject()) {

@@ -8,21 +8,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.consul.internal.AgentStatus;
+import dev.discovery.consul.internal.AgentTransport;
+import dev.discovery.consul.internal.ConsulIndex;
+import dev.discovery.consul.internal.Credentials;
+import dev.discovery.consul.internal.ResponseTooLargeException;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.BufferedSource;
 
 /**
  * A client of one Consul agent's own API: register and deregister services, list them, toggle maintenance,
@@ -50,37 +55,27 @@ public final class ConsulAgent implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsulAgent.class);
   private static final MediaType JSON = MediaType.get("application/json");
   private static final RequestBody EMPTY = RequestBody.create(new byte[0], null);
-  private static final long MAX_BODY = 32L * 1024 * 1024;
 
   private final URI uri;
   private final HttpUrl base;
-  private final String token;
-  private final String password;
-  private final String authorization;
   private final Duration timeout;
   private final AgentConnections connections;
-  private final OkHttpClient client;
+  private final AgentTransport transport;
   private final Set<ManagedRegistration> registrations = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private ConsulAgent(Builder b) {
     ConsulEnvironment env = b.environment;
-    this.uri = b.uri != null ? b.uri : env.address();
-    HttpUrl parsed = HttpUrl.get(uri);
-    this.base = parsed;
-    if (b.tokenSet) {
-      this.token = b.token != null ? b.token : emptyToNull(ConsulEnvironment.readTokenFile(b.tokenFile));
-    } else {
-      this.token = env.token().orElse(null);
-    }
-    this.password = b.password;
-    this.authorization = b.user == null ? null
-        : okhttp3.Credentials.basic(b.user, b.password, StandardCharsets.UTF_8);
+    this.uri = b.uri != null ? b.uri : AgentAddress.check(env.address());
+    this.base = HttpUrl.get(uri);
+    Credentials credentials = Credentials.of(
+        Credentials.resolveToken(b.tokenSet, b.token, b.tokenFile, env), b.user, b.password);
     this.timeout = b.timeout;
     this.connections = b.shareWith != null ? b.shareWith.connections.retain() : new AgentConnections();
     try {
-      this.client = connections.client(timeout, b.tls != null ? b.tls : env.tls().orElse(null));
+      this.transport = AgentTransport.create(connections.base, b.tls != null ? b.tls : env.tls().orElse(null),
+          credentials, timeout, timeout, b.maxBodyBytes);
     } catch (RuntimeException e) {
       connections.release();
       throw e;
@@ -159,7 +154,7 @@ public final class ConsulAgent implements AutoCloseable {
 
   /** GETs one of the agent's own lists; {@code parse} refuses a body that is not Consul's format. */
   private <T> List<T> readList(String path, String action, String permission,
-      java.util.function.Function<byte[], List<T>> parse) {
+      Function<byte[], List<T>> parse) {
     Reply r = execute(new Request.Builder().url(url(path)).get(), action, null);
     if (r.code != 200) {
       throw failure(r, action, null, permission);
@@ -173,38 +168,63 @@ public final class ConsulAgent implements AutoCloseable {
   }
 
   /**
-   * How many instances of {@code service} the catalog holds, whatever their health: {@code GET
-   * /v1/catalog/service/:name}. Unlike an empty health answer, which may only mean that no instance passes its
-   * checks, zero here means that no instance (with every one of {@code tags}) is registered at all.
+   * The services the catalog of {@code datacenter} knows, with the tags of their instances:
+   * {@code GET /v1/catalog/services}. A service is listed while any instance of it is registered, whatever its
+   * health, so {@link ServiceCatalog#contains} tells an unknown service from one that only has no passing instance
+   * (an empty health answer means either).
    *
    * @param datacenter the datacenter to ask, or {@code null} for the agent's own
-   * @param tags tags every counted instance must carry (Consul compares them case-insensitively); may be empty
-   * @throws ConsulAgentException if the agent cannot be asked, refuses the token (needs {@code service:read}),
-   *     knows no such datacenter, or answers something that is not Consul's format
+   * @throws ConsulAgentException if the agent cannot be asked, refuses the token (it needs {@code service:read};
+   *     services the token may not read are left out, as Consul does), knows no such datacenter, or answers
+   *     something that is not Consul's format
    */
-  public int catalogInstanceCount(String service, String datacenter, java.util.Collection<String> tags) {
-    ServiceRegistration.checkIdentifier(service, "service name");
-    HttpUrl.Builder u = url("v1/catalog/service", service).newBuilder();
+  public ServiceCatalog catalogServices(String datacenter) {
+    return readCatalog(datacenter, 0, null);
+  }
+
+  /**
+   * {@link #catalogServices(String)} as a blocking query: the agent holds the request until the catalog's index
+   * passes {@code index} or {@code wait} runs out (Consul adds up to {@code wait/16} of jitter), and answers with
+   * the catalog then. Pass the {@link ServiceCatalog#index()} of the last answer; 0 answers at once. Blocks the
+   * calling thread for up to {@code wait} plus this client's time-out.
+   *
+   * @param wait how long the agent may hold the request: 1 s to 10 min
+   * @throws ConsulAgentException as {@link #catalogServices(String)} does
+   */
+  public ServiceCatalog catalogServices(String datacenter, long index, Duration wait) {
+    if (index < 0) {
+      throw new IllegalArgumentException("index must not be negative, was " + index);
+    }
+    Objects.requireNonNull(wait, "wait");
+    if (wait.compareTo(Duration.ofSeconds(1)) < 0 || wait.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new IllegalArgumentException("wait must be between 1 s and 10 min (Consul's cap), was " + wait);
+    }
+    return readCatalog(datacenter, index, wait);
+  }
+
+  private ServiceCatalog readCatalog(String datacenter, long index, Duration wait) {
+    HttpUrl.Builder u = url("v1/catalog/services").newBuilder();
     if (datacenter != null) {
       u.addQueryParameter("dc", ServiceRegistration.checkIdentifier(datacenter, "datacenter"));
     }
-    for (String tag : tags) {
-      u.addQueryParameter("tag", Objects.requireNonNull(tag, "tag"));
+    AgentTransport via = transport;
+    if (index > 0) {
+      u.addQueryParameter("index", Long.toString(index));
+      // Go's duration syntax, as Consul parses it; the read time-out outlasts the wait and Consul's jitter.
+      u.addQueryParameter("wait", wait.toMillis() + "ms");
+      via = transport.withReadTimeout(wait.plus(wait.dividedBy(16)).plus(timeout));
     }
-    String action = "read the catalog entry of service '" + service + "'";
-    Reply r = execute(new Request.Builder().url(u.build()).get(), action, service);
+    String action = "list the services of the catalog" + (datacenter == null ? "" : " of datacenter '" + datacenter + "'");
+    Reply r = execute(via, new Request.Builder().url(u.build()).get(), action, null);
     if (r.code != 200) {
-      throw failure(r, action, service, "service:read on '" + service + "'");
+      throw failure(r, action, null, "service:read");
     }
     try {
-      com.fasterxml.jackson.databind.JsonNode rows = AgentJson.MAPPER.readTree(r.bytes);
-      if (rows == null || !rows.isArray()) {
-        throw new IOException("expected a JSON array");
-      }
-      return rows.size();
-    } catch (IOException e) {
-      throw new ConsulAgentException(service, describe(), 200, "consul agent " + uri + " answered GET"
-          + " /v1/catalog/service/" + service + " with a body this client cannot use: " + e.getMessage(), e);
+      Map<String, Set<String>> services = AgentJson.catalogServices(r.bytes);
+      return new ServiceCatalog(ConsulIndex.next(index, r.consulIndex), services);
+    } catch (IllegalArgumentException e) {
+      throw new ConsulAgentException(null, describe(), 200, "consul agent " + uri
+          + " answered GET /v1/catalog/services with a body this client cannot use: " + e.getMessage(), e);
     }
   }
 
@@ -277,7 +297,7 @@ public final class ConsulAgent implements AutoCloseable {
     Call call;
     try {
       ensureOpen();
-      call = client.newCall(authorize(request).build());
+      call = transport.newCall(request);
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
       return result;
@@ -291,7 +311,7 @@ public final class ConsulAgent implements AutoCloseable {
       @Override
       public void onResponse(Call c, Response response) {
         try (response) {
-          result.complete(read(response));
+          result.complete(read(transport, response));
         } catch (IOException | RuntimeException e) {
           result.completeExceptionally(e);
         }
@@ -324,37 +344,41 @@ public final class ConsulAgent implements AutoCloseable {
     registrations.remove(registration);
   }
 
-  /** The message for a failed reply; Consul's text is included with the token scrubbed out. */
+  /** The message for a failed reply; Consul's text is included, scrubbed of secrets and cut to one readable line. */
   ConsulAgentException failure(Reply r, String action, String service, String permission) {
-    String consul = scrub(r.body).strip();
+    String consul = AgentStatus.quote(scrub(r.body));
+    String said = consul.isEmpty() ? "" : " (" + consul + ")";
     String text;
-    if (r.code == 403) {
-      text = "consul agent " + uri + " refused the ACL token to " + action + " (HTTP 403: " + consul
-          + "); use a token with " + permission;
-    } else if (r.code == 404) {
-      text = "consul agent " + uri + " does not know what was asked to " + action + " (HTTP 404: " + consul
-          + "); check the ID (not the name) is registered on this agent";
-    } else {
-      text = "consul agent " + uri + " failed to " + action + ": HTTP " + r.code
-          + (consul.isEmpty() ? "" : " (" + consul + ")")
-          + (r.code == 400 ? "; fix the request as Consul says" : "; retry later or check the agent's log");
+    switch (AgentStatus.of(r.code, r.body)) {
+      case TOKEN_REFUSED:
+        text = "consul agent " + uri + " refused the ACL token to " + action + " (HTTP 403" + (consul.isEmpty() ? ""
+            : ": " + consul) + "); use a token with " + permission;
+        break;
+      case NOT_FOUND:
+        text = "consul agent " + uri + " does not know what was asked to " + action + " (HTTP 404" + (consul.isEmpty()
+            ? "" : ": " + consul) + "); check the ID (not the name) is registered on this agent";
+        break;
+      case BAD_REQUEST:
+        text = "consul agent " + uri + " failed to " + action + ": HTTP 400" + said + "; fix the request as Consul says";
+        break;
+      case UNKNOWN_DATACENTER:
+        text = "consul agent " + uri + " failed to " + action + ": HTTP 500" + said + "; check the datacenter name";
+        break;
+      case RATE_LIMITED:
+        text = "consul agent " + uri + " failed to " + action + ": HTTP 429" + said
+            + "; too many requests or connections from this host (limits.http_max_conns_per_client), retry later";
+        break;
+      default:
+        text = "consul agent " + uri + " failed to " + action + ": HTTP " + r.code + said
+            + "; retry later or check the agent's log";
+        break;
     }
     return new ConsulAgentException(service, describe(), r.code, text, null);
   }
 
   /** Removes the token and basic credentials from text that came from the network, in case an agent echoes them. */
   String scrub(String text) {
-    if (text == null) {
-      return "";
-    }
-    String out = token == null || token.isEmpty() ? text : text.replace(token, "<token>");
-    if (authorization != null) {
-      out = out.replace(authorization.substring("Basic ".length()), "<credentials>");
-      if (!password.isEmpty()) {
-        out = out.replace(password, "<password>");
-      }
-    }
-    return out;
+    return transport.scrub(text);
   }
 
   String describe() {
@@ -362,9 +386,16 @@ public final class ConsulAgent implements AutoCloseable {
   }
 
   private Reply execute(Request.Builder request, String action, String service) {
+    return execute(transport, request, action, service);
+  }
+
+  private Reply execute(AgentTransport via, Request.Builder request, String action, String service) {
     ensureOpen();
-    try (Response response = client.newCall(authorize(request).build()).execute()) {
-      return read(response);
+    try (Response response = via.newCall(request).execute()) {
+      return read(via, response);
+    } catch (ResponseTooLargeException e) {
+      throw new ConsulAgentException(service, describe(), 200, "consul agent " + uri + " answered a request to "
+          + action + " with a body this client refuses: " + e.getMessage(), e);
     } catch (IOException e) {
       if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
         Thread.currentThread().interrupt();
@@ -375,26 +406,13 @@ public final class ConsulAgent implements AutoCloseable {
     }
   }
 
-  private Request.Builder authorize(Request.Builder request) {
-    if (token != null) {
-      request.header("X-Consul-Token", token);
+  /** A successful body is read whole (up to the cap); an error body only as far as needed to quote Consul. */
+  private static Reply read(AgentTransport via, Response response) throws IOException {
+    String index = response.header("X-Consul-Index");
+    if (response.isSuccessful()) {
+      return new Reply(response.code(), via.readBody(response), index);
     }
-    if (authorization != null) {
-      request.header("Authorization", authorization);
-    }
-    return request;
-  }
-
-  private static Reply read(Response response) throws IOException {
-    ResponseBody body = response.body();
-    if (body == null) {
-      return new Reply(response.code(), new byte[0]);
-    }
-    BufferedSource source = body.source();
-    if (source.request(MAX_BODY + 1)) {
-      throw new IOException("the agent's response is larger than " + MAX_BODY + " bytes");
-    }
-    return new Reply(response.code(), source.getBuffer().readByteArray());
+    return new Reply(response.code(), via.readErrorText(response).getBytes(StandardCharsets.UTF_8), index);
   }
 
   private void ensureOpen() {
@@ -425,12 +443,9 @@ public final class ConsulAgent implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ConsulAgent{" + uri + (token == null ? "" : ", token set")
-        + (authorization == null ? "" : ", basic auth set") + "}";
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
+    Credentials c = transport.credentials();
+    return "ConsulAgent{" + uri + (c.hasToken() ? ", token set" : "") + (c.hasBasicAuth() ? ", basic auth set" : "")
+        + "}";
   }
 
   /** A status and a fully read body. */
@@ -438,11 +453,13 @@ public final class ConsulAgent implements AutoCloseable {
     final int code;
     final byte[] bytes;
     final String body;
+    final String consulIndex;
 
-    Reply(int code, byte[] bytes) {
+    Reply(int code, byte[] bytes, String consulIndex) {
       this.code = code;
       this.bytes = bytes;
       this.body = new String(bytes, StandardCharsets.UTF_8);
+      this.consulIndex = consulIndex;
     }
   }
 
@@ -455,6 +472,7 @@ public final class ConsulAgent implements AutoCloseable {
     private String user;
     private String password;
     private Duration timeout = Duration.ofSeconds(10);
+    private long maxBodyBytes = AgentTransport.DEFAULT_MAX_BODY_BYTES;
     private ConsulTls tls;
     private ConsulEnvironment environment = ConsulEnvironment.system();
     private ConsulAgent shareWith;
@@ -463,25 +481,13 @@ public final class ConsulAgent implements AutoCloseable {
 
     /** The agent's HTTP address. Default: {@code CONSUL_HTTP_ADDR}, else {@code http://127.0.0.1:8500}. */
     public Builder uri(URI uri) {
-      Objects.requireNonNull(uri, "uri");
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-        throw new IllegalArgumentException("agent uri '" + uri
-            + "' must be an http:// or https:// URL with a host, such as http://127.0.0.1:8500");
-      }
-      if (uri.getRawUserInfo() != null || uri.getRawQuery() != null) {
-        throw new IllegalArgumentException("agent uri must not carry user info or a query (pass the token with token(...))");
-      }
-      this.uri = uri;
+      this.uri = AgentAddress.check(Objects.requireNonNull(uri, "uri"));
       return this;
     }
 
     /** The ACL token (sent as {@code X-Consul-Token}). Default: from the environment. */
     public Builder token(String token) {
-      if (token == null || token.isBlank()) {
-        throw new IllegalArgumentException("token must not be blank (omit it to use the environment's)");
-      }
-      this.token = token.strip();
+      this.token = Credentials.checkToken(token);
       this.tokenFile = null;
       this.tokenSet = true;
       return this;
@@ -504,15 +510,7 @@ public final class ConsulAgent implements AutoCloseable {
      * @param password the password, possibly empty
      */
     public Builder basicAuth(String user, String password) {
-      Objects.requireNonNull(user, "user");
-      Objects.requireNonNull(password, "password");
-      if (user.isEmpty() || user.indexOf(':') >= 0 || user.chars().anyMatch(Character::isISOControl)) {
-        throw new IllegalArgumentException("basic auth user name must be non-empty, without ':' or control"
-            + " characters (RFC 7617); put everything after the first ':' in the password");
-      }
-      if (password.chars().anyMatch(Character::isISOControl)) {
-        throw new IllegalArgumentException("basic auth password must not contain control characters");
-      }
+      Credentials.checkBasicAuth(user, password);
       this.user = user;
       this.password = password;
       return this;
@@ -521,6 +519,12 @@ public final class ConsulAgent implements AutoCloseable {
     /** The time-out for connecting and for each read or write; a whole call gets twice that. Default 10 s. */
     public Builder timeout(Duration timeout) {
       this.timeout = CheckDefinition.positive(timeout, "timeout");
+      return this;
+    }
+
+    /** The largest response body accepted; a bigger one is refused with a clear error. Default 64 MiB. */
+    public Builder maxBodySize(long bytes) {
+      this.maxBodyBytes = AgentTransport.checkMaxBody(bytes);
       return this;
     }
 

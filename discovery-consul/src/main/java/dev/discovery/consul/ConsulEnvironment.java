@@ -1,10 +1,6 @@
 package dev.discovery.consul;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -152,27 +148,17 @@ public final class ConsulEnvironment {
    * The ACL token: the trimmed content of {@code CONSUL_HTTP_TOKEN_FILE} when set and non-empty, else
    * {@code CONSUL_HTTP_TOKEN}, else empty.
    *
-   * @throws UncheckedIOException if the token file is set but cannot be read (the message names the file only)
+   * @throws IllegalArgumentException if the token file is set but cannot be read (the message names the file only)
    */
   public Optional<String> token() {
     Optional<Path> file = tokenFile();
     if (file.isPresent()) {
-      String fromFile = readTokenFile(file.get());
+      String fromFile = dev.discovery.consul.internal.Credentials.readTokenFile(file.get());
       if (!fromFile.isEmpty()) {
         return Optional.of(fromFile);
       }
     }
     return Optional.ofNullable(value("CONSUL_HTTP_TOKEN"));
-  }
-
-  /** Reads a token file, trimmed; the message of a failure names the file, never its content. */
-  static String readTokenFile(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the Consul ACL token file " + file
-          + " (" + e.getClass().getSimpleName() + "); check the path and its permissions", e);
-    }
   }
 
   private String value(String name) {

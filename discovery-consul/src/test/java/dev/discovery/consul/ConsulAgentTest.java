@@ -100,31 +100,56 @@ class ConsulAgentTest {
   }
 
   @Test
-  void catalogInstanceCountAsksTheCatalogWithDatacenterTagsAndTheTokenInTheHeader() throws Exception {
-    agentState.override = new MockResponse().setResponseCode(200).setBody("[{\"ServiceID\":\"web-1\"},{\"ServiceID\":\"web-2\"}]");
-    assertThat(agent.catalogInstanceCount("web", "dc2", java.util.List.of("v1", "eu"))).isEqualTo(2);
+  void catalogServicesListsEveryKnownServiceWithItsTagsAndTheIndex() throws Exception {
+    agentState.override = new MockResponse().setResponseCode(200).setHeader("X-Consul-Index", "42")
+        .setBody(Fixtures.consul("catalog-services.json"));
+    ServiceCatalog catalog = agent.catalogServices("dc2");
+    assertThat(catalog.names()).containsExactly("consul", "postgresql", "redis");
+    assertThat(catalog.tags("postgresql")).containsExactly("primary", "secondary");
+    assertThat(catalog.contains("redis")).isTrue();
+    assertThat(catalog.contains("nosuch")).isFalse();
+    assertThat(catalog.tags("nosuch")).isEmpty();
+    assertThat(catalog.index()).isEqualTo(42);
     RecordedRequest r = agentState.requests.get(agentState.requests.size() - 1);
     assertThat(r.getMethod()).isEqualTo("GET");
-    assertThat(r.getRequestUrl().encodedPath()).isEqualTo("/v1/catalog/service/web");
+    assertThat(r.getRequestUrl().encodedPath()).isEqualTo("/v1/catalog/services");
     assertThat(r.getRequestUrl().queryParameter("dc")).isEqualTo("dc2");
-    assertThat(r.getRequestUrl().queryParameterValues("tag")).containsExactly("v1", "eu");
+    assertThat(r.getRequestUrl().queryParameter("index")).isNull();
     assertThat(r.getHeader("X-Consul-Token")).isEqualTo(TOKEN);
     assertThat(r.getPath()).doesNotContain(TOKEN);
+  }
 
-    agentState.override = new MockResponse().setResponseCode(200).setBody("[]");
-    assertThat(agent.catalogInstanceCount("nosuch", null, java.util.List.of())).isZero();
-    assertThat(agentState.requests.get(agentState.requests.size() - 1).getRequestUrl().querySize()).isZero();
+  @Test
+  void aBlockingCatalogReadSendsIndexAndWaitAndResetsAnIndexThatWentBackwards() throws Exception {
+    agentState.override = new MockResponse().setResponseCode(200).setHeader("X-Consul-Index", "7")
+        .setBody("{\"web\": null}");
+    ServiceCatalog catalog = agent.catalogServices(null, 42, Duration.ofSeconds(2));
+    RecordedRequest r = agentState.requests.get(agentState.requests.size() - 1);
+    assertThat(r.getRequestUrl().queryParameter("index")).isEqualTo("42");
+    assertThat(r.getRequestUrl().queryParameter("wait")).isEqualTo("2000ms");
+    assertThat(r.getRequestUrl().queryParameter("dc")).isNull();
+    assertThat(catalog.tags("web")).as("null tags, as some Consul versions send").isEmpty();
+    assertThat(catalog.index()).as("7 after 42 went backwards: start again from 0").isZero();
 
-    agentState.override = new MockResponse().setResponseCode(403).setBody("Permission denied");
-    assertThatThrownBy(() -> agent.catalogInstanceCount("web", null, java.util.List.of()))
+    assertThatThrownBy(() -> agent.catalogServices(null, 1, Duration.ofMinutes(11)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10 min");
+  }
+
+  @Test
+  void aRefusedTokenOrAnUnusableCatalogBodyIsAClearError() {
+    agentState.override = new MockResponse().setResponseCode(403).setBody("Permission denied: token " + TOKEN);
+    assertThatThrownBy(() -> agent.catalogServices(null))
         .isInstanceOfSatisfying(ConsulAgentException.class, e -> {
           assertThat(e.status()).isEqualTo(403);
-          assertThat(e.getMessage()).contains("service:read on 'web'").doesNotContain(TOKEN);
+          assertThat(e.getMessage()).contains("service:read").contains("<token>").doesNotContain(TOKEN);
         });
 
-    agentState.override = new MockResponse().setResponseCode(200).setBody("{\"not\":\"an array\"}");
-    assertThatThrownBy(() -> agent.catalogInstanceCount("web", null, java.util.List.of()))
+    agentState.override = new MockResponse().setResponseCode(200).setBody("[\"not\", \"an object\"]");
+    assertThatThrownBy(() -> agent.catalogServices(null))
         .isInstanceOf(ConsulAgentException.class).hasMessageContaining("cannot use");
+    agentState.override = new MockResponse().setResponseCode(200).setBody("{\"web\": [1]}");
+    assertThatThrownBy(() -> agent.catalogServices(null))
+        .isInstanceOf(ConsulAgentException.class).hasMessageContaining("service 'web'");
   }
 
   @Test

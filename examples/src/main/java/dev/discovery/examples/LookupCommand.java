@@ -13,6 +13,7 @@ import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
 import dev.discovery.Subscription;
 import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ServiceCatalog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -29,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,16 +132,19 @@ final class LookupCommand implements Callable<Integer> {
     }
     String accepted = query.health() == HealthFilter.PASSING ? "passing" : "passing or warning";
     try (ConsulAgent agent = discovery.agent()) {
-      int registered = agent.catalogInstanceCount(service, discovery.datacenter, tags);
-      if (registered > 0) {
-        return "lookup: service '" + service + "'" + tagged + inDc + " has " + registered + " instance"
-            + (registered == 1 ? "" : "s") + " registered in " + where + " but none is " + accepted
-            + "; check the service's health checks"
+      ServiceCatalog catalog = agent.catalogServices(discovery.datacenter);
+      if (catalog.contains(service)) {
+        // Consul compares tags case-insensitively; the catalog lists the union of the instances' tags.
+        Set<String> known = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        known.addAll(catalog.tags(service));
+        List<String> missing = tags.stream().filter(t -> !known.contains(t)).collect(Collectors.toList());
+        if (!missing.isEmpty()) {
+          return "lookup: service '" + service + "'" + inDc + " is registered in " + where
+              + " but no instance has tag(s) " + String.join(",", missing) + "; check --tag";
+        }
+        return "lookup: service '" + service + "'" + inDc + " is registered in " + where + " but none of its instances"
+            + tagged + " is " + accepted + "; check the service's health checks"
             + (query.health() == HealthFilter.PASSING ? ", or accept warning ones with --health=warning" : "");
-      }
-      if (!tags.isEmpty() && agent.catalogInstanceCount(service, discovery.datacenter, List.of()) > 0) {
-        return "lookup: service '" + service + "'" + inDc + " is registered in " + where
-            + " but no instance has tag(s) " + String.join(",", tags) + "; check --tag";
       }
       return "lookup: service '" + service + "' is unknown to " + where + inDc
           + " (no instance registered, whatever its health); check the name"

@@ -125,8 +125,8 @@ class LookupCommandTest {
     Run sick = lookup("sick", http());
     assertThat(sick.exit()).isEqualTo(1);
     assertThat(sick.out()).isEmpty();
-    assertThat(sick.err()).contains("'sick' has 1 instance registered in Consul HTTP at " + consul.httpUri())
-        .contains("none is passing").contains("health checks").doesNotContain("unknown").hasLineCount(1);
+    assertThat(sick.err()).contains("'sick' is registered in Consul HTTP at " + consul.httpUri())
+        .contains("none of its instances is passing").contains("health checks").doesNotContain("unknown").hasLineCount(1);
 
     Run wrongTag = lookup("sick", http(), "--tag=v9");
     assertThat(wrongTag.exit()).isEqualTo(1);
@@ -148,7 +148,7 @@ class LookupCommandTest {
   void healthWarningAlsoAcceptsInstancesInWarning() throws Exception {
     Run passingOnly = lookup("warm", http());
     assertThat(passingOnly.exit()).isEqualTo(1);
-    assertThat(passingOnly.err()).contains("none is passing").contains("--health=warning").hasLineCount(1);
+    assertThat(passingOnly.err()).contains("none of its instances is passing").contains("--health=warning").hasLineCount(1);
 
     Run warning = lookup("warm", http(), "--health=warning", "--json");
     assertThat(warning.exit()).as(warning.err()).isZero();

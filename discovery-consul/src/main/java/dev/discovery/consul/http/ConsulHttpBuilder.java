@@ -3,6 +3,9 @@ package dev.discovery.consul.http;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
+import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.consul.internal.AgentTransport;
+import dev.discovery.consul.internal.Credentials;
 import dev.discovery.spi.DiscoveryObserver;
 import java.net.URI;
 import java.nio.file.Path;
@@ -40,7 +43,9 @@ public final class ConsulHttpBuilder {
   String taggedAddress;
   ConsulTls tls;
   ConsulEnvironment environment = ConsulEnvironment.system();
-  long maxBodyBytes = 64L * 1024 * 1024;
+  String user;
+  String password;
+  long maxBodyBytes = AgentTransport.DEFAULT_MAX_BODY_BYTES;
   Duration minRequestInterval = Duration.ofMillis(250);
   Duration minBackoff = Duration.ofSeconds(1);
   Duration maxBackoff = Duration.ofSeconds(30);
@@ -70,17 +75,14 @@ public final class ConsulHttpBuilder {
     }
     this.agents.clear();
     for (URI agent : agents) {
-      this.agents.add(HttpSupport.checkAgentUri(agent));
+      this.agents.add(AgentAddress.check(agent));
     }
     return this;
   }
 
   /** The ACL token, sent in the {@code X-Consul-Token} header only. Replaces any token file. */
   public ConsulHttpBuilder token(String token) {
-    if (token == null || token.isBlank()) {
-      throw new IllegalArgumentException("token must not be blank (omit it to use the environment's)");
-    }
-    this.token = token.strip();
+    this.token = Credentials.checkToken(token);
     this.tokenFile = null;
     this.tokenSet = true;
     return this;
@@ -94,9 +96,24 @@ public final class ConsulHttpBuilder {
     return this;
   }
 
+  /**
+   * HTTP basic credentials sent with every request ({@code Authorization: Basic ...}), for agents behind a proxy
+   * that asks for them (Consul itself does not). Sent in the clear unless the agents are {@code https}; the ACL
+   * token, if any, still travels in {@code X-Consul-Token}. Default: none.
+   *
+   * @param user not empty, without {@code ':'} or control characters (RFC 7617)
+   * @param password possibly empty
+   */
+  public ConsulHttpBuilder basicAuth(String user, String password) {
+    Credentials.checkBasicAuth(user, password);
+    this.user = user;
+    this.password = password;
+    return this;
+  }
+
   /** The datacenter asked when a query names none. Default: the agent's own. */
   public ConsulHttpBuilder datacenter(String datacenter) {
-    this.datacenter = HttpSupport.checkToken(datacenter, "datacenter");
+    this.datacenter = HttpSupport.checkWord(datacenter, "datacenter");
     return this;
   }
 
@@ -135,7 +152,7 @@ public final class ConsulHttpBuilder {
 
   /** Only instances on nodes whose metadata has {@code key=value} ({@code ?node-meta}); repeatable (AND). */
   public ConsulHttpBuilder nodeMeta(String key, String value) {
-    HttpSupport.checkToken(key, "nodeMeta key");
+    HttpSupport.checkWord(key, "nodeMeta key");
     if (key.indexOf(':') >= 0) {
       throw new IllegalArgumentException("nodeMeta key '" + key + "' must not contain ':'");
     }
@@ -145,7 +162,7 @@ public final class ConsulHttpBuilder {
 
   /** Sort instances by round-trip time from this node ({@code ?near}); {@code _agent} means the agent's node. */
   public ConsulHttpBuilder near(String node) {
-    this.near = HttpSupport.checkToken(node, "near");
+    this.near = HttpSupport.checkWord(node, "near");
     return this;
   }
 
@@ -154,7 +171,7 @@ public final class ConsulHttpBuilder {
    * tagged address if present, else the node's, else the normal address.
    */
   public ConsulHttpBuilder useTaggedAddress(String name) {
-    this.taggedAddress = HttpSupport.checkToken(name, "tagged address").toLowerCase(Locale.ROOT);
+    this.taggedAddress = HttpSupport.checkWord(name, "tagged address").toLowerCase(Locale.ROOT);
     return this;
   }
 
@@ -176,10 +193,7 @@ public final class ConsulHttpBuilder {
 
   /** The largest response body accepted; bigger ones are refused as invalid. Default 64 MiB. */
   public ConsulHttpBuilder maxBodySize(long bytes) {
-    if (bytes < 1024) {
-      throw new IllegalArgumentException("maxBodySize must be at least 1024 bytes, was " + bytes);
-    }
-    this.maxBodyBytes = bytes;
+    this.maxBodyBytes = AgentTransport.checkMaxBody(bytes);
     return this;
   }
 

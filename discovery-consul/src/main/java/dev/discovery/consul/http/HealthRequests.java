@@ -59,21 +59,5 @@ final class HealthRequests {
     return wait.plus(wait.dividedBy(16)).plus(margin);
   }
 
-  /**
-   * The next index from {@code X-Consul-Index}: 0 (ask again without blocking) when the header is missing,
-   * malformed or not positive, or when it went backwards (a snapshot restore, another cluster), as Consul's
-   * blocking-query rules require.
-   */
-  static long nextIndex(long previous, String header) {
-    long next;
-    try {
-      next = header == null ? 0 : Long.parseLong(header.strip());
-    } catch (NumberFormatException e) {
-      next = 0;
-    }
-    if (next <= 0 || next < previous) {
-      return 0;
-    }
-    return next;
-  }
+
 }

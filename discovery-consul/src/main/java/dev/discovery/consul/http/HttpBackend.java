@@ -1,14 +1,15 @@
 package dev.discovery.consul.http;
 
 import dev.discovery.DiscoveryException;
+import dev.discovery.consul.internal.AgentTransport;
+import dev.discovery.consul.internal.ConsulIndex;
+import dev.discovery.consul.internal.ResponseTooLargeException;
 import dev.discovery.ServiceQuery;
 import dev.discovery.spi.Answer;
 import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.Watch;
 import dev.discovery.spi.WatchListener;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -27,8 +28,6 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.BufferedSource;
 
 /**
  * The Consul HTTP backend: one-shot lookups and blocking-query watches of {@code /v1/health/service}.
@@ -37,14 +36,13 @@ import okio.BufferedSource;
  */
 final class HttpBackend implements DiscoveryBackend {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpBackend.class);
-  private static final long ERROR_TEXT_LIMIT = 64 * 1024;
 
   final HttpOptions options;
   final AgentRotation rotation;
   final Backoff backoff;
   final ScheduledExecutorService scheduler;
-  private final OkHttpClient client;
-  private final OkHttpClient blockingClient;
+  private final AgentTransport transport;
+  private final AgentTransport blockingTransport;
   private final boolean ownsPool;
   private final String description;
   private final Set<BlockingWatch> watches = ConcurrentHashMap.newKeySet();
@@ -65,20 +63,10 @@ final class HttpBackend implements DiscoveryBackend {
     OkHttpClient.Builder b = ownsPool
         ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(256, 5, TimeUnit.MINUTES))
         : options.httpClient.newBuilder();
-    b.dispatcher(dispatcher)
-        .connectTimeout(options.connectTimeout)
-        .readTimeout(options.requestTimeout)
-        .writeTimeout(options.requestTimeout)
-        .callTimeout(options.requestTimeout.plus(options.connectTimeout));
-    if (options.tls != null) {
-      options.tls.applyTo(b);
-    }
-    this.client = b.build();
-    Duration blocking = HealthRequests.blockingTimeout(options.waitTime, options.requestTimeout);
-    this.blockingClient = client.newBuilder()
-        .readTimeout(blocking)
-        .callTimeout(blocking.plus(options.connectTimeout))
-        .build();
+    this.transport = AgentTransport.create(b.dispatcher(dispatcher).build(), options.tls, options.credentials,
+        options.connectTimeout, options.requestTimeout, options.maxBodyBytes);
+    this.blockingTransport = transport.withReadTimeout(
+        HealthRequests.blockingTimeout(options.waitTime, options.requestTimeout));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "consul-http-watch"); // spaces the watches' requests; one per backend
       t.setDaemon(true);
@@ -165,14 +153,10 @@ final class HttpBackend implements DiscoveryBackend {
 
   Call newCall(HttpUrl agent, ServiceQuery query, long index) {
     HttpUrl url = HealthRequests.url(agent, query, options, index);
-    Request.Builder request = new Request.Builder().url(url).get();
-    if (options.token != null) {
-      request.header("X-Consul-Token", options.token);
-    }
     if (LOG.isTraceEnabled()) {
       LOG.trace("GET {}", url);
     }
-    return (index > 0 ? blockingClient : client).newCall(request.build());
+    return (index > 0 ? blockingTransport : transport).newCall(new Request.Builder().url(url).get());
   }
 
   /** What one response means: an answer and the next index, or the error to report. */
@@ -192,54 +176,27 @@ final class HttpBackend implements DiscoveryBackend {
     String agentName = agent.scheme() + "://" + agent.host() + ":" + agent.port();
     try {
       if (response.code() != 200) {
-        String text = readText(response.body());
-        return new Outcome(null, 0, StatusErrors.of(response.code(), scrub(text), query, agentName, description));
+        String text = transport.readErrorText(response);
+        return new Outcome(null, 0, StatusErrors.of(response.code(), text, query, agentName, description));
       }
-      byte[] body = readBody(response.body());
+      byte[] body = transport.readBody(response);
       HealthParser.Result parsed = HealthParser.parse(body, query, options.taggedAddress);
       if (parsed.withoutPort() > 0 && LOG.isDebugEnabled()) {
         LOG.debug("{}: left out {} instance(s) registered without a port", query, parsed.withoutPort());
       }
-      long next = HealthRequests.nextIndex(previousIndex, response.header("X-Consul-Index"));
+      long next = ConsulIndex.next(previousIndex, response.header("X-Consul-Index"));
       if (previousIndex > 0 && next == 0) {
         LOG.debug("{}: X-Consul-Index went backwards or was invalid ({} after {}); resetting to 0", query,
             response.header("X-Consul-Index"), previousIndex);
       }
       return new Outcome(Answer.of(parsed.instances()), next, null);
-    } catch (InvalidAnswerException e) {
+    } catch (InvalidAnswerException | ResponseTooLargeException e) {
       return new Outcome(null, 0, new DiscoveryException(query.service(), description, "consul agent " + agentName
           + " sent an unusable answer for " + query + ": " + scrub(e.getMessage())
           + "; the answer was refused and the last good one is kept", e));
     } catch (IOException e) {
       return new Outcome(null, 0, unreachable(query, agent, e));
     }
-  }
-
-  private byte[] readBody(ResponseBody body) throws IOException, InvalidAnswerException {
-    if (body == null) {
-      throw new InvalidAnswerException("the response has no body");
-    }
-    long limit = options.maxBodyBytes;
-    if (body.contentLength() > limit) {
-      throw new InvalidAnswerException("the body of " + body.contentLength() + " bytes exceeds the limit of "
-          + limit + " bytes (raise it with maxBodySize, or narrow the query with tags or a filter)");
-    }
-    BufferedSource source = body.source();
-    if (source.request(limit + 1)) {
-      throw new InvalidAnswerException("the body exceeds the limit of " + limit
-          + " bytes (raise it with maxBodySize, or narrow the query with tags or a filter)");
-    }
-    return source.getBuffer().readByteArray();
-  }
-
-  private static String readText(ResponseBody body) throws IOException {
-    if (body == null) {
-      return "";
-    }
-    BufferedSource source = body.source();
-    source.request(ERROR_TEXT_LIMIT);
-    long n = Math.min(ERROR_TEXT_LIMIT, source.getBuffer().size());
-    return source.getBuffer().readString(n, StandardCharsets.UTF_8);
   }
 
   DiscoveryException unreachable(ServiceQuery query, HttpUrl agent, IOException e) {
@@ -249,9 +206,9 @@ final class HttpBackend implements DiscoveryBackend {
         + "); check that the agent is running and reachable, retrying with back-off", e);
   }
 
-  /** Removes the token from text from the network, should anything ever echo it. */
+  /** Removes every secret from text from the network, should anything ever echo it. */
   private String scrub(String text) {
-    return options.token == null || text == null ? text : text.replace(options.token, "<token>");
+    return transport.scrub(text);
   }
 
   @Override
@@ -264,8 +221,8 @@ final class HttpBackend implements DiscoveryBackend {
       w.close();
     }
     scheduler.shutdownNow();
-    client.dispatcher().cancelAll();
-    java.util.concurrent.ExecutorService calls = client.dispatcher().executorService();
+    transport.client().dispatcher().cancelAll();
+    java.util.concurrent.ExecutorService calls = transport.client().dispatcher().executorService();
     calls.shutdown();
     if (ownsPool) {
       try {
@@ -275,7 +232,7 @@ final class HttpBackend implements DiscoveryBackend {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      client.connectionPool().evictAll();
+      transport.client().connectionPool().evictAll();
     }
   }
 

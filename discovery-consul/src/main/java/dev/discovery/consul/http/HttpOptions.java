@@ -2,6 +2,8 @@ package dev.discovery.consul.http;
 
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
+import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.consul.internal.Credentials;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +15,7 @@ import java.util.Map;
  */
 final class HttpOptions {
   final List<URI> agents;
-  final String token;
+  final Credentials credentials;
   final String datacenter;
   final Duration waitTime;
   final boolean stale;
@@ -31,9 +33,9 @@ final class HttpOptions {
   final Duration requestTimeout;
   final okhttp3.OkHttpClient httpClient;
 
-  private HttpOptions(ConsulHttpBuilder b, List<URI> agents, String token, ConsulTls tls) {
+  private HttpOptions(ConsulHttpBuilder b, List<URI> agents, Credentials credentials, ConsulTls tls) {
     this.agents = List.copyOf(agents);
-    this.token = token;
+    this.credentials = credentials;
     this.datacenter = b.datacenter;
     this.waitTime = b.waitTime;
     this.stale = b.stale;
@@ -54,29 +56,15 @@ final class HttpOptions {
 
   static HttpOptions from(ConsulHttpBuilder b) {
     ConsulEnvironment env = b.environment;
-    List<URI> agents = b.agents.isEmpty() ? List.of(env.address()) : b.agents;
-    String token;
-    if (b.tokenSet) {
-      token = b.token != null ? b.token : readTokenFile(b.tokenFile);
-    } else {
-      token = env.token().orElse(null);
-    }
-    if (token != null && token.isEmpty()) {
-      token = null;
-    }
+    List<URI> agents = b.agents.isEmpty() ? List.of(AgentAddress.check(env.address())) : b.agents;
+    Credentials credentials = Credentials.of(
+        Credentials.resolveToken(b.tokenSet, b.token, b.tokenFile, env), b.user, b.password);
     // TLS from the builder wins over the CONSUL_CACERT... variables, as every other setting does.
     ConsulTls tls = b.tls != null ? b.tls : env.tls().orElse(null);
-    return new HttpOptions(b, agents, token, tls);
+    return new HttpOptions(b, agents, credentials, tls);
   }
 
-  private static String readTokenFile(java.nio.file.Path file) {
-    try {
-      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8).strip();
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("cannot read the Consul ACL token file " + file + " ("
-          + e.getClass().getSimpleName() + "); check the path and its permissions", e);
-    }
-  }
+
 
   /** The backend's description: protocol and agents, never the token. */
   String describe() {
@@ -92,6 +80,6 @@ final class HttpOptions {
 
   @Override
   public String toString() {
-    return describe() + (token == null ? "" : " (token set)");
+    return describe() + " (" + credentials + ")";
   }
 }

@@ -3,6 +3,7 @@ package dev.discovery.consul.http;
 import dev.discovery.DiscoveryException;
 import dev.discovery.InvalidQueryException;
 import dev.discovery.ServiceQuery;
+import dev.discovery.consul.internal.AgentStatus;
 
 /**
  * Maps a non-200 status from the health endpoint to the library's exceptions. Pure.
@@ -20,43 +21,36 @@ final class StatusErrors {
   private StatusErrors() {}
 
   static DiscoveryException of(int status, String body, ServiceQuery query, String agent, String backend) {
-    String consul = body == null ? "" : body.strip();
-    if (consul.length() > 500) {
-      consul = consul.substring(0, 500) + "...";
-    }
+    String consul = AgentStatus.quote(body);
     String said = consul.isEmpty() ? "" : " (Consul: " + consul + ")";
     String service = query.service();
-    if (status == 403) {
-      return new InvalidQueryException(service, backend, "consul agent " + agent + " refused the ACL token for "
-          + query + said + "; use a token whose policy grants service:read on '" + service
-          + "' and node:read on its nodes", null);
+    switch (AgentStatus.of(status, body)) {
+      case TOKEN_REFUSED:
+        return new InvalidQueryException(service, backend, "consul agent " + agent + " refused the ACL token for "
+            + query + said + "; use a token whose policy grants service:read on '" + service
+            + "' and node:read on its nodes", null);
+      case BAD_REQUEST:
+        return new InvalidQueryException(service, backend, "consul agent " + agent + " rejected the query for "
+            + query + " as invalid (HTTP 400)" + said + "; fix the query or the filter/node-meta options", null);
+      case UNKNOWN_DATACENTER:
+        return new InvalidQueryException(service, backend, "consul agent " + agent + " knows no datacenter '"
+            + query.datacenter() + "' for " + query + said + "; check the datacenter name", null);
+      case INVALID_FILTER:
+        return new InvalidQueryException(service, backend, "consul agent " + agent
+            + " cannot evaluate the filter for " + query + said + "; fix the filter expression", null);
+      case RATE_LIMITED:
+        return new DiscoveryException(service, backend, "consul agent " + agent + " is rate-limiting requests for "
+            + query + " (HTTP 429)" + said + "; retrying with back-off", null);
+      case SERVER_ERROR:
+        return new DiscoveryException(service, backend, "consul agent " + agent + " failed to answer " + query
+            + ": HTTP " + status + said + "; retrying with back-off (check the Consul servers' leader and logs)",
+            null);
+      case NOT_FOUND:
+        return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP 404 for " + query
+            + said + "; is the address a Consul agent's HTTP API (port 8500), without an extra path?", null);
+      default:
+        return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP " + status
+            + " for " + query + said, null);
     }
-    if (status == 400) {
-      return new InvalidQueryException(service, backend, "consul agent " + agent + " rejected the query for "
-          + query + " as invalid (HTTP 400)" + said + "; fix the query or the filter/node-meta options", null);
-    }
-    if (status == 500 && consul.contains("No path to datacenter")) {
-      return new InvalidQueryException(service, backend, "consul agent " + agent + " knows no datacenter '"
-          + query.datacenter() + "' for " + query + said + "; check the datacenter name", null);
-    }
-    if (status == 500 && consul.contains("boolean expression")) {
-      return new InvalidQueryException(service, backend, "consul agent " + agent
-          + " cannot evaluate the filter for " + query + said + "; fix the filter expression", null);
-    }
-    if (status == 429) {
-      return new DiscoveryException(service, backend, "consul agent " + agent + " is rate-limiting requests for "
-          + query + " (HTTP 429)" + said + "; retrying with back-off", null);
-    }
-    if (status >= 500) {
-      return new DiscoveryException(service, backend, "consul agent " + agent + " failed to answer " + query
-          + ": HTTP " + status + said + "; retrying with back-off (check the Consul servers' leader and logs)",
-          null);
-    }
-    if (status == 404) {
-      return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP 404 for " + query
-          + said + "; is the address a Consul agent's HTTP API (port 8500), without an extra path?", null);
-    }
-    return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP " + status
-        + " for " + query + said, null);
   }
 }

@@ -13,6 +13,7 @@ import dev.discovery.consul.ConsulAgentException;
 import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.Registration;
+import dev.discovery.consul.ServiceCatalog;
 import dev.discovery.consul.ServiceRegistration;
 import dev.discovery.consul.http.ConsulHttpBuilder;
 import dev.discovery.consul.testkit.ConsulTestAgent;
@@ -106,18 +107,20 @@ class AgentRegistrationIntegrationTest {
   }
 
   @Test
-  void theCatalogCountsInstancesWhateverTheirHealthWhileTheHealthApiShowsNone() {
+  void theCatalogListsAServiceWhateverItsHealthWhileTheHealthApiShowsNone() {
     String name = ConsulUnderTest.uniqueName("sick");
     ServiceQuery query = ServiceQuery.of(name);
     ServiceRegistration reg = webWithTtl(name, Duration.ofMinutes(5));
     try (CachingDiscovery discovery = discovery()) {
       agent.registerService(reg);
       agent.failTtl(reg.checkIds().get(0), "broken");
-      Await.until(() -> agent.catalogInstanceCount(name, null, List.of()) == 1, "the catalog to list it");
+      Await.until(() -> agent.catalogServices(null).contains(name), "the catalog to list it");
       assertThat(discovery.instances(query)).isEmpty(); // registered, but not passing
-      assertThat(agent.catalogInstanceCount(name, null, List.of("v1"))).isEqualTo(1);
-      assertThat(agent.catalogInstanceCount(name, null, List.of("v9"))).isZero();
-      assertThat(agent.catalogInstanceCount(ConsulUnderTest.uniqueName("unknown"), null, List.of())).isZero();
+      ServiceCatalog catalog = agent.catalogServices(null);
+      assertThat(catalog.tags(name)).contains("v1").doesNotContain("v9");
+      assertThat(catalog.contains(ConsulUnderTest.uniqueName("unknown"))).isFalse();
+      ServiceCatalog later = agent.catalogServices(null, catalog.index(), Duration.ofSeconds(1));
+      assertThat(later.contains(name)).as("a blocking read that times out answers the same catalog").isTrue();
     } finally {
       agent.deregisterService(reg.id());
     }

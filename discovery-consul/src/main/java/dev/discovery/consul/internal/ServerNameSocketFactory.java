@@ -1,4 +1,4 @@
-package dev.discovery.consul;
+package dev.discovery.consul.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
