@@ -68,10 +68,7 @@ public class DiscoveryConsulAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public ServiceCatalogReader discoveryServiceCatalogReader(ConsulAgent agent, ConsulSettings settings) {
-    String token = settings.token() != null ? settings.token() // TEMPORARY until ConsulAgent.catalogServices
-        : settings.tokenFile() != null ? readQuietly(settings.tokenFile())
-        : dev.discovery.consul.ConsulEnvironment.system().token().orElse(null);
-    return new ServiceCatalogReader(agent, settings.datacenter(), token);
+    return new ServiceCatalogReader(agent, settings.datacenter());
   }
 
   /** The discovery, over HTTP or DNS as {@code discovery.consul.backend} says; closed with the context. */
@@ -138,14 +135,6 @@ public class DiscoveryConsulAutoConfiguration {
         .maxEjectedPercent(s.getMaxEjectedPercent())
         .observer(CompositeObserver.of(all))
         .build();
-  }
-
-  private static String readQuietly(java.nio.file.Path file) { // TEMPORARY
-    try {
-      return java.nio.file.Files.readString(file).strip();
-    } catch (java.io.IOException e) {
-      return null;
-    }
   }
 
   private static LoadBalancer balancer(DiscoveryConsulProperties.Balancer balancer) {

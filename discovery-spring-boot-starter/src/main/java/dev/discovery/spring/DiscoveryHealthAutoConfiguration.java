@@ -66,10 +66,13 @@ public class DiscoveryHealthAutoConfiguration {
   static class Boot3 {
     @Bean
     @ConditionalOnMissingBean(name = "discoveryConsulHealthIndicator")
-    Boot3HealthIndicatorFactoryBean discoveryConsulHealthIndicator(ServiceDiscovery discovery,
-        QueryStates queries, ConsulSettings settings, ObjectProvider<ServiceCatalogReader> catalog,
-        ObjectProvider<SelfRegistration> registration) {
-      return new Boot3HealthIndicatorFactoryBean(discoveryHealth(discovery, queries, settings, catalog, registration));
+    Boot3HealthIndicatorFactoryBean discoveryConsulHealthIndicator(ObjectProvider<ServiceDiscovery> discovery,
+        ObjectProvider<QueryStates> queries, ObjectProvider<ConsulSettings> settings,
+        ObjectProvider<ServiceCatalogReader> catalog, ObjectProvider<SelfRegistration> registration) {
+      // Providers, not beans: Spring makes a factory bean early to ask its object type, and it must not pull
+      // the discovery (and its settings) into creation then.
+      return new Boot3HealthIndicatorFactoryBean(() -> discoveryHealth(discovery.getObject(), queries.getObject(),
+          settings.getObject(), catalog, registration));
     }
   }
 }

@@ -12,15 +12,13 @@ import java.util.List;
 public final class ServiceCatalogReader {
   private final ConsulAgent agent;
   private final String datacenter;
-  private final String token; // TEMPORARY: only for TemporaryCatalog, removed with it
 
   /**
    * @param datacenter the datacenter to list, or {@code null} for the agent's own
    */
-  public ServiceCatalogReader(ConsulAgent agent, String datacenter, String token) {
+  public ServiceCatalogReader(ConsulAgent agent, String datacenter) {
     this.agent = agent;
     this.datacenter = datacenter;
-    this.token = token;
   }
 
   /**
@@ -29,9 +27,7 @@ public final class ServiceCatalogReader {
    * @throws dev.discovery.consul.ConsulAgentException if the agent cannot be asked or refuses the token
    */
   public List<String> serviceNames() {
-    List<String> names = new ArrayList<>(TemporaryCatalog.services(agent, token, datacenter));
-    names.sort(null);
-    return names;
+    return new ArrayList<>(agent.catalogServices(datacenter).names()); // already sorted
   }
 
   /** The agent asked. */

@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.FactoryBean;
 
 /**
@@ -19,13 +20,14 @@ public final class Boot3HealthIndicatorFactoryBean implements FactoryBean<Object
   public static final String INDICATOR = "org.springframework.boot.actuate.health.HealthIndicator";
   private static final String HEALTH = "org.springframework.boot.actuate.health.Health";
 
-  private final DiscoveryHealth health;
+  private final Supplier<DiscoveryHealth> healthSupplier;
+  private volatile DiscoveryHealth health;
   private final Class<?> indicatorType;
   private final Method status;
 
-  /** Shows {@code health} through Boot 3's API. */
-  public Boot3HealthIndicatorFactoryBean(DiscoveryHealth health) {
-    this.health = health;
+  /** Shows the health {@code health} supplies (asked once, at the first health call) through Boot 3's API. */
+  public Boot3HealthIndicatorFactoryBean(Supplier<DiscoveryHealth> health) {
+    this.healthSupplier = health;
     ClassLoader loader = Boot3HealthIndicatorFactoryBean.class.getClassLoader();
     try {
       this.indicatorType = Class.forName(INDICATOR, false, loader);
@@ -50,7 +52,7 @@ public final class Boot3HealthIndicatorFactoryBean implements FactoryBean<Object
     switch (method.getName()) {
       case "health":
         if (method.getParameterCount() == 0) {
-          return build(health.evaluate());
+          return build(health().evaluate());
         }
         break;
       case "toString":
@@ -66,6 +68,15 @@ public final class Boot3HealthIndicatorFactoryBean implements FactoryBean<Object
       return InvocationHandler.invokeDefault(proxy, method, args);
     }
     throw new UnsupportedOperationException(method.toString());
+  }
+
+  private DiscoveryHealth health() {
+    DiscoveryHealth h = health;
+    if (h == null) {
+      h = healthSupplier.get();
+      health = h;
+    }
+    return h;
   }
 
   private Object build(DiscoveryHealth.Report report) throws ReflectiveOperationException {

@@ -26,7 +26,7 @@ class DiscoveryHealthTest {
             .errorBackoff(Duration.ofMillis(50), Duration.ofMillis(100)).observer(states).build();
         ConsulAgent agent = ConsulAgent.create(consul.httpUri())) {
       DiscoveryHealth health = new DiscoveryHealth("consul-http", states, MAX_STALENESS,
-          new AgentProbe(new ServiceCatalogReader(agent, null, null)), () -> null);
+          new AgentProbe(new ServiceCatalogReader(agent, null)), () -> null);
 
       // Nothing watched and the agent answers: UP.
       assertThat(health.evaluate().up()).isTrue();
@@ -65,7 +65,7 @@ class DiscoveryHealthTest {
     consul.close();
     try (ConsulAgent agent = ConsulAgent.create(gone)) {
       DiscoveryHealth health = new DiscoveryHealth("consul-http", new QueryStates(), MAX_STALENESS,
-          new AgentProbe(new ServiceCatalogReader(agent, null, null)), () -> null);
+          new AgentProbe(new ServiceCatalogReader(agent, null)), () -> null);
       assertThat(health.evaluate().up()).isFalse();
       // Without a probe (the DNS backend) and nothing watched, nothing says lookups would fail.
       assertThat(new DiscoveryHealth("consul-dns", new QueryStates(), MAX_STALENESS, null, () -> null)
