@@ -44,11 +44,6 @@ public final class ConsulReactiveDiscoveryClient implements ReactiveDiscoveryCli
   }
 
   @Override
-  public void probe() {
-    catalog.serviceNames();
-  }
-
-  @Override
   public Mono<Void> reactiveProbe() {
     return Mono.fromRunnable(catalog::serviceNames).subscribeOn(Schedulers.boundedElastic()).then();
   }

@@ -63,9 +63,10 @@ public final class SelfRegistration implements SmartLifecycle {
           t.setDaemon(true);
           return t;
         });
+        ScheduledExecutorService executor = retries;
         retries.scheduleWithFixedDelay(() -> {
           if (tryRegister(false)) {
-            throw new RuntimeException("registered"); // ends this schedule; the executor is shut down on stop
+            executor.shutdown(); // registered (or stopped): no more attempts
           }
         }, retryInterval.toMillis(), retryInterval.toMillis(), TimeUnit.MILLISECONDS);
       }
