@@ -3,7 +3,8 @@ package dev.discovery.benchmarks;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
-import dev.discovery.consul.http.BenchmarkHealthAccess;
+import dev.discovery.consul.internal.HealthParser;
+import dev.discovery.consul.internal.InvalidAnswerException;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.spi.Answer;
 import dev.discovery.spi.DiscoveryBackend;
@@ -83,9 +84,13 @@ final class HealthAnswers {
       this.query = ServiceQuery.of(service);
     }
 
-    /** Parses a body as our HTTP backend does. */
+    /** Parses a body as our HTTP backend does with default options (no tagged address). */
     List<ServiceInstance> parse(byte[] body) {
-      return BenchmarkHealthAccess.parse(body, query);
+      try {
+        return HealthParser.parse(body, query, null).instances();
+      } catch (InvalidAnswerException e) {
+        throw new IllegalArgumentException("not a health answer: " + e.getMessage(), e);
+      }
     }
 
     /** Parses and applies; returns what lookups now see. */

@@ -1,6 +1,7 @@
 package dev.discovery.balance;
 
 import dev.discovery.ServiceInstance;
+import dev.discovery.spi.Ticker;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class OutlierState {
   private static final int FIRST_SWEEP_AT = 64;
+  /** Read by {@link #anyEjected} only while some instance is ejected; other methods are handed the time. */
+  private final Ticker ticker;
   private final ConcurrentMap<String, InstanceRecord> records = new ConcurrentHashMap<>();
   private volatile int sweepAt = FIRST_SWEEP_AT;
   private volatile long lastEjectionEndsNanos;
@@ -31,11 +34,15 @@ final class OutlierState {
     volatile long lastFailureNanos;
   }
 
+  OutlierState(Ticker ticker) {
+    this.ticker = ticker;
+  }
+
   boolean anyEjected() {
     if (!anyEjected) {
       return false;
     }
-    if (System.nanoTime() - lastEjectionEndsNanos > 0) {
+    if (ticker.read() - lastEjectionEndsNanos > 0) {
       anyEjected = false; // every cool-down is over
       panicking = false;
       return false;
@@ -72,7 +79,7 @@ final class OutlierState {
     }
   }
 
-  /** Records a call's outcome at {@code now} ({@link System#nanoTime()}); true when it ejects the instance. */
+  /** Records a call's outcome at {@code now} (a reading of the selector's ticker); true when it ejects the instance. */
   boolean record(ServiceInstance instance, Outcome outcome, int failuresToEject, long ejectionNanos, long now) {
     InstanceRecord record = records.get(instance.id());
     if (outcome == Outcome.SUCCESS) {

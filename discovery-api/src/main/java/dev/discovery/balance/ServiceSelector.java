@@ -1,11 +1,13 @@
 package dev.discovery.balance;
 
+import dev.discovery.internal.Checks;
 import dev.discovery.NoHealthyInstanceException;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.spi.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +40,8 @@ public final class ServiceSelector {
   private final int maxEjectedPercent;
   private final DiscoveryObserver observer;
   private final String backend;
+  /** Read only when an instance has failed or is ejected: a selection while all are fine never looks at it. */
+  private final Ticker ticker;
   private final ConcurrentMap<String, ServiceQuery> queriesByName = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, OutlierState> outliers = new ConcurrentHashMap<>();
 
@@ -48,6 +52,7 @@ public final class ServiceSelector {
     this.ejectionNanos = builder.ejectionTime.toNanos();
     this.maxEjectedPercent = builder.maxEjectedPercent;
     this.observer = builder.observer;
+    this.ticker = builder.ticker;
     this.backend = builder.discovery instanceof CachingDiscovery
         ? ((CachingDiscovery) builder.discovery).backendName()
         : builder.discovery.getClass().getSimpleName();
@@ -89,7 +94,7 @@ public final class ServiceSelector {
 
   private ServiceInstance chooseAvoidingEjected(
       ServiceQuery query, List<ServiceInstance> instances, OutlierState outlier) {
-    long now = System.nanoTime();
+    long now = ticker.read();
     int ejected = outlier.countEjected(instances, now);
     boolean panic = ejected * 100 > maxEjectedPercent * instances.size();
     if (outlier.panic(panic)) {
@@ -125,9 +130,9 @@ public final class ServiceSelector {
       if (outcome == Outcome.SUCCESS) {
         return; // nothing to reset
       }
-      outlier = outliers.computeIfAbsent(instance.service(), s -> new OutlierState());
+      outlier = outliers.computeIfAbsent(instance.service(), s -> new OutlierState(ticker));
     }
-    if (outlier.record(instance, outcome, failuresToEject, ejectionNanos, System.nanoTime())) {
+    if (outlier.record(instance, outcome, failuresToEject, ejectionNanos, ticker.read())) {
       Duration duration = Duration.ofNanos(ejectionNanos);
       String where = instance.id().equals(instance.address())
           ? instance.id() : instance.id() + " at " + instance.address();
@@ -141,7 +146,7 @@ public final class ServiceSelector {
   /** Whether {@code instance} is currently ejected after consecutive failures. */
   public boolean isEjected(ServiceInstance instance) {
     OutlierState outlier = outliers.get(instance.service());
-    return outlier != null && outlier.isEjected(instance, System.nanoTime());
+    return outlier != null && outlier.isEjected(instance, ticker.read());
   }
 
   private static String describe(ServiceDiscovery discovery) {
@@ -158,6 +163,7 @@ public final class ServiceSelector {
     private Duration ejectionTime = Duration.ofSeconds(30);
     private int maxEjectedPercent = 50;
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
+    private Ticker ticker = Ticker.system();
 
     private Builder(ServiceDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -180,10 +186,7 @@ public final class ServiceSelector {
 
     /** How long an ejected instance is left out; 30 s by default. */
     public Builder ejectionTime(Duration ejectionTime) {
-      if (ejectionTime == null || ejectionTime.isNegative() || ejectionTime.isZero()) {
-        throw new IllegalArgumentException("ejectionTime must be a positive duration, was " + ejectionTime);
-      }
-      this.ejectionTime = ejectionTime;
+      this.ejectionTime = Checks.requirePositive(ejectionTime, "ejectionTime");
       return this;
     }
 
@@ -205,6 +208,15 @@ public final class ServiceSelector {
      */
     public Builder observer(DiscoveryObserver observer) {
       this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /**
+     * The clock on which ejection cool-downs are measured. Default {@link Ticker#system()}; tests pass one
+     * they advance by hand.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 

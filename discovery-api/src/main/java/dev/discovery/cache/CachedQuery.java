@@ -12,6 +12,7 @@ import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.DiscoveryObserver;
 import dev.discovery.spi.DiscoveryObserver.Lookup;
 import dev.discovery.spi.DiscoveryObserver.QueryObserver;
+import dev.discovery.spi.Ticker;
 import dev.discovery.spi.Watch;
 import dev.discovery.spi.WatchListener;
 import java.time.Duration;
@@ -54,6 +55,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   private final ServiceQuery query;
   private final DiscoveryBackend backend;
   private final Settings settings;
+  /** Off the hot path: read only for a stale answer's age, a new answer's time and the idle sweep. */
+  private final Ticker ticker;
   private final ScheduledExecutorService scheduler;
   private final Executor notifier;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -64,7 +67,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   /** Set by every lookup, cleared by the idle sweep: cheaper on the hot path than reading the clock. */
   private volatile boolean touched = true;
   /** When the idle sweep last saw {@link #touched} set; read and written by the sweep only. */
-  private long lastSeenNanos = System.nanoTime();
+  private long lastSeenNanos;
   private Watch watch;
   private ScheduledFuture<?> nextRefresh;
   private int consecutiveFailures;
@@ -77,6 +80,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     this.settings = settings;
     this.scheduler = scheduler;
     this.notifier = notifier;
+    this.ticker = settings.ticker();
+    this.lastSeenNanos = ticker.read();
     // Last: the observer may start reading this query's state (as a QueryState) right away.
     this.observer = observer.queryStarted(this);
   }
@@ -135,7 +140,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     if (s.instances == null) {
       return awaitFirstLoad();
     }
-    long ageNanos = System.nanoTime() - s.goodAtNanos;
+    long ageNanos = ticker.read() - s.goodAtNanos;
     if (ageNanos > settings.maxStaleness().toNanos()) {
       observer.lookup(Lookup.FAIL);
       throw unavailable(Duration.ofNanos(ageNanos), s.error);
@@ -197,7 +202,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       read(); // waits for the first load, or throws
       s = state;
     }
-    Duration age = Duration.ofNanos(System.nanoTime() - s.goodAtNanos);
+    Duration age = Duration.ofNanos(ticker.read() - s.goodAtNanos);
     String error = s.error == null ? null : String.valueOf(s.error.getMessage());
     return new ServiceSnapshot(query, s.instances, age, s.error != null, error);
   }
@@ -239,7 +244,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       if (failuresBefore > 0) {
         observer.retryDelay(Duration.ZERO);
       }
-      state = new State(same ? previous.instances : answer.instances(), System.nanoTime(), null);
+      state = new State(same ? previous.instances : answer.instances(), ticker.read(), null);
       if (previous.error != null) {
         LOG.info("{}: {} answers again after {} failed refresh(es); {} instance(s)", query, settings.backend(),
             failuresBefore, answer.instances().size());
@@ -318,7 +323,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   @Override
   public double stalenessSeconds() {
     State s = state;
-    return s.instances == null ? Double.NaN : (System.nanoTime() - s.goodAtNanos) / 1e9;
+    return s.instances == null ? Double.NaN : (ticker.read() - s.goodAtNanos) / 1e9;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.discovery.cache;
 
+import dev.discovery.internal.Checks;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -7,6 +8,7 @@ import dev.discovery.ServiceSnapshot;
 import dev.discovery.Subscription;
 import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.spi.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
   private final ConcurrentHashMap<ServiceQuery, CachedQuery> queries = new ConcurrentHashMap<>();
   private final Function<ServiceQuery, CachedQuery> newQuery;
   private final long idleNanos;
+  private final Ticker ticker;
   private final ScheduledFuture<?> sweeper;
   private volatile boolean closed;
 
@@ -58,8 +61,10 @@ public final class CachingDiscovery implements ServiceDiscovery {
     this.backend = builder.backend;
     this.settings = new Settings(
         builder.refreshInterval, builder.maxStaleness, builder.loadTimeout, builder.errorBackoff,
-        backend.describe(), backend.name());
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
+        backend.describe(), backend.name(), builder.ticker);
+    this.ticker = builder.ticker;
+    this.scheduler = builder.scheduler != null
+        ? builder.scheduler : Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
     this.idleNanos = builder.idleTimeout.toNanos();
     DiscoveryObserver observer = builder.observer;
@@ -128,7 +133,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
 
   /** Forgets the queries that nobody has looked up or subscribed to for the idle time, and stops their watches. */
   private synchronized void sweep() {
-    long now = System.nanoTime();
+    long now = ticker.read();
     for (Map.Entry<ServiceQuery, CachedQuery> e : queries.entrySet()) {
       CachedQuery entry = e.getValue();
       if (entry.idleFor(now) > idleNanos && !entry.hasSubscribers() && queries.remove(e.getKey(), entry)) {
@@ -170,6 +175,8 @@ public final class CachingDiscovery implements ServiceDiscovery {
     private Duration loadTimeout = Duration.ofSeconds(10);
     private Duration errorBackoff = Duration.ofMillis(500);
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
+    private Ticker ticker = Ticker.system();
+    private ScheduledExecutorService scheduler;
 
     private Builder(DiscoveryBackend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -177,7 +184,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
 
     /** How often a backend that cannot watch is asked again when its answer has no TTL. Default 5 s. */
     public Builder refreshInterval(Duration interval) {
-      this.refreshInterval = positive(interval, "refreshInterval");
+      this.refreshInterval = Checks.requirePositive(interval, "refreshInterval");
       return this;
     }
 
@@ -186,19 +193,19 @@ public final class CachingDiscovery implements ServiceDiscovery {
      * serving it. Default 10 minutes.
      */
     public Builder maxStaleness(Duration maxStaleness) {
-      this.maxStaleness = positive(maxStaleness, "maxStaleness");
+      this.maxStaleness = Checks.requirePositive(maxStaleness, "maxStaleness");
       return this;
     }
 
     /** After how long without lookups or subscribers a query stops being kept fresh. Default 15 minutes. */
     public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = positive(idleTimeout, "idleTimeout");
+      this.idleTimeout = Checks.requirePositive(idleTimeout, "idleTimeout");
       return this;
     }
 
     /** How long the first lookup of a query waits for its first answer. Default 10 s. */
     public Builder loadTimeout(Duration loadTimeout) {
-      this.loadTimeout = positive(loadTimeout, "loadTimeout");
+      this.loadTimeout = Checks.requirePositive(loadTimeout, "loadTimeout");
       return this;
     }
 
@@ -207,7 +214,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
      * refresh interval. Default 500 ms. (Watching backends back off on their own.)
      */
     public Builder errorBackoff(Duration errorBackoff) {
-      this.errorBackoff = positive(errorBackoff, "errorBackoff");
+      this.errorBackoff = Checks.requirePositive(errorBackoff, "errorBackoff");
       return this;
     }
 
@@ -220,16 +227,29 @@ public final class CachingDiscovery implements ServiceDiscovery {
       return this;
     }
 
+    /**
+     * The clock on which the age of an answer (for {@link #maxStaleness}) and the idle time of a query (for
+     * {@link #idleTimeout}) are measured. Default {@link Ticker#system()}; tests pass one they advance by hand.
+     * Refresh intervals and back-off delays are scheduled in real time whatever the ticker says.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * For tests in this package only: the scheduler that runs interval refreshes, back-off retries and the
+     * idle sweep, instead of the discovery's own thread, so that a fake one can run them on a fake clock.
+     * The discovery shuts it down on close, as it would its own.
+     */
+    Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
     /** Builds the discovery; it owns the backend and closes it on {@link CachingDiscovery#close()}. */
     public CachingDiscovery build() {
       return new CachingDiscovery(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
-      }
-      return d;
     }
   }
 }

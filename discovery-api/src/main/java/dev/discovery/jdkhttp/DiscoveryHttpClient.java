@@ -1,11 +1,12 @@
 package dev.discovery.jdkhttp;
 
-import dev.discovery.DiscoveryException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.balance.NoInstanceAvailableException;
-import dev.discovery.balance.Outcome;
 import dev.discovery.balance.ServiceSelector;
 import dev.discovery.balance.ServiceUris;
+import dev.discovery.call.CallPolicy;
+import dev.discovery.call.HttpCalls;
+import dev.discovery.call.OutgoingCall;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,17 +15,22 @@ import java.net.http.HttpResponse;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sends {@link java.net.http.HttpClient} requests for {@code http://<service>.service/...} to an instance
  * chosen by a {@link ServiceSelector}, and tells the selector how each call went so that failing instances are
  * ejected. Requests to any other host are sent unchanged. For applications that use the JDK's client only.
  *
- * <p>An idempotent request (GET, HEAD, PUT, DELETE, OPTIONS) that fails with an {@link IOException} is retried
- * once on another instance, re-sending its body publisher; other requests are never retried. A 5xx response or
- * an {@code IOException} counts as a failure of the instance, anything else (4xx included) as a success. When
- * discovery has no instance, {@link #send} throws a {@link NoInstanceAvailableException} naming the service.
+ * <p>It is a thin adapter over the shared {@link CallPolicy}: an idempotent request (GET, HEAD, PUT, DELETE,
+ * OPTIONS) that fails with an {@link IOException} is retried once on another instance, re-sending its body
+ * publisher, unless the call was cancelled (its thread interrupted, or its future cancelled) or its body is
+ * one-shot; other requests are never retried. The JDK's own publishers (no body, {@code ofString},
+ * {@code ofByteArray}, {@code ofByteArrays}, {@code ofFile}, {@code ofInputStream}) can be sent again; one from
+ * {@code fromPublisher}, a {@code concat} of several, or a publisher of your own counts as one-shot, since
+ * nothing says it can be subscribed to twice. A 5xx response or an {@code IOException} counts as a failure
+ * of the instance, anything else (4xx included) as a success. When discovery has no instance, {@link #send}
+ * throws a {@link NoInstanceAvailableException} naming the service.
  *
  * <pre>{@code
  * DiscoveryHttpClient client = DiscoveryHttpClient.builder(HttpClient.newHttpClient(), selector).build();
@@ -33,20 +39,27 @@ import java.util.concurrent.CompletionException;
  * }</pre>
  */
 public final class DiscoveryHttpClient {
-  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE", "OPTIONS");
-  /** Picks asked of the selector to find an instance other than the one that just failed. */
-  private static final int REPICKS = 3;
+  /**
+   * The publishers of {@link HttpRequest.BodyPublishers} that produce the same bytes at every subscription,
+   * by class name since the JDK offers no way to ask. Everything else is treated as one-shot.
+   */
+  private static final Set<String> REPLAYABLE_PUBLISHERS = Set.of(
+      "jdk.internal.net.http.RequestPublishers$EmptyPublisher",
+      "jdk.internal.net.http.RequestPublishers$StringPublisher",
+      "jdk.internal.net.http.RequestPublishers$ByteArrayPublisher",
+      "jdk.internal.net.http.RequestPublishers$IterablePublisher",
+      "jdk.internal.net.http.RequestPublishers$FilePublisher",
+      "jdk.internal.net.http.RequestPublishers$InputStreamPublisher");
+  private static final BooleanSupplier NEVER = () -> false;
 
   private final HttpClient client;
-  private final ServiceSelector selector;
   private final ServiceUris uris;
-  private final boolean retry;
+  private final CallPolicy policy;
 
   private DiscoveryHttpClient(Builder builder) {
     this.client = builder.client;
-    this.selector = builder.selector;
     this.uris = builder.uris;
-    this.retry = builder.retry;
+    this.policy = CallPolicy.builder(builder.selector).retryOnConnectionFailure(builder.retry).build();
   }
 
   /** Starts building a wrapper that sends with {@code client} to instances chosen by {@code selector}. */
@@ -72,30 +85,17 @@ public final class DiscoveryHttpClient {
     if (service == null) {
       return client.send(request, handler);
     }
-    ServiceInstance first = choose(service);
-    try {
-      return send(request, handler, first);
-    } catch (IOException e) {
-      if (!retryable(request)) {
-        throw e;
-      }
-      ServiceInstance second = chooseOtherThan(service, first);
-      if (second == null) {
-        throw e;
-      }
-      try {
-        return send(request, handler, second);
-      } catch (IOException again) {
-        again.addSuppressed(e);
-        throw again;
-      }
-    }
+    // An interrupted thread has given up on the call: an I/O error seen meanwhile is not worth a retry.
+    Thread caller = Thread.currentThread();
+    return policy.call(describe(service, request, caller::isInterrupted),
+        instance -> client.send(resolve(request, instance), handler));
   }
 
   /**
    * {@link #send} without blocking: the same resolution, reporting and one retry, completed on the client's
    * executor. A service without instances completes the future with a {@link NoInstanceAvailableException}.
-   * Cancelling the returned future does not abort an exchange already under way.
+   * Cancelling the returned future rules out the retry and is passed on to the client's future of the exchange
+   * under way.
    */
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, HttpResponse.BodyHandler<T> handler) {
@@ -103,103 +103,23 @@ public final class DiscoveryHttpClient {
     if (service == null) {
       return client.sendAsync(request, handler);
     }
-    ServiceInstance first;
-    try {
-      first = choose(service);
-    } catch (NoInstanceAvailableException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return sendAsync(request, handler, first).handle((response, error) -> {
-      if (error == null) {
-        return CompletableFuture.completedFuture(response);
-      }
-      Throwable cause = unwrap(error);
-      if (!(cause instanceof IOException) || !retryable(request)) {
-        return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
-      }
-      ServiceInstance second = chooseOtherThan(service, first);
-      if (second == null) {
-        return CompletableFuture.<HttpResponse<T>>failedFuture(cause);
-      }
-      return sendAsync(request, handler, second).handle((again, error2) -> {
-        if (error2 == null) {
-          return again;
-        }
-        Throwable cause2 = unwrap(error2);
-        cause2.addSuppressed(cause);
-        throw new CompletionException(cause2);
-      });
-    }).thenCompose(f -> f);
+    return policy.callAsync(describe(service, request, NEVER),
+        instance -> client.sendAsync(resolve(request, instance), handler));
   }
 
-  private <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-      HttpResponse.BodyHandler<T> handler, ServiceInstance instance) {
-    CompletableFuture<HttpResponse<T>> future;
-    try {
-      future = client.sendAsync(resolve(request, instance), handler);
-    } catch (RuntimeException e) {
-      selector.report(instance, Outcome.FAILURE);
-      return CompletableFuture.failedFuture(e);
-    }
-    return future.whenComplete((response, error) -> selector.report(instance,
-        error != null || response.statusCode() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS));
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-  }
-
-  private boolean retryable(HttpRequest request) {
-    return retry && IDEMPOTENT.contains(request.method());
+  private static <T> OutgoingCall<HttpResponse<T>> describe(String service, HttpRequest request,
+      BooleanSupplier cancelled) {
+    return OutgoingCall.<HttpResponse<T>>to(service, response -> HttpCalls.outcome(response.statusCode()))
+        .idempotent(HttpCalls.idempotent(request.method()))
+        .oneShotBody(request.bodyPublisher()
+            .map(body -> !REPLAYABLE_PUBLISHERS.contains(body.getClass().getName())).orElse(false))
+        .cancelledWhen(cancelled)
+        .build();
   }
 
   private HttpRequest resolve(HttpRequest request, ServiceInstance instance) {
     URI target = uris.resolve(request.uri(), instance);
     return HttpRequest.newBuilder(request, (name, value) -> true).uri(target).build();
-  }
-
-  private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler,
-      ServiceInstance instance) throws IOException, InterruptedException {
-    HttpRequest resolved = resolve(request, instance);
-    HttpResponse<T> response;
-    try {
-      response = client.send(resolved, handler);
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      // Every pick is reported, or balancers counting calls in flight would drift.
-      selector.report(instance, Outcome.FAILURE);
-      throw e;
-    }
-    selector.report(instance, response.statusCode() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS);
-    return response;
-  }
-
-  private ServiceInstance choose(String service) throws NoInstanceAvailableException {
-    try {
-      return selector.next(service);
-    } catch (DiscoveryException e) {
-      throw new NoInstanceAvailableException(service, e);
-    }
-  }
-
-  /**
-   * Another instance than {@code failed}, or {@code null} if the selector keeps offering only that one. A pick
-   * of the failed instance is reported as a failure: it was not called again, but it failed moments ago, and
-   * every pick must be reported so that balancers counting calls in flight stay right.
-   */
-  private ServiceInstance chooseOtherThan(String service, ServiceInstance failed) {
-    for (int i = 0; i < REPICKS; i++) {
-      ServiceInstance candidate;
-      try {
-        candidate = selector.next(service);
-      } catch (DiscoveryException e) {
-        return null; // the first failure is the one worth reporting
-      }
-      if (!candidate.id().equals(failed.id())) {
-        return candidate;
-      }
-      selector.report(candidate, Outcome.FAILURE);
-    }
-    return null;
   }
 
   @Override

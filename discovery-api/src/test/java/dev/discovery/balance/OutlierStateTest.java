@@ -2,6 +2,7 @@ package dev.discovery.balance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.FakeTicker;
 import dev.discovery.ServiceInstance;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -9,8 +10,9 @@ import org.junit.jupiter.api.Test;
 /** The memory of failures is bounded under instance churn, without forgetting what still matters. */
 class OutlierStateTest {
   private static final long EJECTION = TimeUnit.SECONDS.toNanos(30);
-  private final long start = System.nanoTime();
-  private final OutlierState state = new OutlierState();
+  private final FakeTicker clock = new FakeTicker();
+  private final long start = clock.read();
+  private final OutlierState state = new OutlierState(clock);
 
   /** A Mesos task: every restart gets a new id. */
   private static ServiceInstance task(int n) {
@@ -45,5 +47,28 @@ class OutlierStateTest {
       fail(task(n), later + 2 * EJECTION + n);
     }
     assertThat(state.tracked()).as("after the churn settles").isLessThan(2_200);
+  }
+
+  @Test
+  void anyEjectedTurnsOffExactlyWhenTheLastCoolDownEnds() {
+    ServiceInstance a = ServiceInstance.of("web", "10.0.0.1", 8080);
+    ServiceInstance b = ServiceInstance.of("web", "10.0.0.2", 8080);
+    assertThat(state.anyEjected()).isFalse();
+    for (int i = 0; i < 3; i++) {
+      fail(a, clock.read());
+    }
+    clock.advance(java.time.Duration.ofSeconds(10));
+    for (int i = 0; i < 3; i++) {
+      fail(b, clock.read());
+    }
+    clock.advance(java.time.Duration.ofSeconds(20)); // a's cool-down is over, b's is not
+    assertThat(state.isEjected(a, clock.read())).isFalse();
+    assertThat(state.isEjected(b, clock.read())).isTrue();
+    assertThat(state.anyEjected()).isTrue();
+    clock.advance(java.time.Duration.ofSeconds(10)); // exactly at the end of b's
+    assertThat(state.isEjected(b, clock.read())).isFalse();
+    assertThat(state.anyEjected()).as("the last deadline itself").isTrue();
+    clock.advanceNanos(1);
+    assertThat(state.anyEjected()).isFalse();
   }
 }

@@ -3,51 +3,17 @@ package dev.discovery.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.discovery.Await;
+import dev.discovery.FakeTicker;
+import dev.discovery.MapDiscovery;
 import dev.discovery.NoHealthyInstanceException;
-import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
-import dev.discovery.ServiceQuery;
-import dev.discovery.ServiceSnapshot;
-import dev.discovery.Subscription;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class ServiceSelectorTest {
-
-  /** A discovery that answers from a map, enough to drive a selector. */
-  static final class MapDiscovery implements ServiceDiscovery {
-    final Map<String, List<ServiceInstance>> services = new HashMap<>();
-
-    @Override
-    public List<ServiceInstance> instances(ServiceQuery query) {
-      return services.getOrDefault(query.service(), List.of());
-    }
-
-    @Override
-    public CompletableFuture<List<ServiceInstance>> instancesAsync(ServiceQuery query) {
-      return CompletableFuture.completedFuture(instances(query));
-    }
-
-    @Override
-    public ServiceSnapshot snapshot(ServiceQuery query) {
-      return new ServiceSnapshot(query, instances(query), Duration.ZERO, false, null);
-    }
-
-    @Override
-    public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
-      return () -> {};
-    }
-
-    @Override
-    public void close() {}
-  }
-
   private final MapDiscovery discovery = new MapDiscovery();
   private final List<ServiceInstance> four = LoadBalancersTest.instances(4);
 
@@ -70,8 +36,10 @@ class ServiceSelectorTest {
   @Test
   void consecutiveFailuresEjectAnInstanceForTheCoolDown() {
     discovery.services.put("web", four);
-    ServiceSelector selector = ServiceSelector.builder(discovery)
-        .failuresToEject(3).ejectionTime(Duration.ofMillis(1500)).build(); // the 40 picks below must fit in it
+    FakeTicker clock = new FakeTicker();
+    Duration coolDown = Duration.ofSeconds(30);
+    ServiceSelector selector = ServiceSelector.builder(discovery).ticker(clock)
+        .failuresToEject(3).ejectionTime(coolDown).build();
     ServiceInstance bad = four.get(0);
     selector.report(bad, Outcome.FAILURE);
     selector.report(bad, Outcome.FAILURE);
@@ -85,12 +53,39 @@ class ServiceSelectorTest {
     for (int i = 0; i < 40; i++) {
       assertThat(selector.next("web")).isNotEqualTo(bad);
     }
-    Await.until("the cool-down to end", () -> !selector.isEjected(bad));
-    boolean seenAgain = false;
-    for (int i = 0; i < 8; i++) {
-      seenAgain |= selector.next("web").equals(bad);
+    clock.advance(coolDown.minusNanos(1));
+    assertThat(selector.isEjected(bad)).as("a nanosecond before the cool-down ends").isTrue();
+    for (int i = 0; i < 40; i++) {
+      assertThat(selector.next("web")).isNotEqualTo(bad);
     }
-    assertThat(seenAgain).as("back in rotation after the cool-down").isTrue();
+    clock.advanceNanos(1);
+    assertThat(selector.isEjected(bad)).as("when the cool-down ends").isFalse();
+    List<ServiceInstance> picks = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      picks.add(selector.next("web"));
+    }
+    assertThat(picks).as("back in rotation after the cool-down").contains(bad);
+  }
+
+  @Test
+  void aFailureStreakOutlivesItsCoolDownOnlyAsAStreak() {
+    // After a cool-down the instance starts over: it takes the full number of failures to eject it again.
+    discovery.services.put("web", four);
+    FakeTicker clock = new FakeTicker();
+    ServiceSelector selector = ServiceSelector.builder(discovery).ticker(clock)
+        .failuresToEject(2).ejectionTime(Duration.ofSeconds(30)).build();
+    ServiceInstance bad = four.get(1);
+    selector.report(bad, Outcome.FAILURE);
+    selector.report(bad, Outcome.FAILURE);
+    assertThat(selector.isEjected(bad)).isTrue();
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(selector.isEjected(bad)).isFalse();
+    selector.report(bad, Outcome.FAILURE);
+    assertThat(selector.isEjected(bad)).as("one failure after the cool-down").isFalse();
+    selector.report(bad, Outcome.FAILURE);
+    assertThat(selector.isEjected(bad)).isTrue();
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(selector.isEjected(bad)).as("a second ejection lasts the full cool-down again").isTrue();
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.discovery.Await;
+import dev.discovery.FakeScheduler;
+import dev.discovery.FakeTicker;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -28,7 +30,35 @@ import org.junit.jupiter.api.Test;
 
 class CachingDiscoveryTest {
   private static final ServiceQuery WEB = ServiceQuery.of("web");
+  /**
+   * The idle time of the tests on a fake clock: long in real time, so that the cache's own sweeper (every
+   * quarter of it, at most 30 s) never runs during a test and each sweep is the test's own.
+   */
+  private static final Duration IDLE = Duration.ofMinutes(15);
   private final List<CachingDiscovery> opened = new ArrayList<>();
+  private final FakeTicker clock = new FakeTicker();
+  /** Runs refreshes, back-off retries and idle sweeps when the test moves {@link #clock}. */
+  private final FakeScheduler time = new FakeScheduler(clock);
+
+  /** {@code builder} with every clock and timer of the cache on the test's fake time. */
+  private CachingDiscovery.Builder onFakeTime(CachingDiscovery.Builder builder) {
+    return builder.ticker(clock).scheduler(time);
+  }
+
+  /** An observer that records every retry delay the cache reports. */
+  private static dev.discovery.spi.DiscoveryObserver retryDelays(List<Duration> delays) {
+    return new dev.discovery.spi.DiscoveryObserver() {
+      @Override
+      public QueryObserver queryStarted(QueryState state) {
+        return new QueryObserver() {
+          @Override
+          public void retryDelay(Duration delay) {
+            delays.add(delay);
+          }
+        };
+      }
+    };
+  }
 
   private CachingDiscovery open(CachingDiscovery.Builder builder) {
     CachingDiscovery d = builder.build();
@@ -122,11 +152,18 @@ class CachingDiscoveryTest {
   @Test
   void otherBackendsAreRefreshedOnTheInterval() {
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(20)));
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .refreshInterval(Duration.ofSeconds(5)));
     assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
     backend.answer(List.of(instance("web", 7)));
-    Await.until("the refresh to bring the new instance",
-        () -> discovery.instances(WEB).equals(List.of(instance("web", 7))));
+    time.advance(Duration.ofSeconds(5).minusNanos(1));
+    assertThat(backend.fetches).hasValue(1);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    time.advanceNanos(1);
+    assertThat(backend.fetches).hasValue(2);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 7));
+    time.advance(Duration.ofSeconds(5));
+    assertThat(backend.fetches).as("and again an interval later").hasValue(3);
   }
 
   @Test
@@ -134,64 +171,110 @@ class CachingDiscoveryTest {
     FakeBackend backend = new FakeBackend(false);
     backend.responder = q -> CompletableFuture.completedFuture(
         new Answer(List.of(instance("web", 1)), Duration.ofHours(1)));
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(5)));
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .refreshInterval(Duration.ofMillis(5)).idleTimeout(Duration.ofHours(2)));
     discovery.instances(WEB);
     backend.answer(List.of(instance("web", 2)));
-    // With a 5 ms interval there would be many fetches; the 1 h TTL means none. Give it ample time to show.
-    long end = System.nanoTime() + Duration.ofMillis(200).toNanos();
-    while (System.nanoTime() < end) {
-      assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
-    }
+    time.advance(Duration.ofHours(1).minusNanos(1)); // 720,000 intervals of 5 ms: not one fetch
     assertThat(backend.fetches).hasValue(1);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+    time.advanceNanos(1);
+    assertThat(backend.fetches).hasValue(2);
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 2));
   }
 
   @Test
   void aFailedRefreshKeepsTheLastGoodAnswerUntilTheMaximumStaleness() {
     FakeBackend backend = new FakeBackend(true);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).maxStaleness(Duration.ofMillis(1500)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
+        .maxStaleness(Duration.ofSeconds(10)));
     CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
     Await.until("the watch to start", () -> backend.listeners.size() == 1);
     backend.push(List.of(instance("web", 1)));
     first.join();
 
+    clock.advance(Duration.ofSeconds(4));
     backend.pushError(new IOException("connection refused"));
     assertThat(discovery.instances(WEB)).as("stale-if-error").containsExactly(instance("web", 1));
     ServiceSnapshot snapshot = discovery.snapshot(WEB);
     assertThat(snapshot.stale()).isTrue();
     assertThat(snapshot.lastError()).contains("connection refused");
+    assertThat(snapshot.age()).as("age counts from the last good answer, not the failure")
+        .isEqualTo(Duration.ofSeconds(4));
 
-    Await.until("the answer to grow too stale", () -> {
-      try {
-        discovery.instances(WEB);
-        return false;
-      } catch (RegistryUnavailableException e) {
-        assertThat(e.service()).isEqualTo("web");
-        assertThat(e.backend()).isEqualTo("fake-backend");
-        assertThat(e.getCause()).hasMessage("connection refused");
-        assertThat(e.staleness()).isGreaterThan(Duration.ofMillis(300));
-        assertThat(e.getMessage()).contains("'web'", "fake-backend", "connection refused", "ms old");
-        return true;
-      }
-    });
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(discovery.instances(WEB)).as("exactly the maximum staleness old: still served")
+        .containsExactly(instance("web", 1));
+    clock.advanceNanos(1);
+    assertThatThrownBy(() -> discovery.instances(WEB))
+        .as("one nanosecond beyond the maximum staleness")
+        .isInstanceOfSatisfying(RegistryUnavailableException.class, e -> {
+          assertThat(e.service()).isEqualTo("web");
+          assertThat(e.backend()).isEqualTo("fake-backend");
+          assertThat(e.getCause()).hasMessage("connection refused");
+          assertThat(e.staleness()).isEqualTo(Duration.ofSeconds(10).plusNanos(1));
+          assertThat(e.getMessage()).contains("'web'", "fake-backend", "connection refused", "ms old");
+        });
 
     backend.push(List.of(instance("web", 2)));
     assertThat(discovery.instances(WEB)).as("recovered").containsExactly(instance("web", 2));
     assertThat(discovery.snapshot(WEB).stale()).isFalse();
+    assertThat(discovery.snapshot(WEB).age()).isEqualTo(Duration.ZERO);
   }
 
   @Test
-  void aFailedIntervalRefreshNeverEmptiesTheCacheAndIsRetried() {
+  void aWatchingBackendThatKeepsAnsweringNeverGrowsStale() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock)
+        .maxStaleness(Duration.ofSeconds(10)));
+    CompletableFuture<List<ServiceInstance>> first = discovery.instancesAsync(WEB);
+    Await.until("the watch to start", () -> backend.listeners.size() == 1);
+    backend.push(List.of(instance("web", 1)));
+    first.join();
+    for (int i = 0; i < 5; i++) { // an unchanged answer still confirms the cached one
+      clock.advance(Duration.ofSeconds(9));
+      backend.push(List.of(instance("web", 1)));
+    }
+    backend.pushError(new IOException("connection refused"));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
+  }
+
+  @Test
+  void aFailedIntervalRefreshNeverEmptiesTheCacheAndIsRetriedWithExponentialBackOff() {
+    List<Duration> delays = new CopyOnWriteArrayList<>();
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend)
-        .refreshInterval(Duration.ofMillis(20)).errorBackoff(Duration.ofMillis(5)));
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .refreshInterval(Duration.ofSeconds(5)).errorBackoff(Duration.ofMillis(500))
+        .observer(retryDelays(delays)));
     discovery.instances(WEB);
     backend.fail(new IOException("SERVFAIL"));
-    int fetchesBefore = backend.fetches.get();
-    Await.until("several failed refreshes", () -> backend.fetches.get() > fetchesBefore + 3);
-    assertThat(discovery.instances(WEB)).containsExactly(instance("web", 1));
-    assertThat(discovery.snapshot(WEB).stale()).isTrue();
+    time.advance(Duration.ofSeconds(5)); // the interval refresh, which fails
+    assertThat(backend.fetches).hasValue(2);
+
+    // Each failure doubles the delay from 500 ms up to the refresh interval, jittered within its upper half.
+    List<Duration> bounds = List.of(Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
+    for (int i = 0; i < bounds.size(); i++) {
+      Duration delay = delays.get(i);
+      assertThat(delay).as("delay after failure %d", i + 1)
+          .isBetween(bounds.get(i).dividedBy(2), bounds.get(i));
+      int fetches = backend.fetches.get();
+      time.advance(delay.minusNanos(1));
+      assertThat(backend.fetches).as("a nanosecond before the retry").hasValue(fetches);
+      time.advanceNanos(1);
+      assertThat(backend.fetches).as("the retry, on time").hasValue(fetches + 1);
+      assertThat(discovery.instances(WEB)).as("never emptied").containsExactly(instance("web", 1));
+      assertThat(discovery.snapshot(WEB).stale()).isTrue();
+    }
+
     backend.answer(List.of(instance("web", 3)));
-    Await.until("recovery", () -> discovery.instances(WEB).equals(List.of(instance("web", 3))));
+    time.advance(delays.get(bounds.size()));
+    assertThat(discovery.instances(WEB)).as("recovered").containsExactly(instance("web", 3));
+    assertThat(delays.get(delays.size() - 1)).as("the retry delay cleared").isZero();
+    int fetches = backend.fetches.get();
+    time.advance(Duration.ofSeconds(5));
+    assertThat(backend.fetches).as("back on the interval").hasValue(fetches + 1);
   }
 
   @Test
@@ -278,23 +361,26 @@ class CachingDiscoveryTest {
   }
 
   @Test
-  void idleIntervalQueriesStopBeingRefreshedWhileUsedOnesKeepGoing() throws Exception {
+  void idleIntervalQueriesStopBeingRefreshedWhileUsedOnesKeepGoing() {
     FakeBackend backend = new FakeBackend(false);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(200))
-        .refreshInterval(Duration.ofMillis(20)));
+    // The cache's own sweeper runs on the fake time too, every 30 s, besides the sweeps of watchedQueries().
+    CachingDiscovery discovery = open(onFakeTime(CachingDiscovery.builder(backend))
+        .idleTimeout(IDLE).refreshInterval(Duration.ofMinutes(1)));
     ServiceQuery api = ServiceQuery.of("api");
     discovery.instances(WEB);
     discovery.instances(api);
-    // 'api' is looked up at every poll below, so it stays in use; 'web' is never looked up again.
-    Await.until("the idle query to be forgotten", () -> {
-      discovery.instances(api);
-      return discovery.watchedQueries() == 1;
-    });
+    assertThat(discovery.watchedQueries()).isEqualTo(2);
+    // 'api' is looked up before each check below, so it stays in use; 'web' is never looked up again.
+    time.advance(IDLE);
+    assertThat(backend.fetches).as("both refreshed every minute meanwhile").hasValue(2 + 2 * 15);
+    discovery.instances(api);
+    assertThat(discovery.watchedQueries()).as("'web' idle for exactly the idle time: kept").isEqualTo(2);
+    time.advanceNanos(1);
+    discovery.instances(api);
+    assertThat(discovery.watchedQueries()).as("'web' idle a nanosecond longer: forgotten").isEqualTo(1);
     int fetchesNow = backend.fetches.get();
-    Await.until("the used query to be refreshed again", () -> {
-      discovery.instances(api);
-      return backend.fetches.get() >= fetchesNow + 3;
-    });
+    time.advance(Duration.ofMinutes(3));
+    assertThat(backend.fetches).as("only the used query is refreshed").hasValue(fetchesNow + 3);
     discovery.instances(api);
     assertThat(discovery.watchedQueries()).as("'api' is still kept fresh").isEqualTo(1);
     // Looking 'web' up again loads it anew.
@@ -305,21 +391,22 @@ class CachingDiscoveryTest {
   @Test
   void idleQueriesStopBeingWatched() {
     FakeBackend backend = new FakeBackend(true);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(100)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
     discovery.instancesAsync(WEB);
     Await.until("the watch to start", () -> backend.watchesStarted.get() == 1);
-    Await.until("the idle watch to be closed", () -> {
-      discovery.watchedQueries(); // runs pending maintenance
-      return backend.watchesClosed.get() == 1;
-    });
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    clock.advance(IDLE);
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    assertThat(backend.watchesClosed).hasValue(0);
+    clock.advanceNanos(1);
     assertThat(discovery.watchedQueries()).isZero();
+    assertThat(backend.watchesClosed).hasValue(1);
   }
 
   @Test
-  void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread()
-      throws Exception {
+  void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread() {
     FakeBackend backend = new FakeBackend(true);
-    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).idleTimeout(Duration.ofMillis(50)));
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
     List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
     List<Thread> threads = new CopyOnWriteArrayList<>();
     Subscription subscription = discovery.subscribe(WEB, list -> {
@@ -341,16 +428,22 @@ class CachingDiscoveryTest {
     assertThat(seen).containsExactlyElementsOf(pushed);
     assertThat(threads).doesNotContain(Thread.currentThread());
 
-    Thread.sleep(150); // longer than the idle time: a subscription must keep the watch alive
-    discovery.watchedQueries();
+    // Many idle times without a lookup: a subscription must keep the watch alive.
+    for (int i = 0; i < 3; i++) {
+      discovery.watchedQueries();
+      clock.advance(IDLE.multipliedBy(2));
+    }
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
     assertThat(backend.watchesClosed).hasValue(0);
 
-    subscription.close();
+    subscription.close(); // the idle time starts afresh now
     backend.push(List.of(instance("web", 99)));
-    Await.until("the unsubscribed query to expire", () -> {
-      discovery.watchedQueries();
-      return backend.watchesClosed.get() == 1;
-    });
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    clock.advance(IDLE);
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    clock.advanceNanos(1);
+    assertThat(discovery.watchedQueries()).isZero();
+    assertThat(backend.watchesClosed).hasValue(1);
     assertThat(seen).hasSize(50);
   }
 

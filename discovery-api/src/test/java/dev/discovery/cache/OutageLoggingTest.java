@@ -3,6 +3,8 @@ package dev.discovery.cache;
 import static dev.discovery.cache.FakeBackend.instance;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.FakeScheduler;
+import dev.discovery.FakeTicker;
 import dev.discovery.LogCapture;
 import dev.discovery.ServiceQuery;
 import java.io.IOException;
@@ -49,17 +51,20 @@ class OutageLoggingTest {
   @Test
   void aSecondOutageIsASecondWarn() {
     FakeBackend backend = new FakeBackend(false);
+    FakeTicker clock = new FakeTicker();
+    FakeScheduler time = new FakeScheduler(clock);
     try (LogCapture log = new LogCapture();
-         CachingDiscovery discovery = CachingDiscovery.builder(backend)
-             .refreshInterval(Duration.ofMillis(5)).errorBackoff(Duration.ofMillis(1)).build()) {
+         CachingDiscovery discovery = CachingDiscovery.builder(backend).ticker(clock).scheduler(time)
+             .refreshInterval(Duration.ofSeconds(5)).errorBackoff(Duration.ofMillis(500)).build()) {
       discovery.instances(WEB);
       for (int outage = 1; outage <= 2; outage++) {
         backend.fail(new IOException("agent down"));
         int before = backend.fetches.get();
-        dev.discovery.Await.until("several failed refreshes", () -> backend.fetches.get() >= before + 3);
+        time.advance(Duration.ofSeconds(15)); // the interval refresh and its retries, all failing
+        assertThat(backend.fetches.get()).as("failed refreshes").isGreaterThanOrEqualTo(before + 4);
         backend.answer(List.of(instance("web", 1)));
-        int expected = outage;
-        dev.discovery.Await.until("recovery " + expected, () -> log.at(Level.INFO).size() == expected);
+        time.advance(Duration.ofSeconds(5)); // the longest retry delay
+        assertThat(log.at(Level.INFO)).as("recoveries in:\n%s", log.describe()).hasSize(outage);
       }
       assertThat(log.at(Level.WARNING)).as("WARN lines in:\n%s", log.describe()).hasSize(2);
       assertThat(log.at(Level.INFO)).hasSize(2);

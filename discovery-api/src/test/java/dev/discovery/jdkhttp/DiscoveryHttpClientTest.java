@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.discovery.MapDiscovery;
 import dev.discovery.NoHealthyInstanceException;
-import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
-import dev.discovery.ServiceQuery;
-import dev.discovery.ServiceSnapshot;
-import dev.discovery.Subscription;
 import dev.discovery.balance.NoInstanceAvailableException;
 import dev.discovery.balance.ServiceSelector;
 import java.io.IOException;
@@ -24,47 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The JDK client wrapper against plain JDK HttpServer backends and a discovery answering from a map. */
 class DiscoveryHttpClientTest {
-
-  /** A discovery that answers from a map. */
-  static final class MapDiscovery implements ServiceDiscovery {
-    final Map<String, List<ServiceInstance>> services = new ConcurrentHashMap<>();
-
-    @Override
-    public List<ServiceInstance> instances(ServiceQuery query) {
-      return services.getOrDefault(query.service(), List.of());
-    }
-
-    @Override
-    public CompletableFuture<List<ServiceInstance>> instancesAsync(ServiceQuery query) {
-      return CompletableFuture.completedFuture(instances(query));
-    }
-
-    @Override
-    public ServiceSnapshot snapshot(ServiceQuery query) {
-      return new ServiceSnapshot(query, instances(query), Duration.ZERO, false, null);
-    }
-
-    @Override
-    public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
-      return () -> {};
-    }
-
-    @Override
-    public void close() {}
-  }
-
   /** A loopback backend that answers {@code status} with "port <port> <method> <path?query> <body>". */
   static final class Backend implements AutoCloseable {
     final HttpServer server;
@@ -181,6 +145,29 @@ class DiscoveryHttpClientTest {
     for (int i = 0; i < 2; i++) { // round robin: one of the two goes to the dead instance
       try {
         assertThat(send(client, post)).endsWith("POST /orders order");
+      } catch (IOException e) {
+        assertThat(e).isNotInstanceOf(NoInstanceAvailableException.class);
+        failures++;
+      }
+    }
+
+    assertThat(failures).isEqualTo(1);
+    assertThat(two.get(0).requests.get()).isEqualTo(1);
+  }
+
+  @Test
+  void doesNotRetryAPutWithAOneShotBody() throws Exception {
+    List<Backend> two = backends("web", 2);
+    two.get(1).close();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, ServiceSelector.builder(discovery).build()).build();
+    // A publisher of the caller's own: nothing says it can be subscribed to a second time.
+    HttpRequest put = HttpRequest.newBuilder(URI.create("http://web.service/doc"))
+        .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofString("{}"))).build();
+
+    int failures = 0;
+    for (int i = 0; i < 2; i++) { // round robin: one of the two goes to the dead instance
+      try {
+        assertThat(send(client, put)).endsWith("PUT /doc {}");
       } catch (IOException e) {
         assertThat(e).isNotInstanceOf(NoInstanceAvailableException.class);
         failures++;

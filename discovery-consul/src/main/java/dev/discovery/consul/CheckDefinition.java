@@ -1,5 +1,6 @@
 package dev.discovery.consul;
 
+import dev.discovery.internal.Checks;
 import dev.discovery.Health;
 import java.net.URI;
 import java.time.Duration;
@@ -55,7 +56,7 @@ public final class CheckDefinition {
 
   /** A TTL check: critical unless passed (e.g. by a {@link Registration}'s heartbeats) within every {@code ttl}. */
   public static CheckDefinition ttl(Duration ttl) {
-    return new CheckDefinition(Kind.TTL, null, positive(ttl, "check ttl"), null, null, null, null, null, null,
+    return new CheckDefinition(Kind.TTL, null, Checks.requirePositive(ttl, "check ttl"), null, null, null, null, null, null,
         null);
   }
 
@@ -72,14 +73,14 @@ public final class CheckDefinition {
       throw new IllegalArgumentException(
           "check http url '" + url + "' must be an absolute http:// or https:// URL with a host");
     }
-    return new CheckDefinition(Kind.HTTP, url, null, positive(interval, "check interval"), null, null, null,
+    return new CheckDefinition(Kind.HTTP, url, null, Checks.requirePositive(interval, "check interval"), null, null, null,
         null, null, null);
   }
 
   /** A TCP check of {@code hostPort} ({@code host:port}, IPv6 as {@code [::1]:port}) every {@code interval}. */
   public static CheckDefinition tcp(String hostPort, Duration interval) {
     checkHostPort(hostPort);
-    return new CheckDefinition(Kind.TCP, hostPort, null, positive(interval, "check interval"), null, null, null,
+    return new CheckDefinition(Kind.TCP, hostPort, null, Checks.requirePositive(interval, "check interval"), null, null, null,
         null, null, null);
   }
 
@@ -88,7 +89,7 @@ public final class CheckDefinition {
     if (kind == Kind.TTL) {
       throw new IllegalArgumentException("check timeout applies to HTTP and TCP checks, not TTL checks");
     }
-    return new CheckDefinition(kind, target, ttl, interval, positive(timeout, "check timeout"),
+    return new CheckDefinition(kind, target, ttl, interval, Checks.requirePositive(timeout, "check timeout"),
         deregisterCriticalServiceAfter, initialStatus, id, name, notes);
   }
 
@@ -98,7 +99,7 @@ public final class CheckDefinition {
    */
   public CheckDefinition deregisterCriticalServiceAfter(Duration after) {
     return new CheckDefinition(kind, target, ttl, interval, timeout,
-        positive(after, "check deregisterCriticalServiceAfter"), initialStatus, id, name, notes);
+        Checks.requirePositive(after, "check deregisterCriticalServiceAfter"), initialStatus, id, name, notes);
   }
 
   /** The status the check starts in (Consul starts checks as critical by default). */
@@ -179,13 +180,6 @@ public final class CheckDefinition {
   /** The notes, or {@code null}. */
   public String notes() {
     return notes;
-  }
-
-  static Duration positive(Duration d, String field) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
-    }
-    return d;
   }
 
   private static void checkHostPort(String hostPort) {

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.internal.Checks;
 import dev.discovery.consul.internal.AgentStatus;
 import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.ConsulIndex;
@@ -55,6 +56,9 @@ public final class ConsulAgent implements AutoCloseable {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConsulAgent.class);
   private static final MediaType JSON = MediaType.get("application/json");
   private static final RequestBody EMPTY = RequestBody.create(new byte[0], null);
+  /** The agent endpoints whose last path segment is a service or check ID. */
+  private static final java.util.regex.Pattern ID_PATHS = java.util.regex.Pattern.compile(
+      "/v1/agent/(service/(deregister|maintenance)/|service/(?!register$)|check/(pass|warn|fail|update)/)[^/]+$");
 
   private final URI uri;
   private final HttpUrl base;
@@ -344,36 +348,40 @@ public final class ConsulAgent implements AutoCloseable {
     registrations.remove(registration);
   }
 
-  /** The message for a failed reply; Consul's text is included, scrubbed of secrets and cut to one readable line. */
+  /**
+   * The message for a failed reply: what was being done, the request that failed, the status, Consul's text
+   * (scrubbed of secrets and cut to one readable line) and a hint that fits this status for this request.
+   */
   ConsulAgentException failure(Reply r, String action, String service, String permission) {
     String consul = AgentStatus.quote(scrub(r.body));
-    String said = consul.isEmpty() ? "" : " (" + consul + ")";
-    String text;
+    String head = "consul agent " + uri + " answered " + r.request + " (to " + action + ") with HTTP " + r.code
+        + (consul.isEmpty() ? "" : ": " + consul) + "; ";
+    String hint;
     switch (AgentStatus.of(r.code, r.body)) {
       case TOKEN_REFUSED:
-        text = "consul agent " + uri + " refused the ACL token to " + action + " (HTTP 403" + (consul.isEmpty() ? ""
-            : ": " + consul) + "); use a token with " + permission;
+        hint = "the ACL token was refused: use a token with " + permission;
         break;
       case NOT_FOUND:
-        text = "consul agent " + uri + " does not know what was asked to " + action + " (HTTP 404" + (consul.isEmpty()
-            ? "" : ": " + consul) + "); check the ID (not the name) is registered on this agent";
+        // A 404 on a request naming an ID means the ID is unknown; on a listing, the endpoint itself is.
+        hint = r.namesAnId
+            ? "check the ID (not the name) is registered on this agent"
+            : "this agent does not serve that endpoint: it may be older than the API this client uses, or the"
+                + " address may not be a Consul agent's HTTP API (port 8500, without an extra path)";
         break;
       case BAD_REQUEST:
-        text = "consul agent " + uri + " failed to " + action + ": HTTP 400" + said + "; fix the request as Consul says";
+        hint = "fix the request as Consul says";
         break;
       case UNKNOWN_DATACENTER:
-        text = "consul agent " + uri + " failed to " + action + ": HTTP 500" + said + "; check the datacenter name";
+        hint = "check the datacenter name";
         break;
       case RATE_LIMITED:
-        text = "consul agent " + uri + " failed to " + action + ": HTTP 429" + said
-            + "; too many requests or connections from this host (limits.http_max_conns_per_client), retry later";
+        hint = "too many requests or connections from this host (limits.http_max_conns_per_client), retry later";
         break;
       default:
-        text = "consul agent " + uri + " failed to " + action + ": HTTP " + r.code + said
-            + "; retry later or check the agent's log";
+        hint = "retry later or check the agent's log";
         break;
     }
-    return new ConsulAgentException(service, describe(), r.code, text, null);
+    return new ConsulAgentException(service, describe(), r.code, head + hint, null);
   }
 
   /** Removes the token and basic credentials from text that came from the network, in case an agent echoes them. */
@@ -409,10 +417,15 @@ public final class ConsulAgent implements AutoCloseable {
   /** A successful body is read whole (up to the cap); an error body only as far as needed to quote Consul. */
   private static Reply read(AgentTransport via, Response response) throws IOException {
     String index = response.header("X-Consul-Index");
+    Request request = response.request();
+    String named = request.method() + " " + request.url().encodedPath();
+    // Every call that names a service or check puts its ID in the last path segment after the verb.
+    boolean namesAnId = ID_PATHS.matcher(request.url().encodedPath()).find();
     if (response.isSuccessful()) {
-      return new Reply(response.code(), via.readBody(response), index);
+      return new Reply(response.code(), via.readBody(response), index, named, namesAnId);
     }
-    return new Reply(response.code(), via.readErrorText(response).getBytes(StandardCharsets.UTF_8), index);
+    return new Reply(response.code(), via.readErrorText(response).getBytes(StandardCharsets.UTF_8), index, named,
+        namesAnId);
   }
 
   private void ensureOpen() {
@@ -454,12 +467,18 @@ public final class ConsulAgent implements AutoCloseable {
     final byte[] bytes;
     final String body;
     final String consulIndex;
+    /** The request as a person reads it: {@code GET /v1/agent/checks} (no query: it may carry a note). */
+    final String request;
+    /** Whether the request names a service or check ID, so that a 404 means "no such ID". */
+    final boolean namesAnId;
 
-    Reply(int code, byte[] bytes, String consulIndex) {
+    Reply(int code, byte[] bytes, String consulIndex, String request, boolean namesAnId) {
       this.code = code;
       this.bytes = bytes;
       this.body = new String(bytes, StandardCharsets.UTF_8);
       this.consulIndex = consulIndex;
+      this.request = request;
+      this.namesAnId = namesAnId;
     }
   }
 
@@ -518,7 +537,7 @@ public final class ConsulAgent implements AutoCloseable {
 
     /** The time-out for connecting and for each read or write; a whole call gets twice that. Default 10 s. */
     public Builder timeout(Duration timeout) {
-      this.timeout = CheckDefinition.positive(timeout, "timeout");
+      this.timeout = Checks.requirePositive(timeout, "timeout");
       return this;
     }
 

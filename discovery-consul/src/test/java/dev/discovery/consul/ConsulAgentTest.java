@@ -272,6 +272,24 @@ class ConsulAgentTest {
   }
 
   @Test
+  void aFailureNamesTheRequestAndA404HintThatFitsIt() {
+    // An agent that does not serve an endpoint: it was reached, and no ID was wrong.
+    agentState.override = new MockResponse().setResponseCode(404).setBody("404 page not found");
+    assertThatThrownBy(agent::checks).isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+      assertThat(e.status()).isEqualTo(404);
+      assertThat(e.getMessage()).contains("answered GET /v1/agent/checks").contains("HTTP 404: 404 page not found")
+          .contains("older than the API").doesNotContain("check the ID").doesNotContain("unreachable");
+    });
+    // A TTL update naming a check the agent does not know: the ID is the thing to check.
+    assertThatThrownBy(() -> agent.passTtl("service:nosuch", "ok")).isInstanceOfSatisfying(ConsulAgentException.class,
+        e -> assertThat(e.getMessage()).contains("PUT /v1/agent/check/pass/service:nosuch")
+            .contains("check the ID (not the name)").doesNotContain("older than the API"));
+    agentState.override = new MockResponse().setResponseCode(500).setBody("rpc error: No cluster leader");
+    assertThatThrownBy(agent::services).hasMessageContaining("GET /v1/agent/services")
+        .hasMessageContaining("HTTP 500: rpc error: No cluster leader").hasMessageContaining("retry later");
+  }
+
+  @Test
   void basicAuthGoesInTheAuthorizationHeaderAndNowhereElse() throws Exception {
     String password = "s3cret-pass:with-colon";
     try (ConsulAgent withAuth = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(uri())

@@ -3,6 +3,7 @@ package dev.discovery.okhttp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.Await;
 import dev.discovery.NoHealthyInstanceException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.balance.NoInstanceAvailableException;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.MediaType;
@@ -186,6 +188,64 @@ class DiscoveryInterceptorTest {
   }
 
   @Test
+  void doesNotRetryAPutWithAOneShotBody() throws Exception {
+    List<MockWebServer> two = backends("web", 2);
+    two.get(1).shutdown();
+    two.get(0).enqueue(new MockResponse().setResponseCode(204));
+    OkHttpClient client = client(DiscoveryInterceptor.builder(ServiceSelector.builder(discovery).build()).build());
+    RequestBody stream = new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return MediaType.get("application/json");
+      }
+
+      @Override
+      public void writeTo(okio.BufferedSink sink) throws IOException {
+        sink.writeUtf8("{}");
+      }
+
+      @Override
+      public boolean isOneShot() {
+        return true; // a stream: the first attempt consumes it
+      }
+    };
+    Request put = new Request.Builder().url("http://web.service/doc").put(stream).build();
+
+    int failures = 0;
+    for (int i = 0; i < 2; i++) { // round robin: one of the two goes to the dead instance
+      try {
+        assertThat(call(client, put)).isEqualTo("204 ");
+      } catch (IOException e) {
+        assertThat(e).isNotInstanceOf(NoInstanceAvailableException.class);
+        failures++;
+      }
+    }
+
+    assertThat(failures).isEqualTo(1);
+    assertThat(two.get(0).getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void doesNotRetryACancelledCall() throws Exception {
+    List<MockWebServer> two = backends("web", 2);
+    two.get(0).enqueue(new MockResponse().setBody("a"));
+    two.get(1).enqueue(new MockResponse().setBody("b"));
+    AtomicInteger attempts = new AtomicInteger();
+    OkHttpClient client = new OkHttpClient.Builder()
+        .addInterceptor(DiscoveryInterceptor.builder(ServiceSelector.builder(discovery).build()).build())
+        .addInterceptor(chain -> { // each attempt: the caller gives up while it is under way
+          attempts.incrementAndGet();
+          chain.call().cancel();
+          throw new IOException("Canceled");
+        })
+        .build();
+    clients.add(client);
+
+    assertThatThrownBy(() -> call(client, get("http://web.service/"))).hasMessage("Canceled");
+    assertThat(attempts).as("attempts of a cancelled GET").hasValue(1);
+  }
+
+  @Test
   void aServerErrorIsAFailureButNotRetried() throws Exception {
     MockWebServer only = backends("web", 1).get(0);
     only.enqueue(new MockResponse().setResponseCode(503).setBody("overloaded"));
@@ -246,11 +306,8 @@ class DiscoveryInterceptorTest {
     assertThat(call(client, get("http://web.service/"))).isIn("200 a", "200 b");
 
     consul.setServiceHealth("web-1", "critical");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (discovery.instances("web").size() != 1) {
-      assertThat(System.nanoTime() - deadline).as("discovery sees web-1 critical within 10 s").isNegative();
-      Thread.sleep(10);
-    }
+    Await.until("discovery to see web-1 critical", Duration.ofSeconds(10),
+        () -> discovery.instances("web").size() == 1);
     int before = two.get(1).getRequestCount();
     for (int i = 0; i < 3; i++) {
       assertThat(call(client, get("http://web.service/"))).isEqualTo("200 a");

@@ -17,7 +17,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * MicrometerObserver metrics = MicrometerObserver.create(registry);
- * ServiceDiscovery discovery = ConsulDiscovery.http().observer(metrics).build();
+ * ServiceDiscovery discovery = ConsulDiscovery.http().cache(c -> c.observer(metrics)).build();
  * ServiceSelector selector = ServiceSelector.builder(discovery).observer(metrics).build();
  * }</pre>
  *

@@ -2,6 +2,7 @@ package dev.discovery.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulDiscovery;
@@ -36,7 +37,7 @@ class ConsulOutageMetricsIntegrationTest {
         .waitTime(Duration.ofSeconds(1)).requestTimeout(Duration.ofSeconds(1))
         .connectTimeout(Duration.ofSeconds(1)).minRequestInterval(Duration.ofMillis(20))
         .errorBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
-        .observer(MicrometerObserver.create(registry)).build();
+        .cache(c -> c.observer(MicrometerObserver.create(registry))).build();
   }
 
   @AfterEach
@@ -105,10 +106,10 @@ class ConsulOutageMetricsIntegrationTest {
       secured.registerService("{\"Name\":\"web\",\"ID\":\"web-1\",\"Address\":\"10.0.0.1\",\"Port\":8080}");
       SimpleMeterRegistry meters = new SimpleMeterRegistry();
       try (CachingDiscovery good = ConsulDiscovery.http().environment(ConsulEnvironment.none())
-              .agents(secured.httpUri()).token(token).observer(MicrometerObserver.create(meters)).build();
+              .agents(secured.httpUri()).token(token).cache(c -> c.observer(MicrometerObserver.create(meters))).build();
           CachingDiscovery refused = ConsulDiscovery.http().environment(ConsulEnvironment.none())
-              .agents(secured.httpUri()).token(token + "-wrong").loadTimeout(Duration.ofSeconds(5))
-              .observer(MicrometerObserver.create(meters)).build()) {
+              .agents(secured.httpUri()).token(token + "-wrong").cache(c -> c.loadTimeout(Duration.ofSeconds(5)))
+              .cache(c -> c.observer(MicrometerObserver.create(meters))).build()) {
         assertThat(good.instances(WEB)).hasSize(1);
         ServiceQuery api = ServiceQuery.of("api");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> refused.instances(api)).isNotNull();

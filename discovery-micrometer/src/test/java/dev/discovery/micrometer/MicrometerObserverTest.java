@@ -4,6 +4,7 @@ import static dev.discovery.micrometer.InMemoryBackend.instance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.FakeTicker;
 import dev.discovery.NoHealthyInstanceException;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
@@ -30,7 +31,9 @@ class MicrometerObserverTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final MicrometerObserver observer = MicrometerObserver.create(registry);
   private final InMemoryBackend backend = new InMemoryBackend();
-  private final CachingDiscovery discovery = CachingDiscovery.builder(backend).observer(observer).build();
+  private final FakeTicker clock = new FakeTicker();
+  private final CachingDiscovery discovery =
+      CachingDiscovery.builder(backend).observer(observer).ticker(clock).build();
 
   @AfterEach
   void close() {
@@ -96,7 +99,7 @@ class MicrometerObserverTest {
     assertThat(gauge("discovery.cache.instances")).isEqualTo(2);
     assertThat(gauge("discovery.cache.stale")).isZero();
     assertThat(gauge("discovery.watch.backoff")).isZero();
-    assertThat(gauge("discovery.cache.staleness")).isGreaterThanOrEqualTo(0);
+    assertThat(gauge("discovery.cache.staleness")).isZero();
 
     backend.fail(new ConnectException("connection refused"), Duration.ofSeconds(2));
     backend.fail(new ConnectException("connection refused"), Duration.ofSeconds(4));
@@ -108,15 +111,14 @@ class MicrometerObserverTest {
         .isEqualTo(2);
     assertThat(registry.find("discovery.refresh.errors").tags("cause", "IllegalStateException").counter()
         .count()).isEqualTo(1);
-    double before = gauge("discovery.cache.staleness");
-    dev.discovery.micrometer.Await.until("staleness to grow while the registry fails",
-        () -> gauge("discovery.cache.staleness") > before);
+    clock.advance(Duration.ofMillis(90_500));
+    assertThat(gauge("discovery.cache.staleness")).as("seconds since the last good answer").isEqualTo(90.5);
 
     backend.push(instance("web", 1));
     assertThat(gauge("discovery.cache.stale")).isZero();
     assertThat(gauge("discovery.watch.backoff")).as("healthy again").isZero();
     assertThat(gauge("discovery.cache.instances")).isEqualTo(1);
-    assertThat(gauge("discovery.cache.staleness")).isLessThan(before + 60);
+    assertThat(gauge("discovery.cache.staleness")).as("fresh again").isZero();
   }
 
   @Test
@@ -136,7 +138,7 @@ class MicrometerObserverTest {
         : List.of(new ServiceInstance("v2", "web", "10.0.0.9", 80, q.tags(), java.util.Map.of(), 1,
             dev.discovery.Health.PASSING)));
     CachingDiscovery idle = CachingDiscovery.builder(backend).observer(MicrometerObserver.create(registry,
-        Tags.of("cluster", "idle"))).idleTimeout(Duration.ofSeconds(2)).build(); // the checks must fit in it
+        Tags.of("cluster", "idle"))).idleTimeout(Duration.ofMinutes(15)).ticker(clock).build();
     try {
       idle.instances(WEB);
       idle.instances(WEB.withTags("v2"));
@@ -145,9 +147,12 @@ class MicrometerObserverTest {
           .extracting(Counter::count).containsOnly(0.0, 2.0).contains(2.0);
       assertThat(registry.find("discovery.cache.instances").tags("cluster", "idle").gauge().value())
           .as("the largest of the two queries").isEqualTo(3);
-      Await.until("idle queries to be evicted and their meters removed",
-          () -> registry.find("discovery.lookups").tags("cluster", "idle").meters().isEmpty()
-              && registry.find("discovery.cache.staleness").tags("cluster", "idle").meters().isEmpty());
+      assertThat(idle.watchedQueries()).isEqualTo(2);
+      clock.advance(Duration.ofMinutes(15).plusNanos(1));
+      assertThat(idle.watchedQueries()).as("both idle for longer than the idle time").isZero();
+      assertThat(registry.find("discovery.lookups").tags("cluster", "idle").meters())
+          .as("the meters of evicted queries").isEmpty();
+      assertThat(registry.find("discovery.cache.staleness").tags("cluster", "idle").meters()).isEmpty();
     } finally {
       idle.close();
     }

@@ -102,7 +102,8 @@ final class DemoCommand implements Callable<Integer> {
       out.println("Started 3 backends, each registered with a " + TTL.toSeconds() + " s TTL check and heartbeats.");
 
       // 1. What discovery sees.
-      httpDiscovery = ConsulDiscovery.http().agents(httpUri).maxStaleness(Duration.ofMinutes(10)).build();
+      httpDiscovery = ConsulDiscovery.http().agents(httpUri)
+          .cache(c -> c.maxStaleness(Duration.ofMinutes(10))).build();
       ServiceDiscovery http = httpDiscovery;
       await("3 passing backends over HTTP", Duration.ofSeconds(15), () -> http.instances(SERVICE).size() == 3);
       out.println();

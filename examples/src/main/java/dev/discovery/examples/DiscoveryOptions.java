@@ -82,13 +82,13 @@ final class DiscoveryOptions {
   ServiceDiscovery open(Duration loadTimeout) {
     if (dns != null) {
       var builder = ConsulDiscovery.dns().server(parseHostPort(dns)).refreshInterval(Duration.ofSeconds(1))
-          .loadTimeout(loadTimeout);
+          .cache(c -> c.loadTimeout(loadTimeout));
       if (datacenter != null) {
         builder.datacenter(datacenter);
       }
       return builder.build();
     }
-    var http = ConsulDiscovery.http().agents(consulUri()).loadTimeout(loadTimeout);
+    var http = ConsulDiscovery.http().agents(consulUri()).cache(c -> c.loadTimeout(loadTimeout));
     if (datacenter != null) {
       http.datacenter(datacenter);
     }

@@ -1,12 +1,14 @@
 package dev.discovery.consul.dns;
 
 import dev.discovery.cache.CachingDiscovery;
-import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.internal.Checks;
+import dev.discovery.spi.DiscoveryBackend;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.xbill.DNS.Name;
 
 /**
@@ -45,10 +47,7 @@ public final class ConsulDnsBuilder {
   private boolean rfc2782;
   private boolean tcp;
   private Duration refreshInterval = Duration.ofSeconds(5);
-  private Duration maxStaleness;
-  private Duration idleTimeout;
-  private Duration loadTimeout;
-  private DiscoveryObserver observer;
+  private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#dns()}. */
   public ConsulDnsBuilder() {}
@@ -90,17 +89,17 @@ public final class ConsulDnsBuilder {
   /**
    * How long to wait for one reply from one server (a UDP question asked again over TCP may take twice as
    * long, and each further server as long again). Default 2 s. Whatever the number of servers, a lookup's
-   * calling thread waits at most the {@linkplain #loadTimeout load time-out}, and only for a query's first
+   * calling thread waits at most the {@linkplain CachingDiscovery.Builder#loadTimeout load time-out}, and only for a query's first
    * answer: later lookups are memory reads while the refresh runs on the cache's own thread.
    */
   public ConsulDnsBuilder timeout(Duration timeout) {
-    this.timeout = positive(timeout, "timeout");
+    this.timeout = Checks.requirePositive(timeout, "timeout");
     return this;
   }
 
   /** How often a query is asked again when the reply's TTL is 0 (Consul's default). Default 5 s. */
   public ConsulDnsBuilder refreshInterval(Duration refreshInterval) {
-    this.refreshInterval = positive(refreshInterval, "refreshInterval");
+    this.refreshInterval = Checks.requirePositive(refreshInterval, "refreshInterval");
     return this;
   }
 
@@ -122,58 +121,31 @@ public final class ConsulDnsBuilder {
     return this;
   }
 
-  /** How old the last good answer may grow while DNS fails before lookups throw; see the cache's default. */
-  public ConsulDnsBuilder maxStaleness(Duration maxStaleness) {
-    this.maxStaleness = positive(maxStaleness, "maxStaleness");
-    return this;
-  }
-
-  /** After how long without lookups a query stops being refreshed; see the cache's default. */
-  public ConsulDnsBuilder idleTimeout(Duration idleTimeout) {
-    this.idleTimeout = positive(idleTimeout, "idleTimeout");
-    return this;
-  }
-
-  /** How long the first lookup of a query waits for its first answer; see the cache's default. */
-  public ConsulDnsBuilder loadTimeout(Duration loadTimeout) {
-    this.loadTimeout = positive(loadTimeout, "loadTimeout");
-    return this;
-  }
-
   /**
-   * Hears lookups, refreshes, failures and retry delays, for metrics (e.g. {@code MicrometerObserver} from
-   * {@code discovery-micrometer}); see {@link CachingDiscovery.Builder#observer}.
+   * Settings of the cache in front of the backend (maximum staleness, idle time-out, load time-out, an observer for
+   * metrics such as {@code MicrometerObserver}), applied to the {@link CachingDiscovery.Builder} that
+   * {@link #build()} makes, after this builder's {@link #refreshInterval}. Each setting is documented once, there.
    */
-  public ConsulDnsBuilder observer(DiscoveryObserver observer) {
-    this.observer = Objects.requireNonNull(observer, "observer");
+  public ConsulDnsBuilder cache(Consumer<CachingDiscovery.Builder> settings) {
+    this.cacheSettings = this.cacheSettings.andThen(Objects.requireNonNull(settings, "settings"));
     return this;
   }
 
   /** Builds the discovery: a cache over Consul DNS that owns its resources until closed. */
   public CachingDiscovery build() {
-    List<InetSocketAddress> targets = servers.isEmpty() ? List.of(DEFAULT_SERVER) : List.copyOf(servers);
-    ConsulDnsBackend backend =
-        new ConsulDnsBackend(targets, domain, altDomain, datacenter, rfc2782, tcp, timeout);
-    CachingDiscovery.Builder builder = CachingDiscovery.builder(backend).refreshInterval(refreshInterval);
-    if (maxStaleness != null) {
-      builder.maxStaleness(maxStaleness);
-    }
-    if (idleTimeout != null) {
-      builder.idleTimeout(idleTimeout);
-    }
-    if (loadTimeout != null) {
-      builder.loadTimeout(loadTimeout);
-    }
-    if (observer != null) {
-      builder.observer(observer);
-    }
+    CachingDiscovery.Builder builder = CachingDiscovery.builder(backend()).refreshInterval(refreshInterval);
+    cacheSettings.accept(builder);
     return builder.build();
   }
 
-  private static Duration positive(Duration d, String name) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
-    }
-    return d;
+  /**
+   * The backend alone, without a cache: every {@code fetch} is a DNS question. For callers composing their own
+   * cache or measuring the backend itself; the caller closes it. {@link #cache} settings and the refresh interval
+   * do not apply.
+   */
+  public DiscoveryBackend backend() {
+    List<InetSocketAddress> targets = servers.isEmpty() ? List.of(DEFAULT_SERVER) : List.copyOf(servers);
+    return new ConsulDnsBackend(targets, domain, altDomain, datacenter, rfc2782, tcp, timeout);
   }
+
 }

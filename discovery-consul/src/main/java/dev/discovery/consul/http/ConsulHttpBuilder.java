@@ -6,7 +6,8 @@ import dev.discovery.consul.ConsulTls;
 import dev.discovery.consul.internal.AgentAddress;
 import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.Credentials;
-import dev.discovery.spi.DiscoveryObserver;
+import dev.discovery.internal.Checks;
+import dev.discovery.spi.DiscoveryBackend;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import okhttp3.OkHttpClient;
 
 /**
@@ -52,10 +54,7 @@ public final class ConsulHttpBuilder {
   Duration connectTimeout = Duration.ofSeconds(5);
   Duration requestTimeout = Duration.ofSeconds(15);
   OkHttpClient httpClient;
-  private Duration maxStaleness;
-  private Duration idleTimeout;
-  private Duration loadTimeout;
-  private DiscoveryObserver observer;
+  private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
   public ConsulHttpBuilder() {}
@@ -224,13 +223,13 @@ public final class ConsulHttpBuilder {
 
   /** Time-out for connecting to an agent. Default 5 s. */
   public ConsulHttpBuilder connectTimeout(Duration timeout) {
-    this.connectTimeout = positive(timeout, "connectTimeout");
+    this.connectTimeout = Checks.requirePositive(timeout, "connectTimeout");
     return this;
   }
 
   /** Time-out of a non-blocking request (a first load). Blocking queries get {@code wait + wait/16 + this}. Default 15 s. */
   public ConsulHttpBuilder requestTimeout(Duration timeout) {
-    this.requestTimeout = positive(timeout, "requestTimeout");
+    this.requestTimeout = Checks.requirePositive(timeout, "requestTimeout");
     return this;
   }
 
@@ -245,30 +244,19 @@ public final class ConsulHttpBuilder {
     return this;
   }
 
-  /** Passed to {@link CachingDiscovery.Builder#maxStaleness}. */
-  public ConsulHttpBuilder maxStaleness(Duration maxStaleness) {
-    this.maxStaleness = positive(maxStaleness, "maxStaleness");
-    return this;
-  }
-
-  /** Passed to {@link CachingDiscovery.Builder#idleTimeout}. */
-  public ConsulHttpBuilder idleTimeout(Duration idleTimeout) {
-    this.idleTimeout = positive(idleTimeout, "idleTimeout");
-    return this;
-  }
-
-  /** Passed to {@link CachingDiscovery.Builder#loadTimeout}. */
-  public ConsulHttpBuilder loadTimeout(Duration loadTimeout) {
-    this.loadTimeout = positive(loadTimeout, "loadTimeout");
-    return this;
-  }
-
   /**
-   * Passed to {@link CachingDiscovery.Builder#observer}: hears lookups, refreshes, failures and the watch's
-   * back-off, for metrics (e.g. {@code MicrometerObserver} from {@code discovery-micrometer}).
+   * Settings of the cache in front of the backend (maximum staleness, idle time-out, load time-out, an observer for
+   * metrics such as {@code MicrometerObserver}), applied to the {@link CachingDiscovery.Builder} that
+   * {@link #build()} makes. Each setting is documented once, there.
+   *
+   * <pre>{@code
+   * ConsulDiscovery.http().agents(uri)
+   *     .cache(cache -> cache.maxStaleness(Duration.ofMinutes(10)).observer(metrics))
+   *     .build();
+   * }</pre>
    */
-  public ConsulHttpBuilder observer(DiscoveryObserver observer) {
-    this.observer = Objects.requireNonNull(observer, "observer");
+  public ConsulHttpBuilder cache(Consumer<CachingDiscovery.Builder> settings) {
+    this.cacheSettings = this.cacheSettings.andThen(Objects.requireNonNull(settings, "settings"));
     return this;
   }
 
@@ -279,33 +267,24 @@ public final class ConsulHttpBuilder {
    * @throws IllegalArgumentException if the environment or the TLS files are unusable
    */
   public CachingDiscovery build() {
-    HttpBackend backend = buildBackend();
-    CachingDiscovery.Builder cache = CachingDiscovery.builder(backend);
-    if (maxStaleness != null) {
-      cache.maxStaleness(maxStaleness);
-    }
-    if (idleTimeout != null) {
-      cache.idleTimeout(idleTimeout);
-    }
-    if (loadTimeout != null) {
-      cache.loadTimeout(loadTimeout);
-    }
-    if (observer != null) {
-      cache.observer(observer);
-    }
+    CachingDiscovery.Builder cache = CachingDiscovery.builder(backend());
+    cacheSettings.accept(cache);
     return cache.build();
   }
 
-  /** The backend alone, for tests and for callers composing their own cache. */
-  HttpBackend buildBackend() {
-    return new HttpBackend(HttpOptions.from(this));
+  /**
+   * The backend alone, without a cache: every {@code fetch} is a request to an agent. For callers composing their
+   * own cache or measuring the backend itself; the caller closes it. {@link #cache} settings do not apply.
+   *
+   * @throws IllegalArgumentException if the environment or the TLS files are unusable
+   */
+  public DiscoveryBackend backend() {
+    return buildBackend();
   }
 
-  private static Duration positive(Duration d, String name) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be a positive duration, was " + d);
-    }
-    return d;
+  /** The backend alone, typed for this package's tests. */
+  HttpBackend buildBackend() {
+    return new HttpBackend(HttpOptions.from(this));
   }
 
   @Override

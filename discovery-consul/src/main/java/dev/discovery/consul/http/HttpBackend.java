@@ -3,6 +3,8 @@ package dev.discovery.consul.http;
 import dev.discovery.DiscoveryException;
 import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.ConsulIndex;
+import dev.discovery.consul.internal.HealthParser;
+import dev.discovery.consul.internal.InvalidAnswerException;
 import dev.discovery.consul.internal.ResponseTooLargeException;
 import dev.discovery.ServiceQuery;
 import dev.discovery.spi.Answer;

@@ -84,8 +84,8 @@ class ConsulDnsBackendTest {
         .server(server.address())
         .timeout(timeout)
         .refreshInterval(refresh)
-        .maxStaleness(maxStaleness)
-        .loadTimeout(Duration.ofSeconds(5))
+        .cache(c -> c.maxStaleness(maxStaleness))
+        .cache(c -> c.loadTimeout(Duration.ofSeconds(5)))
         .build();
     closeables.add(discovery);
     return discovery;

@@ -96,7 +96,7 @@ class DnsCachePropertyTest {
       // each of the 50 tries has one.
       try (CachingDiscovery discovery = ConsulDiscovery.dns().server(server.address())
           .timeout(Duration.ofSeconds(2)).refreshInterval(Duration.ofMillis(20))
-          .maxStaleness(Duration.ofMinutes(10)).loadTimeout(Duration.ofSeconds(5)).build()) {
+          .cache(c -> c.maxStaleness(Duration.ofMinutes(10))).cache(c -> c.loadTimeout(Duration.ofSeconds(5))).build()) {
         List<ServiceInstance> good = discovery.instances(query);
         assertThat(good).extracting(ServiceInstance::address).containsExactly("10.0.0.1:8080");
         await(() -> discovery.snapshot(query).stale(), "the bad reply to " + question);

@@ -60,7 +60,7 @@ class TestAgentDnsTest {
         .tcp(tcp)
         .timeout(timeout)
         .refreshInterval(Duration.ofMillis(50))
-        .maxStaleness(Duration.ofMinutes(1))
+        .cache(c -> c.maxStaleness(Duration.ofMinutes(1)))
         .build();
     closeables.add(discovery);
     return discovery;

@@ -3,11 +3,11 @@ package dev.discovery.consul.http;
 import java.util.List;
 
 /** Builds health-endpoint bodies in Consul's wire format for tests. */
-final class Bodies {
+public final class Bodies {
   private Bodies() {}
 
   /** One entry: node name and address, service id/name/address/port, tags and check statuses. */
-  static String entry(String node, String nodeAddress, String id, String service, String address, int port,
+  public static String entry(String node, String nodeAddress, String id, String service, String address, int port,
       List<String> tags, String... statuses) {
     StringBuilder checks = new StringBuilder("{\"Node\":\"" + node
         + "\",\"CheckID\":\"serfHealth\",\"Name\":\"Serf Health Status\",\"Status\":\"passing\",\"ServiceID\":\"\","
@@ -29,7 +29,7 @@ final class Bodies {
         + "\"Checks\":[" + checks + "]}";
   }
 
-  static String array(String... entries) {
+  public static String array(String... entries) {
     return "[" + String.join(",", entries) + "]";
   }
 }

@@ -2,6 +2,8 @@ package dev.discovery.consul.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.consul.internal.HealthParser;
+import dev.discovery.consul.internal.InvalidAnswerException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
@@ -79,7 +81,7 @@ class HttpCachePropertyTest {
         .minRequestInterval(Duration.ZERO)
         .errorBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
         .maxBodySize(MAX_BODY)
-        .maxStaleness(Duration.ofMinutes(10))
+        .cache(c -> c.maxStaleness(Duration.ofMinutes(10)))
         .build()) {
       int[] tries = {0};
       Property.forAll("cached HTTP answer survives a bad one", 50, HttpCachePropertyTest::badBody,

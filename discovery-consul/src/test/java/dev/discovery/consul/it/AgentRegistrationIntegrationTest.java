@@ -2,6 +2,7 @@ package dev.discovery.consul.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
@@ -65,7 +66,7 @@ class AgentRegistrationIntegrationTest {
     try (CachingDiscovery discovery = discovery()) {
       Registration reg = agent.register(webWithTtl(name, TTL));
       long registered = System.nanoTime(); // after the agent took the check: it would lapse before TTL from here
-      Await.until(() -> discovery.instances(query).size() == 1, "the registered instance to be passing");
+      Await.until("the registered instance to be passing", () -> discovery.instances(query).size() == 1);
       ServiceInstance i = discovery.instances(query).get(0);
       assertThat(i.address()).isEqualTo("10.0.0.5:8080");
       assertThat(i.tags()).containsExactly("v1");
@@ -74,18 +75,18 @@ class AgentRegistrationIntegrationTest {
 
       // Past the TTL the check is still passing: only the heartbeats can have kept it so.
       long pastTtl = registered + TTL.plusMillis(500).toNanos();
-      Await.until(() -> System.nanoTime() > pastTtl, "more than one TTL period since the registration");
+      Await.until("more than one TTL period since the registration", () -> System.nanoTime() > pastTtl);
       if (!consul.real()) {
         ConsulTestAgent kit = consul.testkit();
         String pass = "/v1/agent/check/pass/service:" + name + "-1";
-        Await.until(() -> kit.requestCount(pass) >= 3, "three heartbeats");
+        Await.until("three heartbeats", () -> kit.requestCount(pass) >= 3);
       }
       assertThat(discovery.instances(query)).hasSize(1);
       assertThat(reg.healthy()).isTrue();
       assertThat(agent.services()).extracting(AgentService::id).contains(name + "-1");
 
       reg.close();
-      Await.until(() -> discovery.instances(query).isEmpty(), "the instance to disappear after close");
+      Await.until("the instance to disappear after close", () -> discovery.instances(query).isEmpty());
       assertThat(agent.services()).extracting(AgentService::id).doesNotContain(name + "-1");
     }
   }
@@ -97,11 +98,11 @@ class AgentRegistrationIntegrationTest {
     ServiceQuery query = ServiceQuery.of(name);
     try (CachingDiscovery discovery = discovery();
          Registration reg = agent.register(webWithTtl(name, TTL))) {
-      Await.until(() -> discovery.instances(query).size() == 1, "the first registration");
+      Await.until("the first registration", () -> discovery.instances(query).size() == 1);
       kit.restart(); // loses every registration
-      Await.until(() -> agent.services().stream().anyMatch(s -> s.id().equals(name + "-1")),
-          "the registration to come back");
-      Await.until(() -> discovery.instances(query).size() == 1, "discovery to see it passing again");
+      Await.until("the registration to come back",
+          () -> agent.services().stream().anyMatch(s -> s.id().equals(name + "-1")));
+      Await.until("discovery to see it passing again", () -> discovery.instances(query).size() == 1);
       assertThat(kit.requestCount("/v1/agent/service/register")).isGreaterThanOrEqualTo(2);
     }
   }
@@ -114,7 +115,7 @@ class AgentRegistrationIntegrationTest {
     try (CachingDiscovery discovery = discovery()) {
       agent.registerService(reg);
       agent.failTtl(reg.checkIds().get(0), "broken");
-      Await.until(() -> agent.catalogServices(null).contains(name), "the catalog to list it");
+      Await.until("the catalog to list it", () -> agent.catalogServices(null).contains(name));
       assertThat(discovery.instances(query)).isEmpty(); // registered, but not passing
       ServiceCatalog catalog = agent.catalogServices(null);
       assertThat(catalog.tags(name)).contains("v1").doesNotContain("v9");
@@ -139,11 +140,11 @@ class AgentRegistrationIntegrationTest {
     ServiceQuery query = ServiceQuery.of(name);
     try (CachingDiscovery discovery = discovery();
          Registration reg = agent.register(webWithTtl(name, Duration.ofSeconds(30)))) {
-      Await.until(() -> discovery.instances(query).size() == 1, "the instance");
+      Await.until("the instance", () -> discovery.instances(query).size() == 1);
       agent.maintenance(name + "-1", true, "deploying");
-      Await.until(() -> discovery.instances(query).isEmpty(), "maintenance to hide it");
+      Await.until("maintenance to hide it", () -> discovery.instances(query).isEmpty());
       agent.maintenance(name + "-1", false, null);
-      Await.until(() -> discovery.instances(query).size() == 1, "it to come back");
+      Await.until("it to come back", () -> discovery.instances(query).size() == 1);
       assertThat(List.of(reg.service().id())).containsExactly(name + "-1");
     }
   }

@@ -2,6 +2,7 @@ package dev.discovery.consul.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
@@ -74,14 +75,14 @@ class HttpDiscoveryIntegrationTest {
     // A 5-minute wait: an update within seconds can only come from the blocking query returning on the change.
     try (CachingDiscovery discovery = discovery().waitTime(Duration.ofMinutes(5)).build();
          Subscription s = discovery.subscribe(ServiceQuery.of(name), seen::set)) {
-      Await.until(() -> seen.get() != null && seen.get().size() == 2, "both instances");
+      Await.until("both instances", () -> seen.get() != null && seen.get().size() == 2);
       String path = "/v1/health/service/" + name;
       ConsulTestAgent kit = consul.real() ? null : consul.testkit();
       if (kit != null) {
-        Await.until(() -> kit.requestCount(path) == 2, "the blocking query to be in flight");
+        Await.until("the blocking query to be in flight", () -> kit.requestCount(path) == 2);
       }
       agent.failTtl("service:" + name + "-2", "broken");
-      Await.until(() -> seen.get().size() == 1, Duration.ofSeconds(20), "the critical instance to disappear");
+      Await.until("the critical instance to disappear", Duration.ofSeconds(20), () -> seen.get().size() == 1);
       assertThat(hosts(seen.get())).containsExactly("10.0.0.1");
       if (kit != null) {
         // the change came back on the request already waiting, plus at most the next one now waiting
@@ -98,13 +99,13 @@ class HttpDiscoveryIntegrationTest {
     AtomicReference<List<ServiceInstance>> seen = new AtomicReference<>();
     try (CachingDiscovery discovery = discovery().waitTime(Duration.ofSeconds(2)).build();
          Subscription s = discovery.subscribe(ServiceQuery.of(name), seen::set)) {
-      Await.until(() -> seen.get() != null && seen.get().size() == 1, "the first answer");
+      Await.until("the first answer", () -> seen.get() != null && seen.get().size() == 1);
       for (int i = 0; i < 20; i++) {
         register(ConsulUnderTest.uniqueName("filler"), ConsulUnderTest.uniqueName("filler-id"), "10.9.9.9");
       }
       kit.resetIndex(1); // a snapshot restore: the index is now far below what the client holds
       register(name, name + "-2", "10.0.1.2");
-      Await.until(() -> seen.get().size() == 2, "the instance added after the index went backwards");
+      Await.until("the instance added after the index went backwards", () -> seen.get().size() == 2);
       assertThat(hosts(seen.get())).containsExactly("10.0.1.1", "10.0.1.2");
     }
   }
@@ -116,21 +117,21 @@ class HttpDiscoveryIntegrationTest {
     register(name, name + "-1", "10.0.2.1");
     ServiceQuery query = ServiceQuery.of(name);
     AtomicReference<List<ServiceInstance>> seen = new AtomicReference<>();
-    try (CachingDiscovery discovery = discovery().maxStaleness(Duration.ofMinutes(5)).build();
+    try (CachingDiscovery discovery = discovery().cache(c -> c.maxStaleness(Duration.ofMinutes(5))).build();
          Subscription s = discovery.subscribe(query, seen::set)) {
-      Await.until(() -> seen.get() != null && seen.get().size() == 1, "the first answer");
+      Await.until("the first answer", () -> seen.get() != null && seen.get().size() == 1);
 
       kit.dropConnections(true); // the agent is gone: in-flight blocking query cut, new ones refused
-      Await.until(() -> discovery.snapshot(query).stale(), "the watch to notice the agent is down");
+      Await.until("the watch to notice the agent is down", () -> discovery.snapshot(query).stale());
       ServiceSnapshot meanwhile = discovery.snapshot(query);
       assertThat(hosts(meanwhile.instances())).containsExactly("10.0.2.1");
       assertThat(hosts(discovery.instances(query))).containsExactly("10.0.2.1");
 
       kit.dropConnections(false);
       kit.restart(true); // and a real restart on the same port, keeping its data
-      Await.until(() -> !discovery.snapshot(query).stale(), "the watch to recover");
+      Await.until("the watch to recover", () -> !discovery.snapshot(query).stale());
       register(name, name + "-2", "10.0.2.2");
-      Await.until(() -> seen.get().size() == 2, "a change after the restart");
+      Await.until("a change after the restart", () -> seen.get().size() == 2);
       assertThat(hosts(discovery.instances(query))).containsExactly("10.0.2.1", "10.0.2.2");
     }
   }
@@ -150,23 +151,23 @@ class HttpDiscoveryIntegrationTest {
         seen.add(ref);
         subscriptions.add(discovery.subscribe(ServiceQuery.of(prefix + "-" + i), ref::set));
       }
-      Await.until(() -> seen.stream().allMatch(r -> r.get() != null && r.get().size() == 1), "100 first answers");
+      Await.until("100 first answers", () -> seen.stream().allMatch(r -> r.get() != null && r.get().size() == 1));
       if (!consul.real()) {
         ConsulTestAgent kit = consul.testkit();
-        Await.until(() -> {
+        Await.until("100 blocking queries in flight", () -> {
           for (int i = 0; i < n; i++) {
             if (kit.requestCount("/v1/health/service/" + prefix + "-" + i) < 2) {
               return false;
             }
           }
           return true;
-        }, "100 blocking queries in flight");
+        });
       }
       for (int i = 0; i < n; i++) {
         register(prefix + "-" + i, prefix + "-" + i + "-b", "10.2.0." + (i % 250 + 1));
       }
-      Await.until(() -> seen.stream().allMatch(r -> r.get().size() == 2), Duration.ofSeconds(30),
-          "every one of the 100 services to show its second instance");
+      Await.until("every one of the 100 services to show its second instance", Duration.ofSeconds(30),
+          () -> seen.stream().allMatch(r -> r.get().size() == 2));
       subscriptions.forEach(Subscription::close);
     }
   }
@@ -178,7 +179,7 @@ class HttpDiscoveryIntegrationTest {
     register(name, name + "-2", "10.0.3.2");
     agent.warnTtl("service:" + name + "-2", "slow");
     try (CachingDiscovery discovery = discovery().build()) {
-      Await.until(() -> discovery.instances(ServiceQuery.of(name)).size() == 1, "the passing instance only");
+      Await.until("the passing instance only", () -> discovery.instances(ServiceQuery.of(name)).size() == 1);
       ServiceQuery lenient = ServiceQuery.of(name).withHealth(dev.discovery.HealthFilter.PASSING_OR_WARNING);
       List<ServiceInstance> both = discovery.instances(lenient);
       assertThat(hosts(both)).containsExactly("10.0.3.1", "10.0.3.2");

@@ -2,6 +2,7 @@ package dev.discovery.consul.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.CheckDefinition;
@@ -79,7 +80,7 @@ class TokenNeverLoggedIntegrationTest {
              .build()) {
       Registration reg = agent.register(ServiceRegistration.builder(name).id(name + "-1").address("10.0.0.5")
           .port(8080).check(CheckDefinition.ttl(Duration.ofMillis(600))).build());
-      Await.until(() -> discovery.instances(ServiceQuery.of(name)).size() == 1, "the instance");
+      Await.until("the instance", () -> discovery.instances(ServiceQuery.of(name)).size() == 1);
       thrown.add(catching(() -> agent.deregisterService(name + "-missing")));
 
       if (!consul.real()) {
@@ -89,16 +90,16 @@ class TokenNeverLoggedIntegrationTest {
         kit.failNext(3, 500, "No cluster leader");
         kit.failNext(2, 403, "Permission denied: token lacks permission 'service:read'");
         kit.setServiceHealth(name + "-1", "critical"); // wakes the blocking query
-        Await.until(() -> kit.requestCount("/v1/health/service/" + name) >= before + 3,
-            "requests through the faults");
+        Await.until("requests through the faults",
+            () -> kit.requestCount("/v1/health/service/" + name) >= before + 3);
         kit.restart(); // heartbeats find the service forgotten and re-register it
-        Await.until(() -> agent.services().stream().anyMatch(s -> s.id().equals(name + "-1")), "re-registration");
+        Await.until("re-registration", () -> agent.services().stream().anyMatch(s -> s.id().equals(name + "-1")));
       }
       reg.close();
     }
     // A wrong token: refused, and the refusal names no token either.
     try (CachingDiscovery wrong = ConsulDiscovery.http().environment(ConsulEnvironment.none())
-        .agents(consul.httpUri()).token(token + "-wrong").loadTimeout(Duration.ofSeconds(5)).build()) {
+        .agents(consul.httpUri()).token(token + "-wrong").cache(c -> c.loadTimeout(Duration.ofSeconds(5))).build()) {
       thrown.add(catching(() -> wrong.instances(ServiceQuery.of(name))));
     }
 

@@ -59,7 +59,7 @@ class DnsFaultToleranceTest {
   void theLastGoodAnswerIsServedStaleThroughTheFaultAndRefreshedAfter(Mode fault) {
     kit.registerNodeService("n1", "10.0.0.1", "{\"Name\":\"web\",\"ID\":\"w1\",\"Port\":80}");
     discovery = ConsulDiscovery.dns().server(proxy.address()).timeout(TIMEOUT)
-        .refreshInterval(REFRESH).maxStaleness(MAX_STALENESS).build();
+        .refreshInterval(REFRESH).cache(c -> c.maxStaleness(MAX_STALENESS)).build();
     await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
 
     proxy.mode(fault);

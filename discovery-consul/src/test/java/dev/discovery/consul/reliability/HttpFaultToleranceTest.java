@@ -79,7 +79,7 @@ class HttpFaultToleranceTest {
   private ConsulHttpBuilder http() {
     return ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(kit.httpUri())
         .waitTime(Duration.ofSeconds(1)).requestTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
-        .errorBackoff(MIN_BACKOFF, MAX_BACKOFF).minRequestInterval(MIN_INTERVAL).maxStaleness(MAX_STALENESS);
+        .errorBackoff(MIN_BACKOFF, MAX_BACKOFF).minRequestInterval(MIN_INTERVAL).cache(c -> c.maxStaleness(MAX_STALENESS));
   }
 
   private static void register(ConsulTestAgent agent, String id, String address) {
@@ -402,7 +402,7 @@ class HttpFaultToleranceTest {
   @Test
   void pastTheStalenessBoundLookupsFailClearlyThenRecover() {
     register(kit, "web-1", "10.0.0.1");
-    discovery = http().maxStaleness(Duration.ofMillis(800)).build();
+    discovery = http().cache(c -> c.maxStaleness(Duration.ofMillis(800))).build();
     await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
     int port = kit.httpPort();
     kit.close();

@@ -154,7 +154,7 @@ class SoakTest {
     }
     discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(kit.httpUri())
         .waitTime(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(1))
-        .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).maxStaleness(MAX_STALENESS).build();
+        .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(500)).cache(c -> c.maxStaleness(MAX_STALENESS)).build();
     ServiceSelector selector = ServiceSelector.builder(discovery).build();
     Map<String, ServiceQuery> queries = new LinkedHashMap<>();
     for (String name : names) {

@@ -74,8 +74,7 @@ final class Bridge implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(16, r -> daemon(r, "mesos-bridge-agent-" + n.incrementAndGet()));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mesos-bridge-pass"));
-    this.reconciler = new Reconciler(agents, cfg.plan.serviceIdPrefix(), cfg.heartbeatsBeforeRemove, cfg.dryRun,
-        metrics, pool, System::nanoTime, cfg.agentRetryBase, cfg.agentRetryMax);
+    this.reconciler = Reconciler.from(cfg, agents, metrics, pool);
   }
 
   /** Starts leader detection, leader election and the health server; passes are run by the caller or {@link #schedule()}. */

@@ -6,8 +6,12 @@ import java.util.List;
 /**
  * The Consul agents the reconciler talks to, addressed by agent key (a Mesos host's IP, or the one
  * central agent). The only I/O the reconciler does; tests use an in-memory fake.
+ *
+ * <p><b>Internal: for this project's benchmarks and tools; not API, may change in any release.</b> Public only
+ * so that the benchmarks can put in-memory agents behind a bridge or reconciler built by
+ * {@link InternalBridgeAccess}; the bridge itself always uses its HTTP agent pool.
  */
-interface ConsulAgents extends AutoCloseable {
+public interface ConsulAgents extends AutoCloseable {
   /** Every service the agent holds, the bridge's and everyone else's, with whether each is in maintenance. */
   List<RemoteService> services(String agent) throws AgentCallException;
 

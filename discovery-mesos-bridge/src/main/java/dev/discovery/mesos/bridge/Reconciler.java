@@ -60,6 +60,15 @@ final class Reconciler {
     this.maxBackoff = maxBackoff;
   }
 
+  /**
+   * The reconciler a bridge with these flags runs (also what {@link InternalBridgeAccess} builds for the
+   * benchmarks, so both stay the same by construction).
+   */
+  static Reconciler from(BridgeConfig cfg, ConsulAgents agents, Metrics metrics, ExecutorService pool) {
+    return new Reconciler(agents, cfg.plan.serviceIdPrefix(), cfg.heartbeatsBeforeRemove, cfg.dryRun, metrics, pool,
+        System::nanoTime, cfg.agentRetryBase, cfg.agentRetryMax);
+  }
+
   /** What one pass did. */
   record Result(int agentsReconciled, int agentsFailed, int agentsDeferred, int agentsSkipped, int registered,
                 int deregistered, int maintenanceChanges, int errors, List<String> dryRunActions) {}

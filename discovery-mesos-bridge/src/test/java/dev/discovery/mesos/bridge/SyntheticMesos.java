@@ -11,9 +11,10 @@ import java.util.List;
  * IP, named DiscoveryInfo ports (also listed in resources), {@code tags} and {@code check_http} labels, and some
  * tasks Mesos reports unhealthy (maintenance). Deterministic: the same arguments give the same bytes, so one
  * scenario serves the steady-state test here (testkit agents, small) and the benchmark (10,000 tasks, 100
- * agents). Uses only what the bridge's main code depends on, so the benchmarks module can run it too.
+ * agents). Uses only what the bridge's main code depends on, so the benchmarks module can run it too; public for
+ * that (the benchmarks reach it through this module's test jar, from their own package).
  */
-final class SyntheticMesos {
+public final class SyntheticMesos {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private SyntheticMesos() {}
@@ -28,7 +29,7 @@ final class SyntheticMesos {
    * @param tasks running tasks in all
    * @param master the leading master's {@code host:port}
    */
-  static byte[] state(List<String> agentHosts, int tasks, String master) {
+  public static byte[] state(List<String> agentHosts, int tasks, String master) {
     ObjectNode root = JSON.createObjectNode();
     root.put("version", "1.8.0");
     root.put("pid", "master@" + master);

@@ -1,10 +1,10 @@
-package dev.discovery.consul.http;
+package dev.discovery.consul.internal;
 
 /**
  * A response body that is not what Consul sends (malformed JSON, a missing or wrong-typed field, a negative
  * port, an empty address, too large). The whole answer is refused so that the cache keeps its last good one.
  */
-final class InvalidAnswerException extends Exception {
+public final class InvalidAnswerException extends Exception {
   private static final long serialVersionUID = 1L;
 
   InvalidAnswerException(String message) {

@@ -1,7 +1,15 @@
-package dev.discovery.mesos.bridge;
+package dev.discovery.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.discovery.consul.testkit.ConsulTestAgent;
+import dev.discovery.mesos.bridge.ConsulAgents;
+import dev.discovery.mesos.bridge.InternalBridgeAccess;
+import dev.discovery.mesos.bridge.InternalBridgeAccess.BridgeHandle;
+import dev.discovery.mesos.bridge.InternalBridgeAccess.Counts;
+import dev.discovery.mesos.bridge.InternalBridgeAccess.PassResult;
+import dev.discovery.mesos.bridge.InternalBridgeAccess.ReconcilerHandle;
+import dev.discovery.mesos.bridge.RemoteService;
+import dev.discovery.mesos.bridge.SyntheticMesos;
 import dev.discovery.mesos.plan.DesiredService;
 import dev.discovery.mesos.plan.MesosMaster;
 import dev.discovery.mesos.plan.Plan;
@@ -9,17 +17,10 @@ import dev.discovery.mesos.plan.PlanOptions;
 import dev.discovery.mesos.plan.Planner;
 import dev.discovery.mesos.state.StateParseException;
 import dev.discovery.mesos.state.StateParser;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import okhttp3.OkHttpClient;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code reconcile}: the reconciler comparing that plan with 100 agents (16 in parallel, as the bridge
  *       runs), each agent an in-memory stand-in behind the same {@link ConsulAgents} interface the real pool
  *       implements, so no network time is in the figure;</li>
- *   <li>{@code fullPass}: {@code Bridge.runPass()}, i.e. reading the state over HTTP from an in-process master,
+ *   <li>{@code fullPass}: the bridge's {@code runPass()}, i.e. reading the state over HTTP from an in-process master,
  *       parsing, planning and reconciling against the same in-memory agents;</li>
  *   <li>{@code fullPassOverHttp}: the same pass against 100 testkit Consul agents on 127.0.1.1 to 127.0.1.100
  *       through the bridge's real agent pool (two GETs per agent: services and checks).</li>
@@ -61,6 +61,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the same scenario against testkit agents at a small size in the normal build). Set-up runs a first pass that
  * registers everything, then checks that a second pass writes nothing; tear-down checks that no measured pass
  * wrote anything either. A write in steady state fails the benchmark.
+ *
+ * <p>The bridge and its reconciler are built through {@link InternalBridgeAccess}, the bridge's one documented
+ * internal seam, exactly as {@code discovery-mesos-bridge.jar} builds them from its flags.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -123,21 +126,22 @@ public class BridgePassBenchmark {
     ((ExecutorService) master.getExecutor()).shutdownNow();
   }
 
-  /** A bridge as the jar builds it, pointed at this benchmark's master, over the given agents. */
-  Bridge bridge(ConsulAgents consul) throws Exception {
-    StringWriter err = new StringWriter();
-    Main.Parsed parsed = Main.parse(new String[] {"--mesos=http://" + masterAddress, "--mesos-timeout=30s",
-        "--consul-port=" + consulPort, "--consul-timeout=30s"}, Map.of(), new PrintWriter(new StringWriter()),
-        new PrintWriter(err, true));
-    if (parsed.config() == null) {
-      throw new IllegalStateException("bad flags: " + err);
-    }
-    Bridge b = new Bridge(parsed.config(), consul == null ? ConsulAgentPool.from(parsed.config()) : consul, null,
-        new OkHttpClient(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    b.start();
-    Bridge.Pass initial = b.runPass();
-    if (!initial.success() || initial.result().registered() != plan.serviceCount() + 1
-        || initial.result().errors() != 0) {
+  /** The jar's flags for a bridge pointed at this benchmark's master and at Consul agents on {@link #consulPort}. */
+  String[] flags() {
+    return new String[] {"--mesos=http://" + masterAddress, "--mesos-timeout=30s", "--consul-port=" + consulPort,
+        "--consul-timeout=30s"};
+  }
+
+  /**
+   * A bridge as the jar builds it, pointed at this benchmark's master, over the given agents (null: the bridge's own
+   * HTTP agent pool), after a first pass that registered everything.
+   */
+  BridgeHandle bridge(ConsulAgents consul) throws Exception {
+    BridgeHandle b = consul == null ? InternalBridgeAccess.bridgeOverAgentPool(flags())
+        : InternalBridgeAccess.bridge(consul, flags());
+    PassResult initial = b.runPass();
+    if (!initial.success() || initial.counts().registered() != plan.serviceCount() + 1
+        || initial.counts().errors() != 0) {
       b.close();
       throw new IllegalStateException("the bridge's first pass failed or missed services: " + initial.message());
     }
@@ -146,7 +150,7 @@ public class BridgePassBenchmark {
 
   int consulPort = 8500;
 
-  static void requireNoWrites(String what, Reconciler.Result result, long writes) {
+  static void requireNoWrites(String what, Counts result, long writes) {
     if (writes != 0 || result.registered() + result.deregistered() + result.maintenanceChanges() != 0) {
       throw new IllegalStateException(what + " wrote to Consul in steady state: " + writes + " write(s), " + result);
     }
@@ -164,10 +168,10 @@ public class BridgePassBenchmark {
   public static class InMemory {
     InMemoryAgents reconcilerAgents;
     ExecutorService pool;
-    Reconciler reconciler;
+    ReconcilerHandle reconciler;
     Map<String, Map<String, DesiredService>> desired;
     InMemoryAgents bridgeAgents;
-    Bridge bridge;
+    BridgeHandle bridge;
 
     @Setup(Level.Trial)
     public void setUp(BridgePassBenchmark b) throws Exception {
@@ -175,9 +179,8 @@ public class BridgePassBenchmark {
       // The reconciler as Bridge builds it: 16 agents at a time.
       pool = Executors.newFixedThreadPool(16);
       reconcilerAgents = new InMemoryAgents();
-      reconciler = new Reconciler(reconcilerAgents, "mesos-consul", 1, false, new Metrics(), pool, System::nanoTime,
-          Duration.ofSeconds(5), Duration.ofMinutes(5));
-      Reconciler.Result first = reconciler.reconcile(desired);
+      reconciler = InternalBridgeAccess.reconciler(reconcilerAgents, pool, b.flags());
+      Counts first = reconciler.reconcile(desired);
       if (first.registered() != b.plan.serviceCount() || first.errors() != 0) {
         throw new IllegalStateException("first pass registered " + first.registered() + " of "
             + b.plan.serviceCount() + " services with " + first.errors() + " errors");
@@ -188,7 +191,7 @@ public class BridgePassBenchmark {
       bridgeAgents = new InMemoryAgents();
       bridge = b.bridge(bridgeAgents);
       bridgeAgents.writes.reset();
-      requireNoWrites("the bridge's second pass", bridge.runPass().result(), bridgeAgents.writes.sum());
+      requireNoWrites("the bridge's second pass", bridge.runPass().counts(), bridgeAgents.writes.sum());
     }
 
     @TearDown(Level.Trial)
@@ -207,7 +210,7 @@ public class BridgePassBenchmark {
   @State(Scope.Benchmark)
   public static class Testkit {
     final List<ConsulTestAgent> consul = new ArrayList<>();
-    Bridge bridge;
+    BridgeHandle bridge;
     long writesAfterSetUp;
 
     @Setup(Level.Trial)
@@ -233,7 +236,7 @@ public class BridgePassBenchmark {
       }
       bridge = b.bridge(null);
       long before = writes();
-      requireNoWrites("the bridge's second pass over HTTP", bridge.runPass().result(), writes() - before);
+      requireNoWrites("the bridge's second pass over HTTP", bridge.runPass().counts(), writes() - before);
       writesAfterSetUp = writes();
     }
 
@@ -264,25 +267,24 @@ public class BridgePassBenchmark {
     return planner.plan(StateParser.parse(state), List.<MesosMaster>of());
   }
 
-  // Object, not the package-private result types: JMH's generated code lives in another package.
   @Benchmark
-  public Object reconcile(InMemory s) throws InterruptedException {
+  public Counts reconcile(InMemory s) throws InterruptedException {
     return s.reconciler.reconcile(s.desired);
   }
 
   @Benchmark
-  public Object fullPass(InMemory s) throws InterruptedException {
+  public PassResult fullPass(InMemory s) throws InterruptedException {
     return pass(s.bridge);
   }
 
   @Benchmark
-  public Object fullPassOverHttp(Testkit s) throws InterruptedException {
+  public PassResult fullPassOverHttp(Testkit s) throws InterruptedException {
     return pass(s.bridge);
   }
 
-  private static Bridge.Pass pass(Bridge bridge) throws InterruptedException {
-    Bridge.Pass pass = bridge.runPass();
-    if (!pass.success() || pass.result().errors() != 0) {
+  private static PassResult pass(BridgeHandle bridge) throws InterruptedException {
+    PassResult pass = bridge.runPass();
+    if (!pass.success() || pass.counts().errors() != 0) {
       throw new IllegalStateException("pass failed: " + pass.message());
     }
     return pass;
@@ -314,7 +316,7 @@ public class BridgePassBenchmark {
     @Override
     public void register(String agent, DesiredService s) {
       writes.increment();
-      on(agent).put(s.id(), new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta()));
+      on(agent).put(s.id(), new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta(), false));
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.discovery.consul.http;
+package dev.discovery.consul.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -40,8 +40,10 @@ import java.util.Set;
  *
  * Anything else unexpected (the body {@code null} included, which Consul never sends: it sends {@code []})
  * rejects the whole answer with an {@link InvalidAnswerException} naming the entry and field.
+ *
+ * <p>Internal: see the package documentation. Public for the benchmarks, which time it apart from the network.
  */
-final class HealthParser {
+public final class HealthParser {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -84,9 +86,10 @@ final class HealthParser {
   private HealthParser() {}
 
   /** What a parse produced: the accepted instances and how many entries were left out for having no port. */
-  record Result(List<ServiceInstance> instances, int withoutPort) {}
+  /** The instances the query accepts, and how many entries were left out for having no port. */
+  public record Result(List<ServiceInstance> instances, int withoutPort) {}
 
-  static Result parse(byte[] body, ServiceQuery query, String taggedAddress) throws InvalidAnswerException {
+  public static Result parse(byte[] body, ServiceQuery query, String taggedAddress) throws InvalidAnswerException {
     JsonNode root;
     try (JsonParser parser = MAPPER.createParser(body)) {
       root = parser.nextToken() == null ? null

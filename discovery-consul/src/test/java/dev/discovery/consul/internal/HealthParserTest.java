@@ -1,4 +1,4 @@
-package dev.discovery.consul.http;
+package dev.discovery.consul.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,7 @@ import dev.discovery.HealthFilter;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.consul.Fixtures;
+import dev.discovery.consul.http.Bodies;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

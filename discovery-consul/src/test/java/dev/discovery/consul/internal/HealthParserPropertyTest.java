@@ -1,4 +1,4 @@
-package dev.discovery.consul.http;
+package dev.discovery.consul.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,7 @@ import dev.discovery.HealthFilter;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.consul.Fixtures;
+import dev.discovery.consul.http.Bodies;
 import dev.discovery.consul.Mutations;
 import dev.discovery.consul.Property;
 import java.nio.charset.StandardCharsets;
