@@ -83,14 +83,14 @@ public class DiscoveryConsulAutoConfiguration {
             .server(settings.dnsServer())
             .domain(properties.getDns().getDomain())
             .refreshInterval(properties.getDns().getRefreshInterval())
-            .maxStaleness(settings.maxStaleness())
-            .observer(observer);
+            .cache(cache -> cache.maxStaleness(settings.maxStaleness()).observer(observer));
         if (settings.datacenter() != null) {
           dns.datacenter(settings.datacenter());
         }
         return dns.build();
       }
-      ConsulHttpBuilder http = ConsulDiscovery.http().maxStaleness(settings.maxStaleness()).observer(observer);
+      ConsulHttpBuilder http = ConsulDiscovery.http()
+          .cache(cache -> cache.maxStaleness(settings.maxStaleness()).observer(observer));
       if (!settings.agents().isEmpty()) {
         http.agents(settings.agents());
       }

@@ -22,8 +22,9 @@ class DiscoveryHealthTest {
     ConsulTestAgent consul = ConsulTestAgent.builder().start();
     QueryStates states = new QueryStates();
     try (consul;
-        CachingDiscovery discovery = ConsulDiscovery.http().agents(consul.httpUri()).maxStaleness(MAX_STALENESS)
-            .errorBackoff(Duration.ofMillis(50), Duration.ofMillis(100)).observer(states).build();
+        CachingDiscovery discovery = ConsulDiscovery.http().agents(consul.httpUri())
+            .errorBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+            .cache(cache -> cache.maxStaleness(MAX_STALENESS).observer(states)).build();
         ConsulAgent agent = ConsulAgent.create(consul.httpUri())) {
       DiscoveryHealth health = new DiscoveryHealth("consul-http", states, MAX_STALENESS,
           new AgentProbe(new ServiceCatalogReader(agent, null)), () -> null);
@@ -78,7 +79,7 @@ class DiscoveryHealthTest {
     QueryStates states = new QueryStates();
     ConsulTestAgent consul = ConsulTestAgent.builder().start();
     try (consul;
-        CachingDiscovery discovery = ConsulDiscovery.http().agents(consul.httpUri()).observer(states).build()) {
+        CachingDiscovery discovery = ConsulDiscovery.http().agents(consul.httpUri()).cache(cache -> cache.observer(states)).build()) {
       discovery.instances(ServiceQuery.of("a"));
       assertThat(states.snapshot()).extracting(s -> s.query().service()).containsExactly("a");
     }
