@@ -74,6 +74,11 @@ final class AgentJson {
         node.put("TCP", c.target());
         node.put("Interval", GoDuration.format(c.interval()));
         break;
+      case GRPC:
+        node.put("GRPC", c.target());
+        node.put("GRPCUseTLS", c.grpcUseTls());
+        node.put("Interval", GoDuration.format(c.interval()));
+        break;
       default:
         throw new IllegalStateException("unknown check kind " + c.kind());
     }

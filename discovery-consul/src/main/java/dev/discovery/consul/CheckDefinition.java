@@ -9,7 +9,7 @@ import java.util.Objects;
 
 /**
  * A health check registered together with a service: a TTL check the application (or a
- * {@link Registration}) keeps passing, or an HTTP or TCP check the agent runs itself. Immutable; each
+ * {@link Registration}) keeps passing, or an HTTP, TCP or gRPC check the agent runs itself. Immutable; each
  * {@code with}-style method returns a copy. Invalid values are rejected at once with a message naming the field.
  *
  * <pre>{@code
@@ -26,7 +26,12 @@ public final class CheckDefinition {
     /** The agent GETs a URL; 2xx is passing, 429 warning, anything else critical. */
     HTTP,
     /** The agent opens a TCP connection; success is passing. */
-    TCP
+    TCP,
+    /**
+     * The agent calls the standard gRPC health service ({@code grpc.health.v1.Health/Check}); {@code SERVING} is
+     * passing, anything else critical.
+     */
+    GRPC
   }
 
   private final Kind kind;
@@ -39,9 +44,10 @@ public final class CheckDefinition {
   private final String id;
   private final String name;
   private final String notes;
+  private final boolean grpcUseTls;
 
   private CheckDefinition(Kind kind, String target, Duration ttl, Duration interval, Duration timeout,
-      Duration deregisterAfter, Health initialStatus, String id, String name, String notes) {
+      Duration deregisterAfter, Health initialStatus, String id, String name, String notes, boolean grpcUseTls) {
     this.kind = kind;
     this.target = target;
     this.ttl = ttl;
@@ -52,12 +58,13 @@ public final class CheckDefinition {
     this.id = id;
     this.name = name;
     this.notes = notes;
+    this.grpcUseTls = grpcUseTls;
   }
 
   /** A TTL check: critical unless passed (e.g. by a {@link Registration}'s heartbeats) within every {@code ttl}. */
   public static CheckDefinition ttl(Duration ttl) {
     return new CheckDefinition(Kind.TTL, null, Checks.requirePositive(ttl, "check ttl"), null, null, null, null, null, null,
-        null);
+        null, false);
   }
 
   /** An HTTP check of {@code url} (http or https) run by the agent every {@code interval}. */
@@ -74,23 +81,59 @@ public final class CheckDefinition {
           "check http url '" + url + "' must be an absolute http:// or https:// URL with a host");
     }
     return new CheckDefinition(Kind.HTTP, url, null, Checks.requirePositive(interval, "check interval"), null, null, null,
-        null, null, null);
+        null, null, null, false);
   }
 
   /** A TCP check of {@code hostPort} ({@code host:port}, IPv6 as {@code [::1]:port}) every {@code interval}. */
   public static CheckDefinition tcp(String hostPort, Duration interval) {
     checkHostPort(hostPort);
     return new CheckDefinition(Kind.TCP, hostPort, null, Checks.requirePositive(interval, "check interval"), null, null, null,
-        null, null, null);
+        null, null, null, false);
   }
 
-  /** This check with a time-out for the agent's HTTP or TCP probe (Consul's default is 10 s). */
+  /**
+   * A gRPC check run by the agent every {@code interval}: it calls the standard health service
+   * ({@code grpc.health.v1.Health/Check}, as {@code grpc-services}' {@code HealthStatusManager} serves it) at
+   * {@code target}, which is {@code host:port} for the server's overall health or {@code host:port/service} for
+   * one service's (IPv6 as {@code [::1]:port}). Plain text unless {@link #grpcUseTls(boolean)}.
+   */
+  public static CheckDefinition grpc(String target, Duration interval) {
+    if (target == null || target.isBlank()) {
+      throw new IllegalArgumentException("check grpc target must not be blank (use host:port or host:port/service)");
+    }
+    int slash = target.indexOf('/', target.lastIndexOf(']') + 1);
+    String hostPort = slash < 0 ? target : target.substring(0, slash);
+    String service = slash < 0 ? null : target.substring(slash + 1);
+    try {
+      checkHostPort(hostPort);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("check grpc target '" + target
+          + "' must be host:port or host:port/service with a port within 1..65535 (IPv6 as [::1]:port)");
+    }
+    if (service != null && (service.isEmpty() || service.chars().anyMatch(Character::isWhitespace))) {
+      throw new IllegalArgumentException("check grpc target '" + target
+          + "' has an empty or blank health service name after '/'; omit the '/' to check the whole server");
+    }
+    return new CheckDefinition(Kind.GRPC, target, null, Checks.requirePositive(interval, "check interval"), null,
+        null, null, null, null, null, false);
+  }
+
+  /** This gRPC check over TLS ({@code GRPCUseTLS}) or plain text (the default). */
+  public CheckDefinition grpcUseTls(boolean useTls) {
+    if (kind != Kind.GRPC) {
+      throw new IllegalArgumentException("check grpcUseTls applies to gRPC checks only, not " + kind + " checks");
+    }
+    return new CheckDefinition(kind, target, ttl, interval, timeout, deregisterCriticalServiceAfter,
+        initialStatus, id, name, notes, useTls);
+  }
+
+  /** This check with a time-out for the agent's HTTP, TCP or gRPC probe (Consul's default is 10 s). */
   public CheckDefinition timeout(Duration timeout) {
     if (kind == Kind.TTL) {
-      throw new IllegalArgumentException("check timeout applies to HTTP and TCP checks, not TTL checks");
+      throw new IllegalArgumentException("check timeout applies to HTTP, TCP and gRPC checks, not TTL checks");
     }
     return new CheckDefinition(kind, target, ttl, interval, Checks.requirePositive(timeout, "check timeout"),
-        deregisterCriticalServiceAfter, initialStatus, id, name, notes);
+        deregisterCriticalServiceAfter, initialStatus, id, name, notes, grpcUseTls);
   }
 
   /**
@@ -99,7 +142,7 @@ public final class CheckDefinition {
    */
   public CheckDefinition deregisterCriticalServiceAfter(Duration after) {
     return new CheckDefinition(kind, target, ttl, interval, timeout,
-        Checks.requirePositive(after, "check deregisterCriticalServiceAfter"), initialStatus, id, name, notes);
+        Checks.requirePositive(after, "check deregisterCriticalServiceAfter"), initialStatus, id, name, notes, grpcUseTls);
   }
 
   /** The status the check starts in (Consul starts checks as critical by default). */
@@ -108,13 +151,13 @@ public final class CheckDefinition {
       throw new IllegalArgumentException("check initialStatus must be PASSING, WARNING or CRITICAL, was " + status);
     }
     return new CheckDefinition(kind, target, ttl, interval, timeout, deregisterCriticalServiceAfter, status, id,
-        name, notes);
+        name, notes, grpcUseTls);
   }
 
   /** This check with an explicit check ID (default: {@code service:<serviceId>[:<n>]}, as Consul generates). */
   public CheckDefinition id(String id) {
     return new CheckDefinition(kind, target, ttl, interval, timeout, deregisterCriticalServiceAfter,
-        initialStatus, ServiceRegistration.checkIdentifier(id, "check id"), name, notes);
+        initialStatus, ServiceRegistration.checkIdentifier(id, "check id"), name, notes, grpcUseTls);
   }
 
   /** This check with a name (default: {@code Service '<name>' check}). */
@@ -123,13 +166,13 @@ public final class CheckDefinition {
       throw new IllegalArgumentException("check name must not be blank");
     }
     return new CheckDefinition(kind, target, ttl, interval, timeout, deregisterCriticalServiceAfter,
-        initialStatus, id, name, notes);
+        initialStatus, id, name, notes, grpcUseTls);
   }
 
   /** This check with human-readable notes. */
   public CheckDefinition notes(String notes) {
     return new CheckDefinition(kind, target, ttl, interval, timeout, deregisterCriticalServiceAfter,
-        initialStatus, id, name, Objects.requireNonNull(notes, "check notes"));
+        initialStatus, id, name, Objects.requireNonNull(notes, "check notes"), grpcUseTls);
   }
 
   /** What runs the check. */
@@ -137,7 +180,10 @@ public final class CheckDefinition {
     return kind;
   }
 
-  /** The URL of an HTTP check or the {@code host:port} of a TCP check; {@code null} for TTL checks. */
+  /**
+   * The URL of an HTTP check, the {@code host:port} of a TCP check or the {@code host:port[/service]} of a gRPC
+   * check; {@code null} for TTL checks.
+   */
   public String target() {
     return target;
   }
@@ -147,7 +193,12 @@ public final class CheckDefinition {
     return ttl;
   }
 
-  /** The probe interval of an HTTP or TCP check, else {@code null}. */
+  /** Whether a gRPC check uses TLS ({@code GRPCUseTLS}); always false for other kinds. */
+  public boolean grpcUseTls() {
+    return grpcUseTls;
+  }
+
+  /** The probe interval of an HTTP, TCP or gRPC check, else {@code null}. */
   public Duration interval() {
     return interval;
   }
@@ -213,13 +264,13 @@ public final class CheckDefinition {
         && Objects.equals(interval, c.interval) && Objects.equals(timeout, c.timeout)
         && Objects.equals(deregisterCriticalServiceAfter, c.deregisterCriticalServiceAfter)
         && initialStatus == c.initialStatus && Objects.equals(id, c.id) && Objects.equals(name, c.name)
-        && Objects.equals(notes, c.notes);
+        && Objects.equals(notes, c.notes) && grpcUseTls == c.grpcUseTls;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(kind, target, ttl, interval, timeout, deregisterCriticalServiceAfter, initialStatus, id,
-        name, notes);
+        name, notes, grpcUseTls);
   }
 
   @Override
@@ -229,7 +280,7 @@ public final class CheckDefinition {
         return "CheckDefinition{ttl=" + GoDuration.format(ttl) + (id == null ? "" : ", id=" + id) + "}";
       default:
         return "CheckDefinition{" + kind.name().toLowerCase(Locale.ROOT) + "=" + target + ", interval="
-            + GoDuration.format(interval) + (id == null ? "" : ", id=" + id) + "}";
+            + GoDuration.format(interval) + (grpcUseTls ? ", tls" : "") + (id == null ? "" : ", id=" + id) + "}";
     }
   }
 }

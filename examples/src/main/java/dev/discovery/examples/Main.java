@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 
 /** Entry point of {@code discovery-examples.jar}: the demo, the lookup tool, and the example apps. */
 @Command(name = "discovery-examples", mixinStandardHelpOptions = true,
-    subcommands = {DemoCommand.class, LookupCommand.class, BackendCommand.class, FrontendCommand.class},
-    description = "Examples of the discovery library: demo, lookup, backend, frontend.")
+    subcommands = {DemoCommand.class, LookupCommand.class, BackendCommand.class, FrontendCommand.class,
+        GrpcDemoCommand.class},
+    description = "Examples of the discovery library: demo, lookup, backend, frontend, grpc-demo.")
 public final class Main implements Runnable {
   /** Exit code of a usage error (picocli's too). */
   static final int USAGE = 2;
