@@ -1,0 +1,214 @@
+package dev.discovery.spring;
+
+import dev.discovery.HealthFilter;
+import dev.discovery.ServiceQuery;
+import dev.discovery.consul.ConsulEnvironment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The checked form of {@link DiscoveryConsulProperties}: agent URIs parsed, the token file found, the DNS
+ * server resolved. Every check fails with a {@link DiscoveryConfigurationException} that names the property
+ * and the fix, so start-up stops before anything talks to Consul with a half-understood setting.
+ *
+ * <p>The token is kept, but {@link #toString()} and every message leave it out.
+ */
+public final class ConsulSettings {
+  private static final String P = DiscoveryConsulProperties.PREFIX + ".";
+
+  private final List<URI> agents;
+  private final String token;
+  private final Path tokenFile;
+  private final String datacenter;
+  private final HealthFilter health;
+  private final Duration maxStaleness;
+  private final DiscoveryConsulProperties.Backend backend;
+  private final InetSocketAddress dnsServer;
+
+  private ConsulSettings(DiscoveryConsulProperties p) {
+    this.agents = parseAgents(p.getAgents());
+    if (p.getToken() != null && !p.getToken().isBlank() && p.getTokenFile() != null && !p.getTokenFile().isBlank()) {
+      throw new DiscoveryConfigurationException(P + "token",
+          "both " + P + "token and " + P + "token-file are set", "set only one of them", null);
+    }
+    this.token = p.getToken() == null || p.getToken().isBlank() ? null : p.getToken().strip();
+    this.tokenFile = tokenFile(p.getTokenFile());
+    this.datacenter = blankToNull(p.getDatacenter());
+    this.health = p.getHealth() == DiscoveryConsulProperties.HealthMode.WARNING
+        ? HealthFilter.PASSING_OR_WARNING : HealthFilter.PASSING;
+    if (p.getMaxStaleness() == null || p.getMaxStaleness().isNegative() || p.getMaxStaleness().isZero()) {
+      throw new DiscoveryConfigurationException(P + "max-staleness", "must be a positive duration, was "
+          + p.getMaxStaleness(), "set it to how long a last good answer may be served, such as 10m", null);
+    }
+    this.maxStaleness = p.getMaxStaleness();
+    this.backend = p.getBackend();
+    this.dnsServer = backend == DiscoveryConsulProperties.Backend.DNS ? dnsServer(p.getDns().getServer()) : null;
+  }
+
+  /**
+   * Checks {@code properties}.
+   *
+   * @throws DiscoveryConfigurationException naming the first property that is wrong
+   */
+  public static ConsulSettings of(DiscoveryConsulProperties properties) {
+    return new ConsulSettings(properties);
+  }
+
+  /** The agents to ask, in order; empty for the {@code CONSUL_HTTP_ADDR} default. */
+  public List<URI> agents() {
+    return agents;
+  }
+
+  /** The agent registration and the catalog use: the first configured, else the environment's. */
+  public URI firstAgent() {
+    return agents.isEmpty() ? ConsulEnvironment.system().address() : agents.get(0);
+  }
+
+  /** The configured token, or {@code null}. */
+  String token() {
+    return token;
+  }
+
+  /** The configured token file, or {@code null}. */
+  Path tokenFile() {
+    return tokenFile;
+  }
+
+  /** The datacenter, or {@code null} for the agent's own. */
+  public String datacenter() {
+    return datacenter;
+  }
+
+  /** The health filter of every query. */
+  public HealthFilter health() {
+    return health;
+  }
+
+  /** The maximum staleness of a served answer. */
+  public Duration maxStaleness() {
+    return maxStaleness;
+  }
+
+  /** The backend. */
+  public DiscoveryConsulProperties.Backend backend() {
+    return backend;
+  }
+
+  /** The DNS server, when the backend is DNS. */
+  public InetSocketAddress dnsServer() {
+    return dnsServer;
+  }
+
+  /** The query every integration of the starter uses for {@code service}: this health filter, all tags. */
+  public ServiceQuery query(String service) {
+    ServiceQuery q = ServiceQuery.of(service);
+    return health == HealthFilter.PASSING ? q : q.withHealth(health);
+  }
+
+  private static List<URI> parseAgents(List<String> values) {
+    List<URI> out = new ArrayList<>();
+    if (values == null) {
+      return out;
+    }
+    for (int i = 0; i < values.size(); i++) {
+      String property = P + "agents[" + i + "]";
+      String raw = values.get(i) == null ? "" : values.get(i).strip();
+      String fix = "use http://host:port, https://host:port or host:port, such as http://127.0.0.1:8500";
+      if (raw.isEmpty()) {
+        throw new DiscoveryConfigurationException(property, "is empty", fix, null);
+      }
+      String lower = raw.toLowerCase(Locale.ROOT);
+      String url = lower.startsWith("http://") || lower.startsWith("https://") ? raw : "http://" + raw;
+      URI uri;
+      try {
+        uri = new URI(url);
+      } catch (URISyntaxException e) {
+        throw new DiscoveryConfigurationException(property, "'" + raw + "' is not a URI (" + e.getReason() + ")", fix, e);
+      }
+      if (lower.contains("://") && !(lower.startsWith("http://") || lower.startsWith("https://"))) {
+        throw new DiscoveryConfigurationException(property, "'" + raw + "' has an unsupported scheme", fix, null);
+      }
+      if (uri.getHost() == null || uri.getPort() > 65535) {
+        throw new DiscoveryConfigurationException(property, "'" + raw + "' has no usable host and port", fix, null);
+      }
+      if (uri.getRawUserInfo() != null || uri.getRawQuery() != null) {
+        throw new DiscoveryConfigurationException(property, "'" + raw + "' carries user info or a query",
+            "give the address only and the token in " + P + "token or " + P + "token-file", null);
+      }
+      out.add(uri);
+    }
+    return List.copyOf(out);
+  }
+
+  private static Path tokenFile(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String property = P + "token-file";
+    Path path;
+    try {
+      path = Path.of(value.strip());
+    } catch (InvalidPathException e) {
+      throw new DiscoveryConfigurationException(property, "'" + value + "' is not a file path",
+          "name the file that holds the ACL token", e);
+    }
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      throw new DiscoveryConfigurationException(property, "the token file " + path
+          + " does not exist or cannot be read", "fix the path or its permissions, or set " + P
+          + "token instead", null);
+    }
+    return path;
+  }
+
+  private static InetSocketAddress dnsServer(String value) {
+    String property = P + "dns.server";
+    String fix = "set " + property + " to the agent's DNS address, such as 127.0.0.1:8600 (or use "
+        + P + "backend=http)";
+    if (value == null || value.isBlank()) {
+      throw new DiscoveryConfigurationException(property, "is not set but " + P + "backend is dns", fix, null);
+    }
+    String v = value.strip();
+    int colon = v.lastIndexOf(':');
+    if (colon <= 0 || colon == v.length() - 1) {
+      throw new DiscoveryConfigurationException(property, "'" + v + "' has no port", fix, null);
+    }
+    String host = v.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(v.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new DiscoveryConfigurationException(property, "'" + v + "' has no numeric port", fix, e);
+    }
+    if (port < 1 || port > 65535) {
+      throw new DiscoveryConfigurationException(property, "port " + port + " is outside 1..65535", fix, null);
+    }
+    try {
+      return new InetSocketAddress(InetAddress.getByName(host), port);
+    } catch (UnknownHostException e) {
+      throw new DiscoveryConfigurationException(property, "host '" + host + "' cannot be resolved", fix, e);
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.strip();
+  }
+
+  @Override
+  public String toString() {
+    return "ConsulSettings{agents=" + agents + ", token=" + (token == null ? "unset" : "set") + ", tokenFile="
+        + tokenFile + ", datacenter=" + datacenter + ", backend=" + backend + "}";
+  }
+}

@@ -1,0 +1,313 @@
+package dev.discovery.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.discovery.HealthFilter;
+import dev.discovery.ServiceDiscovery;
+import dev.discovery.ServiceQuery;
+import dev.discovery.balance.ServiceSelector;
+import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulDiscovery;
+import dev.discovery.micrometer.MicrometerObserver;
+import dev.discovery.spring.cloud.ConsulDiscoveryClient;
+import dev.discovery.spring.cloud.ConsulReactiveDiscoveryClient;
+import dev.discovery.spring.cloud.SelectorOutcomeReporter;
+import dev.discovery.spring.health.QueryStates;
+import dev.discovery.spring.registration.SelfRegistration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Every condition and property of the auto-configuration, without a web server or a Consul agent. */
+class AutoConfigurationTest {
+  /** A port nothing listens on: building the beans sends no request, and nothing here looks anything up. */
+  private static final String AGENT = "http://127.0.0.1:1";
+
+  static final AutoConfigurations ALL = AutoConfigurations.of(
+      DiscoveryConsulMetricsAutoConfiguration.class,
+      DiscoveryConsulAutoConfiguration.class,
+      DiscoveryClientAutoConfiguration.class,
+      ReactiveDiscoveryClientAutoConfiguration.class,
+      DiscoveryLoadBalancerAutoConfiguration.class,
+      DiscoveryRegistrationAutoConfiguration.class,
+      DiscoveryHealthAutoConfiguration.class);
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(ALL)
+      .withPropertyValues("discovery.consul.agents=" + AGENT);
+
+  @Test
+  void defaultsMakeEveryBean() {
+    runner.run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context).hasSingleBean(ConsulSettings.class);
+      assertThat(context).hasSingleBean(ConsulAgent.class);
+      assertThat(context).hasSingleBean(QueryStates.class);
+      assertThat(context.getBean(ServiceDiscovery.class)).isInstanceOf(CachingDiscovery.class);
+      assertThat(((CachingDiscovery) context.getBean(ServiceDiscovery.class)).backendName()).isEqualTo("consul-http");
+      assertThat(context).hasSingleBean(ServiceSelector.class);
+      assertThat(context).hasSingleBean(ConsulDiscoveryClient.class);
+      assertThat(context).hasSingleBean(ConsulReactiveDiscoveryClient.class);
+      assertThat(context).hasSingleBean(SelectorOutcomeReporter.class);
+      assertThat(context).hasBean("discoveryConsulHealthIndicator");
+      assertThat(context).doesNotHaveBean(MicrometerObserver.class); // no MeterRegistry
+      assertThat(context).doesNotHaveBean(SelfRegistration.class); // not a web application
+      assertThat(context.getBean(ConsulAgent.class).uri()).isEqualTo(URI.create(AGENT));
+    });
+  }
+
+  @Test
+  void enabledFalseTurnsEverythingOff() {
+    runner.withPropertyValues("discovery.consul.enabled=false").run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context).doesNotHaveBean(ServiceDiscovery.class);
+      assertThat(context).doesNotHaveBean(ConsulAgent.class);
+      assertThat(context).doesNotHaveBean(ConsulDiscoveryClient.class);
+      assertThat(context).doesNotHaveBean(SelectorOutcomeReporter.class);
+      assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator");
+    });
+  }
+
+  @Test
+  void springCloudDiscoveryDisabledLeavesOnlyTheLibrarysBeans() {
+    runner.withPropertyValues("spring.cloud.discovery.enabled=false").run(context -> {
+      assertThat(context).hasSingleBean(ServiceDiscovery.class);
+      assertThat(context).hasSingleBean(ServiceSelector.class);
+      assertThat(context).doesNotHaveBean(ConsulDiscoveryClient.class);
+      assertThat(context).doesNotHaveBean(ConsulReactiveDiscoveryClient.class);
+      assertThat(context).doesNotHaveBean(SelectorOutcomeReporter.class);
+    });
+  }
+
+  @Test
+  void blockingAndReactiveSwitchesAreHonouredSeparately() {
+    runner.withPropertyValues("spring.cloud.discovery.blocking.enabled=false").run(context -> {
+      assertThat(context).doesNotHaveBean(ConsulDiscoveryClient.class);
+      assertThat(context).hasSingleBean(ConsulReactiveDiscoveryClient.class);
+    });
+    runner.withPropertyValues("spring.cloud.discovery.reactive.enabled=false").run(context -> {
+      assertThat(context).hasSingleBean(ConsulDiscoveryClient.class);
+      assertThat(context).doesNotHaveBean(ConsulReactiveDiscoveryClient.class);
+    });
+  }
+
+  @Test
+  void loadBalancerSwitchTurnsTheLoadBalancerIntegrationOff() {
+    runner.withPropertyValues("spring.cloud.loadbalancer.enabled=false").run(context -> {
+      assertThat(context).doesNotHaveBean(SelectorOutcomeReporter.class);
+      assertThat(context).hasSingleBean(ConsulDiscoveryClient.class);
+    });
+  }
+
+  @Test
+  void healthContributorCanBeTurnedOff() {
+    runner.withPropertyValues("management.health.discovery-consul.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator"));
+  }
+
+  @Test
+  void meterRegistryBringsMicrometerObserver() {
+    runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+      assertThat(context).hasSingleBean(MicrometerObserver.class);
+    });
+  }
+
+  @Test
+  void usersOwnBeansWin() {
+    runner.withUserConfiguration(OwnBeans.class).run(context -> {
+      assertThat(context.getBean(ServiceDiscovery.class)).isSameAs(context.getBean("ownDiscovery"));
+      assertThat(context.getBean(ServiceSelector.class)).isSameAs(context.getBean("ownSelector"));
+      assertThat(context.getBean(ConsulAgent.class)).isSameAs(context.getBean("ownAgent"));
+      assertThat(context.getBean(ConsulDiscoveryClient.class)).isSameAs(context.getBean("ownClient"));
+      assertThat(context.getBean(SelectorOutcomeReporter.class)).isSameAs(context.getBean("ownReporter"));
+    });
+  }
+
+  @Test
+  void discoveryIsClosedWithTheContext() {
+    ServiceDiscovery[] discovery = new ServiceDiscovery[1];
+    runner.run(context -> discovery[0] = context.getBean(ServiceDiscovery.class));
+    assertThatThrownBy(() -> discovery[0].instances("web")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void propertiesReachTheSettings() {
+    runner.withPropertyValues("discovery.consul.datacenter=dc2", "discovery.consul.health=warning",
+        "discovery.consul.max-staleness=90s", "discovery.consul.agents=127.0.0.1:8501,https://10.0.0.1:8501")
+        .run(context -> {
+          ConsulSettings settings = context.getBean(ConsulSettings.class);
+          assertThat(settings.datacenter()).isEqualTo("dc2");
+          assertThat(settings.health()).isEqualTo(HealthFilter.PASSING_OR_WARNING);
+          assertThat(settings.query("web")).isEqualTo(ServiceQuery.of("web").withHealth(HealthFilter.PASSING_OR_WARNING));
+          assertThat(settings.maxStaleness()).hasSeconds(90);
+          assertThat(settings.agents()).containsExactly(URI.create("http://127.0.0.1:8501"),
+              URI.create("https://10.0.0.1:8501"));
+          assertThat(context.getBean(ConsulAgent.class).uri()).isEqualTo(URI.create("http://127.0.0.1:8501"));
+        });
+  }
+
+  @Test
+  void dnsBackend() {
+    runner.withPropertyValues("discovery.consul.backend=dns", "discovery.consul.dns.server=127.0.0.1:8600")
+        .run(context -> {
+          assertThat(((CachingDiscovery) context.getBean(ServiceDiscovery.class)).backendName())
+              .isEqualTo("consul-dns");
+          assertThat(context.getBean(ConsulSettings.class).dnsServer().getPort()).isEqualTo(8600);
+        });
+  }
+
+  @Test
+  void selectorProperties() {
+    runner.withPropertyValues("discovery.consul.selector.failures-to-eject=-1")
+        .run(context -> assertStartupFailure(context, "discovery.consul.selector.failures-to-eject"));
+    runner.withPropertyValues("discovery.consul.selector.max-ejected-percent=101")
+        .run(context -> assertStartupFailure(context, "discovery.consul.selector.max-ejected-percent"));
+    runner.withPropertyValues("discovery.consul.selector.balancer=least-in-flight")
+        .run(context -> assertThat(context).hasSingleBean(ServiceSelector.class));
+  }
+
+  @Test
+  void unparsableAgentUriStopsStartUp() {
+    runner.withPropertyValues("discovery.consul.agents=http://bad host:85 00").run(context -> {
+      DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.agents[0]");
+      assertThat(e.getMessage()).contains("http://host:port");
+    });
+    runner.withPropertyValues("discovery.consul.agents=ftp://127.0.0.1:8500")
+        .run(context -> assertStartupFailure(context, "discovery.consul.agents[0]"));
+  }
+
+  @Test
+  void missingTokenFileStopsStartUp(@TempDir Path dir) {
+    Path missing = dir.resolve("no-such-token");
+    runner.withPropertyValues("discovery.consul.token-file=" + missing).run(context -> {
+      DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.token-file");
+      assertThat(e.getMessage()).contains(missing.toString()).contains("fix the path");
+    });
+  }
+
+  @Test
+  void tokenFileIsUsedAndNeverShown(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("token"), "s3cr3t-token-file\n");
+    runner.withPropertyValues("discovery.consul.token-file=" + file).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(ConsulSettings.class).toString()).doesNotContain("s3cr3t");
+      assertThat(context.getBean(ConsulAgent.class).toString()).doesNotContain("s3cr3t").contains("token set");
+    });
+  }
+
+  @Test
+  void tokenIsNeverShown() {
+    runner.withPropertyValues("discovery.consul.token=s3cr3t-token").run(context -> {
+      assertThat(context.getBean(DiscoveryConsulProperties.class).toString()).doesNotContain("s3cr3t");
+      assertThat(context.getBean(ConsulSettings.class).toString()).doesNotContain("s3cr3t");
+    });
+  }
+
+  @Test
+  void tokenAndTokenFileTogetherStopStartUp(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("token"), "t");
+    runner.withPropertyValues("discovery.consul.token=s3cr3t", "discovery.consul.token-file=" + file)
+        .run(context -> {
+          DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.token");
+          assertThat(e.getMessage()).doesNotContain("s3cr3t");
+        });
+  }
+
+  @Test
+  void dnsBackendWithoutServerStopsStartUp() {
+    runner.withPropertyValues("discovery.consul.backend=dns").run(context -> {
+      DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.dns.server");
+      assertThat(e.getMessage()).contains("127.0.0.1:8600");
+    });
+    runner.withPropertyValues("discovery.consul.backend=dns", "discovery.consul.dns.server=127.0.0.1")
+        .run(context -> assertStartupFailure(context, "discovery.consul.dns.server"));
+  }
+
+  @Test
+  void nonPositiveMaxStalenessStopsStartUp() {
+    runner.withPropertyValues("discovery.consul.max-staleness=0s")
+        .run(context -> assertStartupFailure(context, "discovery.consul.max-staleness"));
+  }
+
+  @Test
+  void failureAnalyzerNamesThePropertyAndTheFix() {
+    runner.withPropertyValues("discovery.consul.backend=dns").run(context -> {
+      DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.dns.server");
+      FailureAnalysis analysis = new DiscoveryConfigurationFailureAnalyzer().analyze(context.getStartupFailure());
+      assertThat(analysis.getDescription()).startsWith("discovery.consul.dns.server:");
+      assertThat(analysis.getAction()).contains("discovery.consul.dns.server").contains(e.fix());
+    });
+  }
+
+  @Test
+  void registrationIsMadeForWebApplicationsOnly() {
+    WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(ALL)
+        .withPropertyValues("discovery.consul.agents=" + AGENT);
+    web.run(context -> assertThat(context).hasSingleBean(SelfRegistration.class));
+    web.withPropertyValues("discovery.consul.registration.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(SelfRegistration.class));
+    web.withPropertyValues("spring.cloud.service-registry.auto-registration.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(SelfRegistration.class));
+    web.withPropertyValues("discovery.consul.registration.retry-interval=0s")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.retry-interval"));
+    // A web application context without a server (as in a mock-MVC test) registers nothing.
+    web.run(context -> assertThat(context.getBean(SelfRegistration.class).registration()).isNull());
+  }
+
+  private static DiscoveryConfigurationException assertStartupFailure(ApplicationContextAssertProvider<?> context,
+      String property) {
+    Throwable failure = context.getStartupFailure();
+    assertThat(failure).isNotNull();
+    Throwable t = failure;
+    while (t != null && !(t instanceof DiscoveryConfigurationException)) {
+      t = t.getCause();
+    }
+    assertThat(t).as("a DiscoveryConfigurationException in %s", failure).isNotNull();
+    DiscoveryConfigurationException e = (DiscoveryConfigurationException) t;
+    assertThat(e.property()).isEqualTo(property);
+    assertThat(e.getMessage()).startsWith(property + ":");
+    return e;
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnBeans {
+    @Bean
+    ServiceDiscovery ownDiscovery() {
+      return ConsulDiscovery.http().agents(URI.create(AGENT)).build();
+    }
+
+    @Bean
+    ServiceSelector ownSelector(ServiceDiscovery discovery) {
+      return ServiceSelector.builder(discovery).build();
+    }
+
+    @Bean
+    ConsulAgent ownAgent() {
+      return ConsulAgent.create(URI.create(AGENT));
+    }
+
+    @Bean
+    ConsulDiscoveryClient ownClient(ServiceDiscovery discovery) {
+      return new ConsulDiscoveryClient(discovery, ConsulSettings.of(new DiscoveryConsulProperties()), null);
+    }
+
+    @Bean
+    SelectorOutcomeReporter ownReporter(ServiceSelector selector) {
+      return new SelectorOutcomeReporter(selector);
+    }
+  }
+}

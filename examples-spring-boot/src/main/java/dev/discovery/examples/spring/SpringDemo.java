@@ -1,0 +1,115 @@
+package dev.discovery.examples.spring;
+
+import dev.discovery.consul.testkit.ConsulTestAgent;
+import dev.discovery.examples.spring.backend.BackendApplication;
+import dev.discovery.examples.spring.frontend.FrontendApplication;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The one-command demo: a Consul stand-in (the testkit) unless {@code --consul=URL} names a real agent, two
+ * {@link BackendApplication}s that register themselves, and a {@link FrontendApplication} that calls them.
+ * (They live in packages of their own so that neither application's component scan picks up the other.)
+ * It prints how 20 calls spread, shuts {@code backend-2} down (it deregisters), shows that no further call
+ * goes there, prints the frontend's discovery health and stops everything. Exit code 0 when it ran through,
+ * 1 when something failed, 2 on bad usage.
+ */
+public final class SpringDemo {
+  private SpringDemo() {}
+
+  /** Runs the demo; {@code --consul=http://host:port} uses that agent instead of the stand-in. */
+  public static void main(String[] args) throws Exception {
+    String consulUrl = null;
+    for (String arg : args) {
+      if (arg.startsWith("--consul=")) {
+        consulUrl = arg.substring("--consul=".length());
+      } else {
+        System.err.println("unknown argument '" + arg + "'; usage: [--consul=http://host:port]");
+        System.exit(2);
+      }
+    }
+    ConsulTestAgent standIn = consulUrl == null ? ConsulTestAgent.builder().start() : null;
+    String agent = standIn != null ? standIn.httpUri().toString() : consulUrl;
+    System.out.println("1. Consul agent: " + agent + (standIn != null ? " (the testkit's stand-in)" : ""));
+    List<ConfigurableApplicationContext> apps = new ArrayList<>();
+    int status = 0;
+    try {
+      ConfigurableApplicationContext backend1 = backend(agent, "backend-1");
+      ConfigurableApplicationContext backend2 = backend(agent, "backend-2");
+      apps.add(backend1);
+      apps.add(backend2);
+      ConfigurableApplicationContext frontend = start(FrontendApplication.class, agent, "frontend",
+          "management.endpoints.web.exposure.include=health", "management.endpoint.health.show-details=always");
+      apps.add(frontend);
+      String base = "http://127.0.0.1:" + frontend.getEnvironment().getProperty("local.server.port");
+      System.out.println("2. two backends registered themselves; the frontend listens at " + base);
+
+      HttpClient http = HttpClient.newHttpClient();
+      System.out.println("3. 20 calls through the frontend: " + spread(http, base, 20));
+
+      backend2.close();
+      apps.remove(backend2);
+      System.out.println("4. backend-2 shut down (deregistered on the way); 10 more calls: " + spread(http, base, 10));
+
+      System.out.println("5. the frontend's discovery health: " + get(http, base + "/actuator/health/discoveryConsul"));
+    } catch (Exception e) {
+      System.err.println("demo failed: " + e);
+      status = 1;
+    } finally {
+      for (int i = apps.size() - 1; i >= 0; i--) {
+        apps.get(i).close();
+      }
+      if (standIn != null) {
+        standIn.close();
+      }
+    }
+    System.out.println(status == 0 ? "6. everything shut down" : "6. shut down after the failure above");
+    System.exit(status);
+  }
+
+  private static ConfigurableApplicationContext backend(String agent, String instance) {
+    return start(BackendApplication.class, agent, "backend", "example.instance=" + instance,
+        "discovery.consul.registration.instance-id=" + instance);
+  }
+
+  private static ConfigurableApplicationContext start(Class<?> app, String agent, String name, String... extra) {
+    List<String> props = new ArrayList<>(List.of(
+        "spring.application.name=" + name,
+        "server.port=0",
+        "server.address=127.0.0.1",
+        "spring.main.banner-mode=off",
+        "spring.main.log-startup-info=false",
+        "logging.level.root=WARN",
+        "logging.level.dev.discovery=INFO",
+        // The starter's balancer reads the library's cache and never Spring Cloud's; turn that one off.
+        "spring.cloud.loadbalancer.cache.enabled=false",
+        "discovery.consul.agents=" + agent,
+        // The demo's apps all run on this host; a real deployment keeps the default (first non-loopback).
+        "discovery.consul.registration.address=127.0.0.1",
+        "discovery.consul.registration.check.ttl=3s"));
+    props.addAll(List.of(extra));
+    return new SpringApplicationBuilder(app).properties(props.toArray(new String[0])).run();
+  }
+
+  private static Map<String, Integer> spread(HttpClient http, String base, int calls) throws Exception {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (int i = 0; i < calls; i++) {
+      counts.merge(get(http, base + "/call"), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private static String get(HttpClient http, String url) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.body();
+  }
+}
