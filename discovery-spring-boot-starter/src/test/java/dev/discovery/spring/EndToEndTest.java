@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.discovery.Await;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceInstance;
 import dev.discovery.Subscription;
@@ -136,12 +137,8 @@ class EndToEndTest {
         + "/actuator/health/discoveryConsul")).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + AWAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("waited %s for %s", AWAIT, what).isNegative();
-      Thread.sleep(20); // polling interval, not a guess at how long anything takes
-    }
+  private static void await(String what, BooleanSupplier condition) {
+    Await.until(what, AWAIT, condition);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.discovery.spring.registration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.consul.ConsulAgent;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.spring.DiscoveryConsulProperties;
@@ -44,11 +45,7 @@ class SelfRegistrationTest {
       assertThat(self.isRunning()).isTrue();
       assertThat(self.registration()).isNull();
       try (ConsulTestAgent consul = ConsulTestAgent.builder().httpPort(port).start()) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (self.registration() == null) {
-          assertThat(System.nanoTime() - deadline).as("registered once the agent answers").isNegative();
-          Thread.sleep(20); // polling interval
-        }
+        Await.until("registered once the agent answers", Duration.ofSeconds(15), () -> self.registration() != null);
         assertThat(agent.services()).extracting(s -> s.name()).containsExactly("web");
         self.stop();
         assertThat(agent.services()).isEmpty();
