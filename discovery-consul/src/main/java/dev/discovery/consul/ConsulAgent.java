@@ -359,7 +359,7 @@ public final class ConsulAgent implements AutoCloseable {
     String hint;
     switch (AgentStatus.of(r.code, r.body)) {
       case TOKEN_REFUSED:
-        hint = "the ACL token was refused: use a token with " + permission;
+        hint = "it refused the ACL token: use a token with " + permission;
         break;
       case NOT_FOUND:
         // A 404 on a request naming an ID means the ID is unknown; on a listing, the endpoint itself is.
