@@ -128,7 +128,7 @@ class BridgeIntegrationTest {
     assertThat(pass.result().agentsFailed()).isEqualTo(1);
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
     assertThat(b.metrics().agentErrors(AGENT_B)).isPositive();
-    assertThat(b.metrics().render()).contains("mesos_bridge_agent_errors_total{agent=\"127.0.0.3\"}");
+    assertThat(b.metrics().render()).contains("mesos_bridge_agent_errors_total{agent=\"127.0.0.3\",cause=\"unreachable\"}");
 
     cluster.consul.get(AGENT_B).restart(false);
     awaitDeadline(() -> {
@@ -358,9 +358,11 @@ class BridgeIntegrationTest {
     String base = "http://127.0.0.1:" + b.healthAddress().getPort();
     assertThat(get(base + "/health")).startsWith("503");
     b.runPass();
-    assertThat(get(base + "/health")).startsWith("200").contains("OK");
+    assertThat(get(base + "/health")).as("without --leader-election: mesos-consul's body").isEqualTo("200 OK\n");
     String metrics = get(base + "/metrics");
-    assertThat(metrics).contains("mesos_bridge_tasks_seen 1").contains("mesos_bridge_registrations_total 4")
+    assertThat(metrics).contains("mesos_bridge_role{role=\"active\"} 1\n", "mesos_bridge_role{role=\"standby\"} 0\n",
+            "mesos_bridge_role{role=\"electing\"} 0\n")
+        .contains("mesos_bridge_tasks_seen 1").contains("mesos_bridge_registrations_total 4")
         .contains("# TYPE mesos_bridge_pass_duration_seconds gauge");
   }
 
