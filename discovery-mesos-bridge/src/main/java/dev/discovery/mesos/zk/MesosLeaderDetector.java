@@ -128,7 +128,9 @@ public final class MesosLeaderDetector implements AutoCloseable {
 
   private void onConnectionState(CuratorFramework c, ConnectionState state) {
     if (state == ConnectionState.RECONNECTED || state == ConnectionState.CONNECTED) {
-      LOG.info("ZooKeeper {}; re-reading Mesos masters under {}", state, path);
+      // CONNECTED is the first connection: nothing was read before, so "re-reading" would be wrong then.
+      LOG.info("ZooKeeper {}; {} Mesos masters under {}", state,
+          state == ConnectionState.CONNECTED ? "reading" : "re-reading", path);
       scheduleRefresh();
     } else if (state == ConnectionState.LOST || state == ConnectionState.SUSPENDED) {
       LOG.warn("ZooKeeper connection {}; keeping the last known Mesos leader until it is back", state);

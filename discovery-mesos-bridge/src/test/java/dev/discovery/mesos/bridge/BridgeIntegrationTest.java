@@ -217,6 +217,19 @@ class BridgeIntegrationTest {
   }
 
   @Test
+  void refusedMesosCredentialsAreNotReportedAsMissing() throws Exception {
+    Bridge b = bridge(cluster.config("--mesos-auth=ops:s3cret-pw"));
+    cluster.serve(new MockResponse().setResponseCode(401).setBody("{\"message\":\"Unauthorized\"}"));
+    Bridge.Pass refused = b.runPass();
+    assertThat(refused.success()).isFalse();
+    assertThat(refused.message()).contains("HTTP 401", "refused the credentials of --mesos-auth")
+        .doesNotContain("requires HTTP authentication").doesNotContain("s3cret-pw");
+    cluster.serve(new MockResponse().setResponseCode(403).setBody("Forbidden"));
+    assertThat(b.runPass().message()).contains("HTTP 403", "may not read the master state")
+        .doesNotContain("s3cret-pw");
+  }
+
+  @Test
   void mesosErrorsSkipThePassAndNeverLookLikeAnEmptyCluster() throws Exception {
     Bridge b = bridge(cluster.config());
     assertThat(b.runPass().success()).isTrue();
@@ -225,7 +238,7 @@ class BridgeIntegrationTest {
     cluster.serve(new MockResponse().setResponseCode(401).setBody("{\"message\":\"Unauthorized\"}"));
     Bridge.Pass unauthorized = b.runPass();
     assertThat(unauthorized.success()).isFalse();
-    assertThat(unauthorized.message()).contains("HTTP 401").contains("--mesos-auth");
+    assertThat(unauthorized.message()).contains("HTTP 401").contains("requires HTTP authentication; pass --mesos-auth");
 
     cluster.serve("{\"slaves\": [], \"frameworks\": [{\"tasks\": [{\"id\": 7}]}]}");
     assertThat(b.runPass().message()).contains("frameworks[0].tasks[0].id");
