@@ -10,9 +10,9 @@ import dev.discovery.mesos.zk.MasterSet;
 import dev.discovery.mesos.zk.MesosLeaderDetector;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -149,8 +149,8 @@ final class Bridge implements AutoCloseable {
             activeBridge = null;
             announced = "active";
           }
-          LOG.info("this bridge ({}) is now the active one in the leader election under {}{}; it writes to Consul"
-              + " from now on", participantId, cfg.zk, cfg.leaderElectionPath);
+          LOG.info("this bridge ({}) is now the active one in the leader election {}; it writes to Consul"
+              + " from now on", participantId, election());
           reconciler.reset();
           if (scheduled && !scheduler.isShutdown()) {
             scheduler.execute(Bridge.this::runPassSafely);
@@ -262,15 +262,23 @@ final class Bridge implements AutoCloseable {
       activeBridge = leader;
       if (!leader.equals(announced)) {
         say = announced == null || announced.equals("active")
-            ? "this bridge ({}) is on standby: bridge {} is active in the leader election under {}{}; this one writes"
+            ? "this bridge ({}) is on standby: bridge {} is active in the leader election {}; this one writes"
                 + " nothing to Consul until it takes over"
-            : "this bridge ({}) stays on standby: bridge {} is now the active one in the leader election under {}{}";
+            : "this bridge ({}) stays on standby: bridge {} is now the active one in the leader election {}";
         announced = leader;
       }
     }
     if (say != null) {
-      LOG.info(say, participantId, leader, cfg.zk, cfg.leaderElectionPath);
+      LOG.info(say, participantId, leader, election());
     }
+  }
+
+  /**
+   * The latch's path on the ensemble, e.g. {@code zk://h1:2181,h2:2181/discovery-mesos-bridge/leader}: an absolute
+   * path, not one under the Mesos path of --zk. Never with ZooKeeper credentials.
+   */
+  private String election() {
+    return "zk://" + cfg.zk.connectString() + cfg.leaderElectionPath;
   }
 
   /** What this bridge does now; see {@link Role}. */
@@ -313,8 +321,9 @@ final class Bridge implements AutoCloseable {
   synchronized Pass runPass() throws InterruptedException {
     if (!active()) {
       if (role() == Role.ELECTING) {
-        // A missed watch must not leave a standby unannounced: each idle pass reads the election again.
-        checkRole();
+        // A missed watch must not leave a standby unannounced: each idle pass has the election read again, on the
+        // role thread, so that a ZooKeeper outage never holds up the pass thread.
+        scheduleRoleCheck();
       }
       return new Pass(true, false, role().label(), null, null);
     }
@@ -411,9 +420,8 @@ final class Bridge implements AutoCloseable {
    * Quiet for a moment, then one INFO line says what it waits for.
    */
   private void awaitFirstZooKeeperRead() throws InterruptedException {
-    java.time.Duration wait = cfg.zkFirstReadWait;
-    java.time.Duration quiet = wait.dividedBy(2).compareTo(java.time.Duration.ofSeconds(1)) < 0 ? wait.dividedBy(2)
-        : java.time.Duration.ofSeconds(1);
+    Duration wait = cfg.zkFirstReadWait;
+    Duration quiet = wait.dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? wait.dividedBy(2) : Duration.ofSeconds(1);
     if (detector.awaitFirstRead(quiet)) {
       return;
     }
@@ -481,7 +489,7 @@ final class Bridge implements AutoCloseable {
     }
     if (role == Role.ELECTING) {
       long age = System.currentTimeMillis() - electingSinceMillis;
-      String where = "the leader election under " + cfg.zk + cfg.leaderElectionPath;
+      String where = "the leader election " + election();
       if (age <= window) {
         return new HealthServer.Status(true, "OK electing: joining " + where + "; this bridge writes nothing to"
             + " Consul until it is active");

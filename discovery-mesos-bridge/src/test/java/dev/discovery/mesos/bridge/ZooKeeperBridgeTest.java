@@ -302,8 +302,8 @@ class ZooKeeperBridgeTest {
     Bridge active = bridges.get(a);
     Bridge standby = bridges.get(1 - a);
     String standbyLine = "INFO this bridge (" + standby.participantId() + ") is on standby: bridge "
-        + active.participantId() + " is active in the leader election under zk://" + zk.getConnectString()
-        + "/mesos/test/roles; this one writes nothing to Consul until it takes over";
+        + active.participantId() + " is active in the leader election zk://" + zk.getConnectString()
+        + "/test/roles; this one writes nothing to Consul until it takes over";
     awaitDeadline(() -> !logs.containing("is on standby").isEmpty());
     assertThat(logs.containing("is on standby")).containsExactly(standbyLine);
     assertThat(logs.containing("is now the active one")).singleElement().asString()
