@@ -166,8 +166,8 @@ final class Bridge implements AutoCloseable {
           }
           if (!zk.getZookeeperClient().isConnected()) {
             // Curator drops the leadership as soon as the connection is suspended: no other bridge need be active.
-            LOG.warn("this bridge is no longer the active one: its ZooKeeper connection to {} is down; it writes"
-                + " nothing to Consul until it is reconnected and elected again", cfg.zk);
+            LOG.warn("this bridge ({}) is no longer the active one: its ZooKeeper connection to {} is down; it"
+                + " writes nothing to Consul until it is reconnected and elected again", participantId, election());
           }
           // Connected or not, the role check says which bridge is active once ZooKeeper can be read.
           scheduleRoleCheck();

@@ -366,6 +366,12 @@ class ZooKeeperBridgeTest {
     assertThat(dropped.active()).isFalse();
     assertThat(dropped.result()).as("no reconcile").isNull();
     assertThat(active.metrics().registrations.sum()).as("registrations by the bridge that lost").isZero();
+
+    // Back in the election behind the other bridge, it says once that it is on standby now, and which one is active.
+    awaitDeadline(() -> active.role() == Bridge.Role.STANDBY);
+    awaitDeadline(() -> !logs.containing("(" + active.participantId() + ") is on standby").isEmpty());
+    assertThat(logs.containing("(" + active.participantId() + ") is on standby")).singleElement().asString()
+        .contains("bridge " + elected.standby().participantId() + " is active");
   }
 
   // ---- faults: leader change during a poll, session expiry, threads ----
