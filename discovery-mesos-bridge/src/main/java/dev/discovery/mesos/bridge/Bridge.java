@@ -10,11 +10,14 @@ import dev.discovery.mesos.zk.MasterSet;
 import dev.discovery.mesos.zk.MesosLeaderDetector;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +30,11 @@ import okhttp3.OkHttpClient;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.leader.Participant;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +46,19 @@ import org.slf4j.LoggerFactory;
 final class Bridge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
   static final String CENTRAL = "consul-agent";
+
+  /**
+   * What this bridge does now, as {@code /health} and the {@code mesos_bridge_role} gauge show it: {@code ACTIVE}
+   * writes to Consul (always, without --leader-election); {@code STANDBY} waits while another bridge is active;
+   * {@code ELECTING} is not placed in the leader election yet (just started, or its ZooKeeper connection is down).
+   */
+  enum Role {
+    ACTIVE, STANDBY, ELECTING;
+
+    String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   /** What one pass did; {@code plan} and {@code result} are null when the pass was skipped. */
   record Pass(boolean success, boolean active, String message, Plan plan, Reconciler.Result result) {}
@@ -53,7 +74,23 @@ final class Bridge implements AutoCloseable {
   private final ExecutorService pool;
   private final ScheduledExecutorService scheduler;
   private final AtomicReference<String> lastError = new AtomicReference<>("no pass yet");
+  /** This bridge's participant ID in the leader election: where it runs, so a standby can name the active one. */
+  private final String participantId;
+  private final Object roleLock = new Object();
+  /** The active bridge's participant ID as this standby last read it; null unless on standby. */
+  private String activeBridge;
+  /** What was last said at INFO about the role (an active bridge's ID, or "active"), so it is said once. */
+  private String announced;
+  private volatile long electingSinceMillis = System.currentTimeMillis();
+  private final Watcher electionWatcher = event -> {
+    if (event.getType() != Watcher.Event.EventType.None) {
+      scheduleRoleCheck();
+    }
+  };
+  private final ConnectionStateListener electionConnection = this::onElectionConnection;
+  private ExecutorService roleReader;
   private MesosLeaderDetector detector;
+  private boolean firstReadAwaited;
   private LeaderLatch latch;
   private HealthServer health;
   private volatile boolean scheduled;
@@ -75,6 +112,20 @@ final class Bridge implements AutoCloseable {
     this.pool = Executors.newFixedThreadPool(16, r -> daemon(r, "mesos-bridge-agent-" + n.incrementAndGet()));
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mesos-bridge-pass"));
     this.reconciler = Reconciler.from(cfg, agents, metrics, pool);
+    this.participantId = newParticipantId();
+    metrics.role(() -> role().label());
+  }
+
+  /** {@code host/pid/nonce}: host and pid tell an operator which bridge is active; the nonce keeps IDs apart. */
+  private static String newParticipantId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException e) {
+      host = "unknown-host";
+    }
+    String nonce = java.util.UUID.randomUUID().toString().substring(0, 8);
+    return host + "/" + ProcessHandle.current().pid() + "/" + nonce;
   }
 
   /** Starts leader detection, leader election and the health server; passes are run by the caller or {@link #schedule()}. */
@@ -89,11 +140,17 @@ final class Bridge implements AutoCloseable {
       detector.start();
     }
     if (cfg.leaderElection) {
-      latch = new LeaderLatch(zk, cfg.leaderElectionPath, java.util.UUID.randomUUID().toString());
+      roleReader = Executors.newSingleThreadExecutor(r -> daemon(r, "mesos-bridge-role"));
+      latch = new LeaderLatch(zk, cfg.leaderElectionPath, participantId);
       latch.addListener(new LeaderLatchListener() {
         @Override
         public void isLeader() {
-          LOG.info("this bridge is now the active one");
+          synchronized (roleLock) {
+            activeBridge = null;
+            announced = "active";
+          }
+          LOG.info("this bridge ({}) is now the active one in the leader election {}; it writes to Consul"
+              + " from now on", participantId, election());
           reconciler.reset();
           if (scheduled && !scheduler.isShutdown()) {
             scheduler.execute(Bridge.this::runPassSafely);
@@ -102,10 +159,23 @@ final class Bridge implements AutoCloseable {
 
         @Override
         public void notLeader() {
-          LOG.info("this bridge is on standby; another one is active");
+          synchronized (roleLock) {
+            activeBridge = null;
+            announced = null;
+            electingSinceMillis = System.currentTimeMillis();
+          }
+          if (!zk.getZookeeperClient().isConnected()) {
+            // Curator drops the leadership as soon as the connection is suspended: no other bridge need be active.
+            LOG.warn("this bridge ({}) is no longer the active one: its ZooKeeper connection to {} is down; it"
+                + " writes nothing to Consul until it is reconnected and elected again", participantId, election());
+          }
+          // Connected or not, the role check says which bridge is active once ZooKeeper can be read.
+          scheduleRoleCheck();
         }
       });
+      zk.getConnectionStateListenable().addListener(electionConnection);
       latch.start();
+      scheduleRoleCheck();
     }
     if (cfg.healthcheck) {
       InetSocketAddress bind = cfg.healthcheckIp.isEmpty() ? new InetSocketAddress(cfg.healthcheckPort)
@@ -117,6 +187,113 @@ final class Bridge implements AutoCloseable {
       }
       LOG.info("serving /health and /metrics on {}", health.address());
     }
+  }
+
+  private void onElectionConnection(CuratorFramework client, ConnectionState state) {
+    if (state == ConnectionState.RECONNECTED || state == ConnectionState.CONNECTED) {
+      // Watches may not survive a new session; read the election again.
+      scheduleRoleCheck();
+    }
+  }
+
+  private void scheduleRoleCheck() {
+    ExecutorService reader = roleReader;
+    if (reader == null || reader.isShutdown()) {
+      return;
+    }
+    try {
+      reader.execute(this::checkRole);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /**
+   * Reads the election from ZooKeeper (and watches it again), and says once at INFO when this bridge is on
+   * standby and which bridge is active. Curator tells a latch only when it gains or loses the leadership, never
+   * that it starts out behind another one, so a bridge that starts as standby would otherwise say nothing.
+   */
+  private void checkRole() {
+    if (latch == null || latch.hasLeadership()) {
+      return;
+    }
+    Collection<Participant> participants;
+    try {
+      // Watch first, so a change after this read is not missed.
+      zk.getChildren().usingWatcher(electionWatcher).forPath(cfg.leaderElectionPath);
+      participants = latch.getParticipants();
+    } catch (KeeperException.NoNodeException e) {
+      // The latch has not created its path yet; its node's creation fires this watch.
+      try {
+        zk.checkExists().usingWatcher(electionWatcher).forPath(cfg.leaderElectionPath);
+      } catch (Exception ex) {
+        LOG.debug("cannot watch {} for creation", cfg.leaderElectionPath, ex);
+      }
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (Exception e) {
+      // ZooKeeper unreachable: the reconnect listener checks again.
+      LOG.debug("cannot read the leader election under {}: {}", cfg.leaderElectionPath, e.toString());
+      return;
+    }
+    boolean placed = false;
+    String leader = null;
+    for (Participant p : participants) {
+      placed |= p.getId().equals(participantId);
+      if (p.isLeader()) {
+        leader = p.getId();
+      }
+    }
+    String say = null;
+    synchronized (roleLock) {
+      if (latch.hasLeadership()) {
+        return; // became active meanwhile; isLeader said so
+      }
+      if (!placed || leader == null || leader.equals(participantId)) {
+        // Not in the election yet, or first in it and about to be told so by Curator: not standby.
+        if (activeBridge != null) {
+          electingSinceMillis = System.currentTimeMillis();
+        }
+        activeBridge = null;
+        return;
+      }
+      activeBridge = leader;
+      if (!leader.equals(announced)) {
+        say = announced == null || announced.equals("active")
+            ? "this bridge ({}) is on standby: bridge {} is active in the leader election {}; this one writes"
+                + " nothing to Consul until it takes over"
+            : "this bridge ({}) stays on standby: bridge {} is now the active one in the leader election {}";
+        announced = leader;
+      }
+    }
+    if (say != null) {
+      LOG.info(say, participantId, leader, election());
+    }
+  }
+
+  /**
+   * The latch's path on the ensemble, e.g. {@code zk://h1:2181,h2:2181/discovery-mesos-bridge/leader}: an absolute
+   * path, not one under the Mesos path of --zk. Never with ZooKeeper credentials.
+   */
+  private String election() {
+    return "zk://" + cfg.zk.connectString() + cfg.leaderElectionPath;
+  }
+
+  /** What this bridge does now; see {@link Role}. */
+  Role role() {
+    if (latch == null || latch.hasLeadership()) {
+      return Role.ACTIVE;
+    }
+    synchronized (roleLock) {
+      return activeBridge != null ? Role.STANDBY : Role.ELECTING;
+    }
+  }
+
+  /** This bridge's ID in the leader election ({@code host/pid/nonce}). */
+  String participantId() {
+    return participantId;
   }
 
   /** Runs passes every {@code --refresh}, the first at once. */
@@ -143,7 +320,12 @@ final class Bridge implements AutoCloseable {
   /** Runs one pass now. */
   synchronized Pass runPass() throws InterruptedException {
     if (!active()) {
-      return new Pass(true, false, "standby", null, null);
+      if (role() == Role.ELECTING) {
+        // A missed watch must not leave a standby unannounced: each idle pass has the election read again, on the
+        // role thread, so that a ZooKeeper outage never holds up the pass thread.
+        scheduleRoleCheck();
+      }
+      return new Pass(true, false, role().label(), null, null);
     }
     long start = System.nanoTime();
     HttpUrl master;
@@ -151,9 +333,20 @@ final class Bridge implements AutoCloseable {
     if (cfg.mesos != null) {
       master = HttpUrl.get(cfg.mesos);
     } else {
+      if (!firstReadAwaited) {
+        firstReadAwaited = true;
+        awaitFirstZooKeeperRead();
+      }
       MasterSet set = detector.current();
       if (set.leader() == null) {
-        return failed(start, "no leading Mesos master known in ZooKeeper " + cfg.zk + "; nothing changed in Consul");
+        if (!detector.loaded()) {
+          return failed(start, "no leading Mesos master known: ZooKeeper " + cfg.zk + " has not been read yet"
+              + " (not connected, or still retrying); nothing changed in Consul; check --zk and that ZooKeeper"
+              + " is reachable from this host");
+        }
+        return failed(start, "no leading Mesos master registered in ZooKeeper " + cfg.zk + " (no readable "
+            + "json.info_ node under " + cfg.zk.path() + "); nothing changed in Consul; check that --zk names the"
+            + " path the Mesos masters use (their --zk)");
       }
       master = HttpUrl.get(set.leader().baseUrl());
       for (MasterInfo m : set.masters()) {
@@ -222,6 +415,24 @@ final class Bridge implements AutoCloseable {
   }
 
   /**
+   * Gives the ZooKeeper detector, started at the same time as the first pass, a bounded time for its first read,
+   * so that a normal start does not report "no leader" for the few milliseconds before it has read anything.
+   * Quiet for a moment, then one INFO line says what it waits for.
+   */
+  private void awaitFirstZooKeeperRead() throws InterruptedException {
+    Duration wait = cfg.zkFirstReadWait;
+    Duration quiet = wait.dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? wait.dividedBy(2) : Duration.ofSeconds(1);
+    if (detector.awaitFirstRead(quiet)) {
+      return;
+    }
+    LOG.info("waiting up to {} s for the first read of the Mesos masters from ZooKeeper {} before the first pass",
+        Math.max(1, wait.toSeconds()), cfg.zk);
+    if (detector.awaitFirstRead(wait.minus(quiet))) {
+      LOG.info("ZooKeeper {} read; starting the first pass", cfg.zk);
+    }
+  }
+
+  /**
    * The masters in ZooKeeper now, with {@code source} (where the state was read) as the leader when ZooKeeper
    * lists it, else ZooKeeper's leader; {@code atStart} when ZooKeeper knows no leader at the moment.
    */
@@ -260,21 +471,44 @@ final class Bridge implements AutoCloseable {
     return Map.of(CENTRAL, all);
   }
 
+  /**
+   * What {@code /health} answers: the role (with --leader-election), and for the active bridge whether its last
+   * successful pass is recent. A standby is ready; a bridge not placed in the election is ready only within the
+   * same window an active one has for a fresh pass.
+   */
   HealthServer.Status health() {
-    if (!active()) {
-      return new HealthServer.Status(true, "OK standby: another bridge is active");
+    long window = cfg.refresh.multipliedBy(3).plus(cfg.mesosTimeout.multipliedBy(2)).toMillis();
+    Role role = role();
+    if (role == Role.STANDBY) {
+      String active;
+      synchronized (roleLock) {
+        active = activeBridge;
+      }
+      return new HealthServer.Status(true, "OK standby: bridge " + active + " is active; this one writes nothing"
+          + " to Consul until it takes over");
     }
+    if (role == Role.ELECTING) {
+      long age = System.currentTimeMillis() - electingSinceMillis;
+      String where = "the leader election " + election();
+      if (age <= window) {
+        return new HealthServer.Status(true, "OK electing: joining " + where + "; this bridge writes nothing to"
+            + " Consul until it is active");
+      }
+      return new HealthServer.Status(false, "NOT READY: not placed in " + where + " for " + age / 1000 + " s;"
+          + " check that ZooKeeper is reachable (--zk)");
+    }
+    String active = latch == null ? "" : "active, but ";
     long last = metrics.lastSuccessEpochMillis.get();
     if (last == 0) {
-      return new HealthServer.Status(false, "NOT READY: no successful pass yet (" + lastError.get() + ")");
+      return new HealthServer.Status(false, "NOT READY: " + active + "no successful pass yet (" + lastError.get()
+          + ")");
     }
     long age = System.currentTimeMillis() - last;
-    long window = cfg.refresh.multipliedBy(3).plus(cfg.mesosTimeout.multipliedBy(2)).toMillis();
     if (age > window) {
-      return new HealthServer.Status(false, "NOT READY: last successful pass " + age / 1000 + " s ago ("
-          + lastError.get() + ")");
+      return new HealthServer.Status(false, "NOT READY: " + active + "last successful pass " + age / 1000
+          + " s ago (" + lastError.get() + ")");
     }
-    return new HealthServer.Status(true, "OK");
+    return new HealthServer.Status(true, latch == null ? "OK" : "OK active");
   }
 
   Metrics metrics() {
@@ -300,6 +534,10 @@ final class Bridge implements AutoCloseable {
     pool.shutdownNow();
     if (health != null) {
       health.close();
+    }
+    if (roleReader != null) {
+      zk.getConnectionStateListenable().removeListener(electionConnection);
+      roleReader.shutdownNow();
     }
     if (latch != null) {
       try {

@@ -54,6 +54,11 @@ final class BridgeConfig {
   /** First retry delay for an unreachable agent, doubled per failure up to {@link #agentRetryMax}; not a flag. */
   Duration agentRetryBase = Duration.ofSeconds(5);
   Duration agentRetryMax = Duration.ofMinutes(5);
+  /**
+   * How long the first pass waits for the first read of ZooKeeper (with --zk) before it reports that no leader is
+   * known; not a flag. mesos-consul waited up to 2 minutes and then exited; the bridge waits less and keeps going.
+   */
+  Duration zkFirstReadWait = Duration.ofSeconds(30);
 
   /** Checks every flag; the first unusable one is reported. */
   static BridgeConfig from(BridgeCommand c) throws ConfigException {

@@ -215,8 +215,12 @@ final class ConsulAgentPool implements ConsulAgents {
     return addressOf.apply(agent).toString();
   }
 
+  /**
+   * Keeps the agent's status: 0 (not reached) is the only unreachable case; any status means the agent answered,
+   * and the message (the request, the status, Consul's text and a hint) says what it answered.
+   */
   private static AgentCallException wrap(ConsulAgentException e) {
-    return new AgentCallException(e.getMessage(), e.status() == 0, e);
+    return new AgentCallException(e.getMessage(), e.status(), e);
   }
 
   @Override

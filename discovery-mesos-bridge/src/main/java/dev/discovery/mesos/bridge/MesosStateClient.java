@@ -64,7 +64,8 @@ final class MesosStateClient {
     try (Response response = client.newCall(request.build()).execute()) {
       HttpUrl from = response.request().url();
       if (!response.isSuccessful()) {
-        throw new MesosUnavailableException("HTTP " + response.code() + " from " + from + hint(response.code()));
+        throw new MesosUnavailableException("HTTP " + response.code() + " from " + from
+            + hint(response.code(), authorization != null));
       }
       ResponseBody body = response.body();
       if (body == null) {
@@ -150,9 +151,14 @@ final class MesosStateClient {
     }
   }
 
-  private static String hint(int code) {
+  /** A hint that fits the status and whether credentials were sent: a refused --mesos-auth is not a missing one. */
+  private static String hint(int code, boolean authenticated) {
     return switch (code) {
-      case 401, 403 -> ": the master requires HTTP authentication; pass --mesos-auth=user:password";
+      case 401 -> authenticated ? ": the master refused the credentials of --mesos-auth; check its user and password"
+          : ": the master requires HTTP authentication; pass --mesos-auth=user:password";
+      case 403 -> authenticated ? ": the --mesos-auth principal may not read the master state; allow it in the"
+          + " master's ACLs (view permissions)" : ": the master refuses anonymous reads of its state; pass"
+          + " --mesos-auth=user:password of a principal that may view it";
       case 503 -> ": no leading master elected yet";
       case 404 -> ": not a Mesos master (or a Mesos older than 0.25, which has no /master/state)";
       default -> "";

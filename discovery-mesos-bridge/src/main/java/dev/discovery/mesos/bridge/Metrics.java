@@ -19,16 +19,41 @@ final class Metrics {
   final AtomicLong lastPassNanos = new AtomicLong();
   final AtomicLong lastSuccessEpochMillis = new AtomicLong();
   final AtomicLong passNanosSum = new AtomicLong();
-  private final Map<String, LongAdder> agentErrors = new ConcurrentHashMap<>();
+  private final Map<AgentCause, LongAdder> agentErrors = new ConcurrentHashMap<>();
   private final Map<String, Integer> agentsBackingOff = new ConcurrentHashMap<>();
+  private volatile java.util.function.Supplier<String> role = () -> "active";
 
-  void agentError(String agent) {
-    agentErrors.computeIfAbsent(agent, a -> new LongAdder()).increment();
+  /** Where the {@code mesos_bridge_role} gauge reads the bridge's role: {@code active}, {@code standby} or {@code electing}. */
+  void role(java.util.function.Supplier<String> role) {
+    this.role = role;
   }
 
+  /**
+   * Counts one failed call to {@code agent}; {@code cause} says how far it got ({@code unreachable},
+   * {@code refused}, {@code bad_answer}, {@code not_sent}), so an agent that answers errors is not mistaken for
+   * a dead one on a dashboard.
+   */
+  void agentError(String agent, String cause) {
+    agentErrors.computeIfAbsent(new AgentCause(agent, cause), a -> new LongAdder()).increment();
+  }
+
+  /** Failed calls to {@code agent}, whatever their cause. */
   long agentErrors(String agent) {
-    LongAdder a = agentErrors.get(agent);
-    return a == null ? 0 : a.sum();
+    long n = 0;
+    for (Map.Entry<AgentCause, LongAdder> e : agentErrors.entrySet()) {
+      if (e.getKey().agent().equals(agent)) {
+        n += e.getValue().sum();
+      }
+    }
+    return n;
+  }
+
+  private record AgentCause(String agent, String cause) implements Comparable<AgentCause> {
+    @Override
+    public int compareTo(AgentCause o) {
+      int c = agent.compareTo(o.agent);
+      return c != 0 ? c : cause.compareTo(o.cause);
+    }
   }
 
   void backingOff(String agent, boolean yes) {
@@ -52,9 +77,16 @@ final class Metrics {
 
   String render() {
     StringBuilder sb = new StringBuilder(1024);
-    counter(sb, "mesos_bridge_passes_total", "Reconcile passes run.", passes.sum());
-    counter(sb, "mesos_bridge_pass_failures_total", "Passes skipped because Mesos could not be read.",
-        passFailures.sum());
+    String now = role.get();
+    sb.append("# HELP mesos_bridge_role This bridge's role, 1 for the current one: active (writes to Consul),"
+            + " standby (another bridge is active) or electing (not yet placed in the leader election).\n")
+        .append("# TYPE mesos_bridge_role gauge\n");
+    for (String r : new String[] {"active", "standby", "electing"}) {
+      sb.append("mesos_bridge_role{role=\"").append(r).append("\"} ").append(r.equals(now) ? 1 : 0).append('\n');
+    }
+    counter(sb, "mesos_bridge_passes_total", "Reconcile passes run (a standby runs none).", passes.sum());
+    counter(sb, "mesos_bridge_pass_failures_total", "Passes skipped because no Mesos leader was known or its state"
+        + " could not be read.", passFailures.sum());
     gauge(sb, "mesos_bridge_pass_duration_seconds", "Duration of the last pass.", lastPassNanos.get() / 1e9);
     counter(sb, "mesos_bridge_pass_seconds_total", "Total time spent in passes.",
         passNanosSum.get() / 1e9);
@@ -70,12 +102,14 @@ final class Metrics {
     counter(sb, "mesos_bridge_maintenance_changes_total", "Maintenance mode switched on or off.",
         maintenanceChanges.sum());
     counter(sb, "mesos_bridge_mesos_errors_total", "Failed reads of the Mesos master state.", mesosErrors.sum());
-    sb.append("# HELP mesos_bridge_agent_errors_total Failed calls per Consul agent.\n")
+    sb.append("# HELP mesos_bridge_agent_errors_total Failed calls per Consul agent, by cause: unreachable (no"
+            + " answer), refused (an HTTP error status), bad_answer (a body the bridge cannot use), not_sent.\n")
         .append("# TYPE mesos_bridge_agent_errors_total counter\n");
-    new TreeMap<>(agentErrors).forEach((agent, n) -> sb.append("mesos_bridge_agent_errors_total{agent=\"")
-        .append(escape(agent)).append("\"} ").append(n.sum()).append('\n'));
-    gauge(sb, "mesos_bridge_agents_backing_off", "Consul agents currently unreachable and retried with back-off.",
-        agentsBackingOff.size());
+    new TreeMap<>(agentErrors).forEach((key, n) -> sb.append("mesos_bridge_agent_errors_total{agent=\"")
+        .append(escape(key.agent())).append("\",cause=\"").append(escape(key.cause())).append("\"} ")
+        .append(n.sum()).append('\n'));
+    gauge(sb, "mesos_bridge_agents_backing_off", "Consul agents whose last pass failed (unreachable, or their"
+        + " services could not be read) and that are retried with back-off.", agentsBackingOff.size());
     return sb.toString();
   }
 

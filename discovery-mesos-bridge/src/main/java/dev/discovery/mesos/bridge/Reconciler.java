@@ -162,6 +162,7 @@ final class Reconciler {
     final Map<String, Integer> missing = new HashMap<>();
     int failures;
     long retryAtNanos;
+    AgentCallException.Kind lastFailure;
   }
 
   private AgentOutcome reconcileAgent(String agent, AgentState st, Map<String, DesiredService> want) {
@@ -174,24 +175,45 @@ final class Reconciler {
       try {
         reconcileReachable(agent, st, want, out);
         if (st.failures > 0) {
-          LOG.info("Consul agent {} is reachable again", agents.describe(agent));
+          // Say what recovered: an agent that answered errors was never unreachable.
+          LOG.info(st.lastFailure == AgentCallException.Kind.UNREACHABLE
+                  ? "Consul agent {} is reachable again after {} failed pass(es)"
+                  : "the services of Consul agent {} can be read again after {} failed pass(es)",
+              agents.describe(agent), st.failures);
         }
         st.failures = 0;
+        st.lastFailure = null;
         metrics.backingOff(agent, false);
         if (want.isEmpty() && st.missing.isEmpty()) {
           // Nothing planned here and nothing of ours left: stop visiting this agent.
           states.remove(agent, st);
         }
       } catch (AgentCallException e) {
+        out.status = Status.FAILED;
+        if (Thread.currentThread().isInterrupted()) {
+          // The bridge is stopping and cut the call short: the agent is not to blame, nothing to retry.
+          LOG.debug("reconciling Consul agent {} stopped: the bridge is shutting down ({})", agents.describe(agent),
+              e.getMessage());
+          return out;
+        }
         st.failures++;
+        st.lastFailure = e.kind();
         long delay = backoff(st.failures).toNanos();
         st.retryAtNanos = nanoTime.getAsLong() + delay;
-        out.status = Status.FAILED;
         out.errors++;
-        metrics.agentError(agent);
+        metrics.agentError(agent, e.kind().label());
         metrics.backingOff(agent, true);
-        LOG.warn("Consul agent {} unreachable ({}); its services are kept and it is retried in {} s",
-            agents.describe(agent), e.getMessage(), Duration.ofNanos(delay).toSeconds());
+        long seconds = Duration.ofNanos(delay).toSeconds();
+        if (e.unreachable()) {
+          LOG.warn("Consul agent {} unreachable ({}); its services are kept and it is retried in {} s",
+              agents.describe(agent), e.getMessage(), seconds);
+        } else {
+          // Only the listing can fail this way (a refused write is handled per service in call()): the agent
+          // answered, so it is up, but without its services nothing can be compared or written there.
+          LOG.warn("Consul agent {} answered, but its services could not be read, so nothing was changed on it"
+                  + " this pass ({}); its services are kept and it is retried in {} s",
+              agents.describe(agent), e.getMessage(), seconds);
+        }
       }
     }
     return out;
@@ -257,7 +279,10 @@ final class Reconciler {
     void run() throws AgentCallException;
   }
 
-  /** Runs one write; an unreachable agent aborts the agent's pass, a rejected write is logged and counted. */
+  /**
+   * Runs one write; an unreachable agent aborts the agent's pass, any other failure is logged, naming what the
+   * agent answered (or that the request was never sent), and counted.
+   */
   private boolean call(String agent, AgentOutcome out, Call c, String what) throws AgentCallException {
     try {
       c.run();
@@ -267,8 +292,14 @@ final class Reconciler {
         throw e;
       }
       out.errors++;
-      metrics.agentError(agent);
-      LOG.warn("Consul agent {} refused to {}: {}", agents.describe(agent), what, e.getMessage());
+      metrics.agentError(agent, e.kind().label());
+      switch (e.kind()) {
+        case REFUSED -> LOG.warn("Consul agent {} refused to {}: {}", agents.describe(agent), what, e.getMessage());
+        case BAD_ANSWER -> LOG.warn("Consul agent {} gave an answer the bridge cannot use to {}: {}",
+            agents.describe(agent), what, e.getMessage());
+        default -> LOG.warn("the bridge did not ask Consul agent {} to {}: {}", agents.describe(agent), what,
+            e.getMessage());
+      }
       return false;
     }
   }

@@ -75,6 +75,34 @@ public final class MesosLeaderDetector implements AutoCloseable {
   }
 
   /**
+   * Whether ZooKeeper has been read at least once since {@link #start()}: until then {@link #current()} is
+   * {@link MasterSet#NONE} because nothing is known yet, not because no master is registered.
+   */
+  public boolean loaded() {
+    synchronized (lock) {
+      return loaded;
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for the first read of ZooKeeper (which may find no leader); returns
+   * {@link #loaded()}.
+   */
+  public boolean awaitFirstRead(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (!loaded) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+      return loaded;
+    }
+  }
+
+  /**
    * Waits up to {@code timeout} for a leader to be known; returns the set, whose leader may still
    * be null on time-out.
    */
@@ -100,7 +128,9 @@ public final class MesosLeaderDetector implements AutoCloseable {
 
   private void onConnectionState(CuratorFramework c, ConnectionState state) {
     if (state == ConnectionState.RECONNECTED || state == ConnectionState.CONNECTED) {
-      LOG.info("ZooKeeper {}; re-reading Mesos masters under {}", state, path);
+      // CONNECTED is the first connection: nothing was read before, so "re-reading" would be wrong then.
+      LOG.info("ZooKeeper {}; {} Mesos masters under {}", state,
+          state == ConnectionState.CONNECTED ? "reading" : "re-reading", path);
       scheduleRefresh();
     } else if (state == ConnectionState.LOST || state == ConnectionState.SUSPENDED) {
       LOG.warn("ZooKeeper connection {}; keeping the last known Mesos leader until it is back", state);

@@ -128,7 +128,7 @@ class BridgeIntegrationTest {
     assertThat(pass.result().agentsFailed()).isEqualTo(1);
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
     assertThat(b.metrics().agentErrors(AGENT_B)).isPositive();
-    assertThat(b.metrics().render()).contains("mesos_bridge_agent_errors_total{agent=\"127.0.0.3\"}");
+    assertThat(b.metrics().render()).contains("mesos_bridge_agent_errors_total{agent=\"127.0.0.3\",cause=\"unreachable\"}");
 
     cluster.consul.get(AGENT_B).restart(false);
     awaitDeadline(() -> {
@@ -217,6 +217,19 @@ class BridgeIntegrationTest {
   }
 
   @Test
+  void refusedMesosCredentialsAreNotReportedAsMissing() throws Exception {
+    Bridge b = bridge(cluster.config("--mesos-auth=ops:s3cret-pw"));
+    cluster.serve(new MockResponse().setResponseCode(401).setBody("{\"message\":\"Unauthorized\"}"));
+    Bridge.Pass refused = b.runPass();
+    assertThat(refused.success()).isFalse();
+    assertThat(refused.message()).contains("HTTP 401", "refused the credentials of --mesos-auth")
+        .doesNotContain("requires HTTP authentication").doesNotContain("s3cret-pw");
+    cluster.serve(new MockResponse().setResponseCode(403).setBody("Forbidden"));
+    assertThat(b.runPass().message()).contains("HTTP 403", "may not read the master state")
+        .doesNotContain("s3cret-pw");
+  }
+
+  @Test
   void mesosErrorsSkipThePassAndNeverLookLikeAnEmptyCluster() throws Exception {
     Bridge b = bridge(cluster.config());
     assertThat(b.runPass().success()).isTrue();
@@ -225,7 +238,7 @@ class BridgeIntegrationTest {
     cluster.serve(new MockResponse().setResponseCode(401).setBody("{\"message\":\"Unauthorized\"}"));
     Bridge.Pass unauthorized = b.runPass();
     assertThat(unauthorized.success()).isFalse();
-    assertThat(unauthorized.message()).contains("HTTP 401").contains("--mesos-auth");
+    assertThat(unauthorized.message()).contains("HTTP 401").contains("requires HTTP authentication; pass --mesos-auth");
 
     cluster.serve("{\"slaves\": [], \"frameworks\": [{\"tasks\": [{\"id\": 7}]}]}");
     assertThat(b.runPass().message()).contains("frameworks[0].tasks[0].id");
@@ -358,9 +371,11 @@ class BridgeIntegrationTest {
     String base = "http://127.0.0.1:" + b.healthAddress().getPort();
     assertThat(get(base + "/health")).startsWith("503");
     b.runPass();
-    assertThat(get(base + "/health")).startsWith("200").contains("OK");
+    assertThat(get(base + "/health")).as("without --leader-election: mesos-consul's body").isEqualTo("200 OK\n");
     String metrics = get(base + "/metrics");
-    assertThat(metrics).contains("mesos_bridge_tasks_seen 1").contains("mesos_bridge_registrations_total 4")
+    assertThat(metrics).contains("mesos_bridge_role{role=\"active\"} 1\n", "mesos_bridge_role{role=\"standby\"} 0\n",
+            "mesos_bridge_role{role=\"electing\"} 0\n")
+        .contains("mesos_bridge_tasks_seen 1").contains("mesos_bridge_registrations_total 4")
         .contains("# TYPE mesos_bridge_pass_duration_seconds gauge");
   }
 

@@ -20,6 +20,12 @@ final class FakeAgents implements ConsulAgents {
   final Set<String> down = ConcurrentHashMap.newKeySet();
   final List<String> writes = new CopyOnWriteArrayList<>();
   final List<String> reads = new CopyOnWriteArrayList<>();
+  /** What listing an agent throws instead of answering (an agent that answers with an error). */
+  final Map<String, AgentCallException> listingFails = new ConcurrentHashMap<>();
+  /** What registering on an agent throws. */
+  final Map<String, AgentCallException> registerFails = new ConcurrentHashMap<>();
+  /** Run on the calling thread when an agent is listed, before anything else. */
+  final Map<String, Runnable> onListing = new ConcurrentHashMap<>();
 
   Map<String, RemoteService> on(String agent) {
     return services.computeIfAbsent(agent, a -> java.util.Collections.synchronizedMap(new LinkedHashMap<>()));
@@ -34,7 +40,12 @@ final class FakeAgents implements ConsulAgents {
   @Override
   public List<RemoteService> services(String agent) throws AgentCallException {
     reads.add(agent);
+    onListing.getOrDefault(agent, () -> {}).run();
     reachable(agent);
+    AgentCallException fails = listingFails.get(agent);
+    if (fails != null) {
+      throw fails;
+    }
     Set<String> m = inMaintenance.getOrDefault(agent, Set.of());
     List<RemoteService> out = new ArrayList<>();
     for (RemoteService r : on(agent).values()) {
@@ -46,6 +57,10 @@ final class FakeAgents implements ConsulAgents {
   @Override
   public void register(String agent, DesiredService s) throws AgentCallException {
     reachable(agent);
+    AgentCallException fails = registerFails.get(agent);
+    if (fails != null) {
+      throw fails;
+    }
     writes.add("register " + agent + " " + s.id());
     on(agent).put(s.id(), new RemoteService(s.id(), s.name(), s.address(), s.port(), s.tags(), s.meta()));
   }

@@ -148,6 +148,53 @@ class ReconcilerTest {
   }
 
   @Test
+  void eachFailureIsLoggedAsWhatItWasAndCountedUnderItsCause() throws Exception {
+    Reconciler r = reconciler(1, false);
+    agents.listingFails.put("10.0.0.1", new AgentCallException("consul agent http://10.0.0.1:8500 answered GET"
+        + " /v1/agent/services (to list services) with HTTP 403: Permission denied", 403, null));
+    agents.registerFails.put("10.0.0.2", new AgentCallException("service x cannot be registered: bad port", false,
+        null));
+    agents.registerFails.put("10.0.0.3", new AgentCallException("consul agent http://10.0.0.3:8500 answered a"
+        + " request to register service 'x' with a body this client refuses: too large", 200, null));
+    try (CapturedLogs logs = new CapturedLogs()) {
+      Reconciler.Result result = r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false),
+          svc("10.0.0.2", "web", 1, List.of(), false), svc("10.0.0.3", "web", 1, List.of(), false)));
+      assertThat(result.agentsFailed()).as("only the agent whose services could not be read").isEqualTo(1);
+      assertThat(result.errors()).isEqualTo(3);
+      assertThat(logs.lines()).noneMatch(l -> l.contains("unreachable")).containsExactlyInAnyOrder(
+          "WARNING Consul agent 10.0.0.1 answered, but its services could not be read, so nothing was changed on it"
+              + " this pass (consul agent http://10.0.0.1:8500 answered GET /v1/agent/services (to list services)"
+              + " with HTTP 403: Permission denied); its services are kept and it is retried in 1 s",
+          "WARNING the bridge did not ask Consul agent 10.0.0.2 to register mesos-consul:10.0.0.2:web:10.0.0.2:1:"
+              + " service x cannot be registered: bad port",
+          "WARNING Consul agent 10.0.0.3 gave an answer the bridge cannot use to register"
+              + " mesos-consul:10.0.0.3:web:10.0.0.3:1: consul agent http://10.0.0.3:8500 answered a request to"
+              + " register service 'x' with a body this client refuses: too large");
+    }
+    assertThat(metrics.render()).contains("mesos_bridge_agent_errors_total{agent=\"10.0.0.1\",cause=\"refused\"} 1\n",
+        "mesos_bridge_agent_errors_total{agent=\"10.0.0.2\",cause=\"not_sent\"} 1\n",
+        "mesos_bridge_agent_errors_total{agent=\"10.0.0.3\",cause=\"bad_answer\"} 1\n",
+        "mesos_bridge_agents_backing_off 1\n");
+  }
+
+  @Test
+  void aCallCutShortByShutdownIsNotBlamedOnTheAgent() throws Exception {
+    Reconciler r = reconciler(1, false);
+    agents.down.add("10.0.0.1");
+    agents.onListing.put("10.0.0.1", () -> Thread.currentThread().interrupt()); // as Bridge.close() does
+    try (CapturedLogs logs = new CapturedLogs()) {
+      Reconciler.Result result = r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false)));
+      assertThat(result.errors()).isZero();
+      assertThat(logs.lines()).noneMatch(l -> l.startsWith("WARNING"));
+    }
+    assertThat(metrics.agentErrors("10.0.0.1")).isZero();
+    agents.down.clear();
+    agents.onListing.clear();
+    assertThat(r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false))).registered())
+        .as("no back-off: retried at once").isEqualTo(1);
+  }
+
+  @Test
   void agentDroppedFromThePlanIsStillCleanedAndForgottenAfterwards() throws Exception {
     Reconciler r = reconciler(1, false);
     r.reconcile(plan(svc("10.0.0.1", "web", 1, List.of(), false), svc("10.0.0.2", "db", 2, List.of(), false)));

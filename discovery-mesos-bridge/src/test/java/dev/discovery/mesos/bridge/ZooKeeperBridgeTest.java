@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 class ZooKeeperBridgeTest {
   private TestingServer zk;
   private Cluster cluster;
+  private CapturedLogs logs;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final OkHttpClient http = new OkHttpClient();
 
@@ -47,10 +48,12 @@ class ZooKeeperBridgeTest {
   void start() throws Exception {
     zk = new TestingServer(true);
     cluster = new Cluster();
+    logs = new CapturedLogs();
   }
 
   @AfterEach
   void stop() throws Exception {
+    logs.close();
     for (int i = closeables.size() - 1; i >= 0; i--) {
       closeables.get(i).close();
     }
@@ -145,6 +148,46 @@ class ZooKeeperBridgeTest {
     assertThat(pass.success()).isFalse();
     assertThat(pass.message()).contains("no leading Mesos master");
     assertThat(cluster.services(AGENT_A)).isEmpty();
+    // ZooKeeper was read and really has no master: the ERROR stays, and names what is missing where.
+    assertThat(logs.at(java.util.logging.Level.SEVERE)).containsExactly("SEVERE no leading Mesos master registered in"
+        + " ZooKeeper " + cfg.zk + " (no readable json.info_ node under /mesos); nothing changed in Consul; check that"
+        + " --zk names the path the Mesos masters use (their --zk)");
+  }
+
+  @Test
+  void aNormalStartWithZkLogsNoErrorBeforeZooKeeperIsRead() throws Exception {
+    announce("m1", cluster.master.getPort());
+    Bridge b = bridge(zkConfig(), client());
+    b.schedule(); // the first pass at once, as the jar does, racing the detector's first read
+    awaitDeadline(() -> cluster.services(AGENT_A).containsKey(TASK_ID_ON_A));
+    assertThat(logs.at(java.util.logging.Level.SEVERE)).as("ERROR lines at a normal start").isEmpty();
+    assertThat(logs.lines()).noneMatch(l -> l.contains("no leading Mesos master"));
+    assertThat(b.metrics().passFailures.sum()).as("failed passes").isZero();
+  }
+
+  @Test
+  void aZooKeeperThatCannotBeReadIsWaitedForThenNamedAsUnread() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      closed = s.getLocalPort();
+    }
+    // Not waited for: nothing listens there.
+    CuratorFramework unreachable = CuratorFrameworkFactory.builder().connectString("127.0.0.1:" + closed)
+        .sessionTimeoutMs(5_000).connectionTimeoutMs(1_000).retryPolicy(new RetryOneTime(100)).build();
+    unreachable.start();
+    closeables.add(unreachable);
+    BridgeConfig cfg = zkConfig();
+    cfg.zk = ZkUrl.parse("zk://127.0.0.1:" + closed + "/mesos");
+    cfg.zkFirstReadWait = java.time.Duration.ofMillis(400);
+    Bridge b = bridge(cfg, unreachable);
+    Bridge.Pass pass = b.runPass();
+    assertThat(pass.success()).isFalse();
+    assertThat(logs.containing("waiting up to")).containsExactly("INFO waiting up to 1 s for the first read of the"
+        + " Mesos masters from ZooKeeper " + cfg.zk + " before the first pass");
+    assertThat(logs.at(java.util.logging.Level.SEVERE)).containsExactly("SEVERE no leading Mesos master known:"
+        + " ZooKeeper " + cfg.zk + " has not been read yet (not connected, or still retrying); nothing changed in"
+        + " Consul; check --zk and that ZooKeeper is reachable from this host");
+    assertThat(cluster.services(AGENT_A)).isEmpty();
   }
 
   @Test
@@ -229,6 +272,66 @@ class ZooKeeperBridgeTest {
     assertThat(cluster.services(AGENT_A)).containsKey(TASK_ID_ON_A);
   }
 
+  private static String get(OkHttpClient http, Bridge b, String path) throws Exception {
+    okhttp3.Request request = new okhttp3.Request.Builder()
+        .url("http://127.0.0.1:" + b.healthAddress().getPort() + path).build();
+    try (okhttp3.Response r = http.newCall(request).execute()) {
+      return r.code() + " " + r.body().string();
+    }
+  }
+
+  private static String role(String metrics) {
+    return metrics.lines().filter(l -> l.startsWith("mesos_bridge_role{") && l.endsWith("} 1"))
+        .map(l -> l.substring(l.indexOf('"') + 1, l.lastIndexOf('"'))).reduce((a, b) -> a + "," + b).orElse("none");
+  }
+
+  @Test
+  void aStandbySaysSoOnceAndShowsItsRoleInHealthAndMetrics() throws Exception {
+    List<Bridge> bridges = new ArrayList<>();
+    List<CuratorFramework> sessions = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      BridgeConfig cfg = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
+          "--leader-election-path=/test/roles", "--healthcheck", "--healthcheck-ip=127.0.0.1");
+      cfg.healthcheckPort = 0;
+      sessions.add(client());
+      bridges.add(bridge(cfg, sessions.get(i)));
+    }
+    awaitDeadline(() -> bridges.stream().map(Bridge::role).toList()
+        .containsAll(List.of(Bridge.Role.ACTIVE, Bridge.Role.STANDBY)));
+    int a = bridges.get(0).role() == Bridge.Role.ACTIVE ? 0 : 1;
+    Bridge active = bridges.get(a);
+    Bridge standby = bridges.get(1 - a);
+    String standbyLine = "INFO this bridge (" + standby.participantId() + ") is on standby: bridge "
+        + active.participantId() + " is active in the leader election zk://" + zk.getConnectString()
+        + "/test/roles; this one writes nothing to Consul until it takes over";
+    awaitDeadline(() -> !logs.containing("is on standby").isEmpty());
+    assertThat(logs.containing("is on standby")).containsExactly(standbyLine);
+    assertThat(logs.containing("is now the active one")).singleElement().asString()
+        .startsWith("INFO this bridge (" + active.participantId() + ") is now the active one");
+
+    assertThat(get(http, standby, "/health")).isEqualTo("200 OK standby: bridge " + active.participantId()
+        + " is active; this one writes nothing to Consul until it takes over\n");
+    assertThat(role(get(http, standby, "/metrics"))).isEqualTo("standby");
+    assertThat(get(http, active, "/health")).startsWith("503 NOT READY: active, but no successful pass yet");
+    assertThat(active.runPass().success()).isTrue();
+    assertThat(get(http, active, "/health")).isEqualTo("200 OK active\n");
+    assertThat(role(get(http, active, "/metrics"))).isEqualTo("active");
+
+    // Idle passes on the standby say nothing more.
+    standby.runPass();
+    standby.runPass();
+    assertThat(logs.containing("is on standby")).as("said once").containsExactly(standbyLine);
+
+    active.close();
+    sessions.get(a).close();
+    awaitDeadline(() -> standby.role() == Bridge.Role.ACTIVE);
+    assertThat(logs.containing("is now the active one")).hasSize(2).last().asString()
+        .startsWith("INFO this bridge (" + standby.participantId() + ") is now the active one");
+    assertThat(role(get(http, standby, "/metrics"))).isEqualTo("active");
+    assertThat(standby.runPass().success()).isTrue();
+    assertThat(get(http, standby, "/health")).isEqualTo("200 OK active\n");
+  }
+
   @Test
   void aBridgeThatLosesTheLeadershipWhileReadingMesosWritesNothing() throws Exception {
     // The state is held back while the session expires; a read time-out must not end the pass first.
@@ -263,6 +366,12 @@ class ZooKeeperBridgeTest {
     assertThat(dropped.active()).isFalse();
     assertThat(dropped.result()).as("no reconcile").isNull();
     assertThat(active.metrics().registrations.sum()).as("registrations by the bridge that lost").isZero();
+
+    // Back in the election behind the other bridge, it says once that it is on standby now, and which one is active.
+    awaitDeadline(() -> active.role() == Bridge.Role.STANDBY);
+    awaitDeadline(() -> !logs.containing("(" + active.participantId() + ") is on standby").isEmpty());
+    assertThat(logs.containing("(" + active.participantId() + ") is on standby")).singleElement().asString()
+        .contains("bridge " + elected.standby().participantId() + " is active");
   }
 
   // ---- faults: leader change during a poll, session expiry, threads ----
