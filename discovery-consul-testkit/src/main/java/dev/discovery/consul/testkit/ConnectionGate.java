@@ -32,7 +32,7 @@ final class ConnectionGate implements AutoCloseable {
 
   private final ServerSocket server;
   private final InetSocketAddress target;
-  private final int limit;
+  private volatile int limit;
   private final Map<InetAddress, AtomicInteger> open = new ConcurrentHashMap<>();
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicLong rejected;
@@ -73,6 +73,10 @@ final class ConnectionGate implements AutoCloseable {
       }
     });
     return new ConnectionGate(server, target, limit, rejected, node);
+  }
+
+  void limit(int limit) {
+    this.limit = limit;
   }
 
   int port() {

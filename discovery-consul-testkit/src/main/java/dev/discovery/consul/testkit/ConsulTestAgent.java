@@ -46,7 +46,7 @@ public final class ConsulTestAgent implements AutoCloseable {
   private DnsServer dns;
   private boolean running;
   /** {@code limits.http_max_conns_per_client}; 0: no limit, no gate. */
-  private final int maxConnsPerClient;
+  private int maxConnsPerClient;
   private ConnectionGate gate;
   private final java.util.concurrent.atomic.AtomicLong rejectedConnections =
       new java.util.concurrent.atomic.AtomicLong();
@@ -276,6 +276,23 @@ public final class ConsulTestAgent implements AutoCloseable {
    */
   public long rejectedConnections() {
     return rejectedConnections.get();
+  }
+
+  /**
+   * Changes {@code limits.http_max_conns_per_client} of an agent started with one (as a config reload would); the
+   * connections already open stay open.
+   *
+   * @throws IllegalStateException if the agent was started without a limit (there is no gate to change)
+   */
+  public synchronized void maxConnsPerClient(int limit) {
+    if (maxConnsPerClient == 0 || gate == null) {
+      throw new IllegalStateException("start the agent with Builder.maxConnsPerClient(n) to change its limit");
+    }
+    if (limit < 1) {
+      throw new IllegalArgumentException("maxConnsPerClient must be >= 1 on a running agent, got " + limit);
+    }
+    maxConnsPerClient = limit;
+    gate.limit(limit);
   }
 
   /** HTTP connections open now through the connection limit's gate; -1 when there is no limit. */

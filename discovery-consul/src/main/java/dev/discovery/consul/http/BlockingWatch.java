@@ -33,6 +33,8 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BlockingWatch.class);
   /** Consecutive 429s for this query before the cache is told: fewer are the budget's business only. */
   static final int REJECTIONS_BEFORE_ERROR = 3;
+  /** The same before the first answer, retried sooner (100 ms, doubling): a first lookup is waiting for it. */
+  static final int FIRST_REJECTIONS_BEFORE_ERROR = 6;
 
   private final HttpBackend backend;
   private final ServiceQuery query;
@@ -42,6 +44,7 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
   private long index;
   private int failures;
   private int rejectedInARow;
+  private boolean answered;
   /** Agents tried in the current run of connection failures; reset by any answer. */
   private int agentsTried;
   private int agentPosition;
@@ -171,6 +174,7 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
         index = outcome.nextIndex;
         failures = 0;
         rejectedInARow = 0;
+        answered = true;
         listener.onAnswer(outcome.answer); // which also clears the retry delay the listener was shown
         if (readOutsideLoop || !parked) {
           after = () -> watchBudget.done(this, 0);
@@ -180,10 +184,11 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
       } else if (outcome.rateLimited) {
         // Too many connections from this host: the budget shrinks; this query waits for a rotation turn.
         rejectedInARow++;
-        if (rejectedInARow >= REJECTIONS_BEFORE_ERROR) {
+        if (rejectedInARow >= (answered ? REJECTIONS_BEFORE_ERROR : FIRST_REJECTIONS_BEFORE_ERROR)) {
           listener.onError(outcome.error);
         }
-        long delay = backend.backoff.delay(rejectedInARow).toNanos();
+        long delay = answered ? backend.backoff.delay(rejectedInARow).toNanos()
+            : TimeUnit.MILLISECONDS.toNanos(100L << Math.min(rejectedInARow - 1, 6));
         String agentName = backend.agentName(backend.rotation.agent(agentPosition));
         String text = outcome.errorText;
         after = () -> {
