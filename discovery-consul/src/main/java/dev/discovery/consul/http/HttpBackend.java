@@ -69,6 +69,7 @@ final class HttpBackend implements DiscoveryBackend {
     dispatcher.setMaxRequestsPerHost(4096);
     this.watchBudget = options.watchBudget != null ? options.watchBudget
         : WatchBudget.of(options.budgetConnections, WatchBudget.DEFAULT_GROW_BACK, options.rotationInterval);
+    watchBudget.observe(options.observer);
     this.ownsPool = options.httpClient == null;
     // Idle keep-alive connections count against the agent's per-client limit as much as busy ones: keep few.
     // A parked query that answered reuses its own connection at once; a rotation lane reuses one per turn.
@@ -266,6 +267,7 @@ final class HttpBackend implements DiscoveryBackend {
     for (BlockingWatch w : new ArrayList<>(watches)) {
       w.close();
     }
+    watchBudget.unobserve(options.observer);
     scheduler.shutdownNow();
     transport.client().dispatcher().cancelAll();
     java.util.concurrent.ExecutorService calls = transport.client().dispatcher().executorService();

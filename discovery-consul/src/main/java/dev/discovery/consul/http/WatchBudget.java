@@ -71,6 +71,9 @@ public final class WatchBudget {
   private final long rotationNanos;
   private final BudgetLimit limit;
   private final Map<BudgetMember, Entry> entries = new HashMap<>();
+  /** Told of every refusal: the observers of the discoveries using this budget. */
+  private final java.util.List<dev.discovery.spi.DiscoveryObserver> observers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   private final PriorityQueue<Entry> queue =
       new PriorityQueue<>(Comparator.<Entry>comparingLong(e -> e.dueNanos).thenComparingLong(e -> e.seq));
   private long nextSeq;
@@ -145,6 +148,15 @@ public final class WatchBudget {
   /** Rotation reads in flight now (for tests). */
   synchronized int polling() {
     return polling;
+  }
+
+  /** {@code observer} hears of every refusal until {@link #unobserve}; for metrics. */
+  void observe(dev.discovery.spi.DiscoveryObserver observer) {
+    observers.add(observer);
+  }
+
+  void unobserve(dev.discovery.spi.DiscoveryObserver observer) {
+    observers.remove(observer);
   }
 
   // ---- members ----
@@ -224,31 +236,46 @@ public final class WatchBudget {
    */
   void rejected(String agent, String consulText, int poolConnections) {
     List<Runnable> actions = new ArrayList<>();
+    int budgetNow;
     synchronized (this) {
       long now = clock.getAsLong();
       rejections++;
       int before = limit.current(now);
-      if (!limit.rejected(now)) {
-        return;
+      boolean cut = limit.rejected(now);
+      budgetNow = limit.current(now);
+      if (cut) {
+        cutLocked(now, before, agent, consulText, poolConnections, actions);
       }
-      int after = limit.current(now);
-      String said = consulText == null || consulText.isBlank() ? "" : " (Consul: " + consulText.strip() + ")";
-      String text = "consul agent " + agent + " refused a connection with HTTP 429" + said + " while this process"
-          + " held " + poolConnections + " connection(s) to it (" + parked + " parked blocking queries, " + polling
-          + " rotation reads); its limits.http_max_conns_per_client is lower than what the clients on this host use"
-          + " together. The watch budget shrinks from " + before + " to " + after + " connection(s) and grows back"
-          + " slowly; cached answers keep being served. Raise the agent's limit, or give the discoveries of this"
-          + " process one smaller WatchBudget";
-      if (!warned) {
-        warned = true;
-        LOG.warn(text);
-      } else {
-        LOG.debug(text);
-      }
-      rebalance(now, actions);
-      dispatch(now, actions);
     }
     actions.forEach(Runnable::run);
+    for (dev.discovery.spi.DiscoveryObserver o : observers) {
+      try {
+        o.connectionRefused("consul-http", budgetNow);
+      } catch (RuntimeException e) {
+        LOG.debug("an observer threw on connectionRefused", e);
+      }
+    }
+  }
+
+  /** Must hold the lock. Says so once (then at debug) and takes the slots beyond the new limit back. */
+  private void cutLocked(long now, int before, String agent, String consulText, int poolConnections,
+      List<Runnable> actions) {
+    int after = limit.current(now);
+    String said = consulText == null || consulText.isBlank() ? "" : " (Consul: " + consulText.strip() + ")";
+    String text = "consul agent " + agent + " refused a connection with HTTP 429" + said + " while this process"
+        + " held " + poolConnections + " connection(s) to it (" + parked + " parked blocking queries, " + polling
+        + " rotation reads); its limits.http_max_conns_per_client is lower than what the clients on this host use"
+        + " together. The watch budget shrinks from " + before + " to " + after + " connection(s) and grows back"
+        + " slowly; cached answers keep being served. Raise the agent's limit, or give the discoveries of this"
+        + " process one smaller WatchBudget";
+    if (!warned) {
+      warned = true;
+      LOG.warn(text);
+    } else {
+      LOG.debug(text);
+    }
+    rebalance(now, actions);
+    dispatch(now, actions);
   }
 
   // ---- scheduling, under the lock ----

@@ -7,6 +7,7 @@ import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
+import dev.discovery.spi.DiscoveryObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,8 +47,15 @@ class ConnectionLimitTest {
         agent.registerService(instance("svc-" + i, "svc-" + i + "-a"));
       }
       WatchBudget budget = WatchBudget.of(16, Duration.ofMillis(500), Duration.ofMillis(200));
+      AtomicInteger refusalsObserved = new AtomicInteger();
+      DiscoveryObserver observer = new DiscoveryObserver() {
+        @Override
+        public void connectionRefused(String backend, int connections) {
+          refusalsObserved.incrementAndGet();
+        }
+      };
       CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
-          .agents(agent.httpUri()).waitTime(Duration.ofSeconds(30)).watchBudget(budget)
+          .agents(agent.httpUri()).waitTime(Duration.ofSeconds(30)).watchBudget(budget).observer(observer)
           .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).build();
       AtomicLong lookups = new AtomicLong();
       AtomicInteger errors = new AtomicInteger();
@@ -86,6 +94,7 @@ class ConnectionLimitTest {
         }
         assertThat(agent.rejectedConnections()).as("the agent refused connections").isPositive();
         assertThat(budget.rejections()).as("the budget saw the 429s").isPositive();
+        assertThat(refusalsObserved.get()).as("the observer heard of them").isPositive();
         assertThat(smallestBudget.get()).as("the budget shrank").isLessThan(16);
         assertThat(budget.parked()).isLessThanOrEqualTo(BudgetLimit.slots(budget.connections()));
 
