@@ -93,6 +93,12 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     }
   }
 
+  /** Looked up since the idle sweep last looked (sweeps run every 30 s at most): for the backend's ranking. */
+  @Override
+  public boolean recentlyUsed() {
+    return touched;
+  }
+
   /** For the idle sweep only: how long since the query was last used, as far as sweeps can tell. */
   long idleFor(long nowNanos) {
     if (touched) {
@@ -397,7 +403,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
 
   // ---- subscribers ----
 
-  boolean hasSubscribers() {
+  @Override
+  public boolean hasSubscribers() {
     return !subscribers.isEmpty();
   }
 

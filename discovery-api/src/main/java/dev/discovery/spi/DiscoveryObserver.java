@@ -41,6 +41,16 @@ public interface DiscoveryObserver {
   /** A selector had no instance to give for {@code query}: the registry knows no healthy one. */
   default void noInstance(ServiceQuery query, String backend) {}
 
+  /**
+   * The registry refused a connection of this process because it holds too many (a Consul agent's HTTP 429 for
+   * {@code limits.http_max_conns_per_client}). Cached answers keep being served; the backend now keeps at most
+   * {@code budget} connections (fewer than before when this refusal cut it).
+   *
+   * @param backend the backend's {@linkplain DiscoveryBackend#name() name}
+   * @param budget the connections the backend may hold now
+   */
+  default void connectionRefused(String backend, int budget) {}
+
   /** How a lookup was served. */
   enum Lookup {
     /** From the cache, fresh: the registry's last answer and no refresh failing since. */

@@ -13,4 +13,17 @@ public interface WatchListener {
    * call here: {@link #onAnswer} implies it. For metrics; the default ignores it.
    */
   default void onBackoff(java.time.Duration delay) {}
+
+  /**
+   * Whether the watched query has a subscriber now. A backend that cannot keep every watch equally fresh (a Consul
+   * agent limits the connections per client) serves these first. The default says no.
+   */
+  default boolean hasSubscribers() {
+    return false;
+  }
+
+  /** Whether a caller looked the query up lately (within about a minute); next in line after subscribed ones. */
+  default boolean recentlyUsed() {
+    return false;
+  }
 }

@@ -4,6 +4,7 @@ import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.spi.DiscoveryObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Publishes what discovery does as Micrometer meters. Install one on the discovery and on its selectors:
@@ -36,6 +38,8 @@ public final class MicrometerObserver implements DiscoveryObserver {
   private final Tags commonTags;
   /** Guarded by itself. */
   private final Map<Tags, ServiceMeters> services = new HashMap<>();
+  /** The budget gauges' values by backend name; guarded by itself. */
+  private final Map<String, AtomicInteger> budgets = new HashMap<>();
 
   private MicrometerObserver(MeterRegistry registry, Tags commonTags) {
     this.registry = registry;
@@ -96,6 +100,24 @@ public final class MicrometerObserver implements DiscoveryObserver {
   public void noInstance(ServiceQuery query, String backend) {
     selectorCounter("discovery.selector.no.instance", "selections that found no healthy instance",
         query.service(), backend).increment();
+  }
+
+  @Override
+  public void connectionRefused(String backend, int budget) {
+    Counter.builder("discovery.connections.refused")
+        .description("connections the registry refused because this client held too many (HTTP 429)")
+        .tags(commonTags).tag("backend", backend).register(registry).increment();
+    AtomicInteger gauge;
+    synchronized (budgets) {
+      gauge = budgets.computeIfAbsent(backend, b -> {
+        AtomicInteger value = new AtomicInteger();
+        Gauge.builder("discovery.connections.budget", value, AtomicInteger::get)
+            .description("connections the backend may hold at the registry, after the last refusal")
+            .tags(commonTags).tag("backend", b).register(registry);
+        return value;
+      });
+    }
+    gauge.set(budget);
   }
 
   private Counter selectorCounter(String name, String description, String service, String backend) {

@@ -79,6 +79,16 @@ class MicrometerObserverTest {
   }
 
   @Test
+  void connectionsRefusedByTheAgentAreCountedAndTheBudgetShown() {
+    observer.connectionRefused("consul-http", 32);
+    observer.connectionRefused("consul-http", 16);
+    assertThat(registry.find("discovery.connections.refused").tags("backend", "consul-http").counter().count())
+        .isEqualTo(2.0);
+    assertThat(registry.find("discovery.connections.budget").tags("backend", "consul-http").gauge().value())
+        .isEqualTo(16.0);
+  }
+
+  @Test
   void tagsNameTheServiceBackendAndDatacenterButNoAddress() {
     discovery.instances(WEB);
     discovery.instances(ServiceQuery.of("api").inDatacenter("dc2"));

@@ -45,9 +45,15 @@ public final class ConsulTestAgent implements AutoCloseable {
   private AtomicBoolean httpStopping;
   private DnsServer dns;
   private boolean running;
+  /** {@code limits.http_max_conns_per_client}; 0: no limit, no gate. */
+  private int maxConnsPerClient;
+  private ConnectionGate gate;
+  private final java.util.concurrent.atomic.AtomicLong rejectedConnections =
+      new java.util.concurrent.atomic.AtomicLong();
 
-  private ConsulTestAgent(AgentConfig config) throws IOException {
+  private ConsulTestAgent(AgentConfig config, int maxConnsPerClient) throws IOException {
     this.config = config;
+    this.maxConnsPerClient = maxConnsPerClient;
     this.bind = InetAddress.getByName(config.bindAddress());
     this.state = new AgentState(config);
     this.httpPort = config.httpPort();
@@ -77,7 +83,8 @@ public final class ConsulTestAgent implements AutoCloseable {
     AtomicBoolean stopping = httpStopping;
     try {
       // On a restart the port is the previous one, which can be briefly unavailable: retried like DNS's.
-      int port = httpPort;
+      // With a connection limit the server listens on an internal ephemeral port behind the gate.
+      int port = maxConnsPerClient > 0 ? 0 : httpPort;
       http = Rebind.retrying(port, () -> HttpServer.create(new InetSocketAddress(bind, port), 1024));
     } catch (IOException e) {
       httpExecutor.shutdownNow();
@@ -87,7 +94,18 @@ public final class ConsulTestAgent implements AutoCloseable {
     http.createContext("/", new HttpApi(state, faults, stopping::get));
     http.setExecutor(httpExecutor);
     http.start();
-    httpPort = http.getAddress().getPort();
+    if (maxConnsPerClient > 0) {
+      try {
+        gate = ConnectionGate.start(bind, httpPort, http.getAddress(), maxConnsPerClient, rejectedConnections, node);
+      } catch (IOException e) {
+        stopHttp();
+        throw new IOException("cannot bind Consul HTTP on " + config.bindAddress() + ":" + httpPort
+            + " (is the port in use? use httpPort(0) for an ephemeral port)", e);
+      }
+      httpPort = gate.port();
+    } else {
+      httpPort = http.getAddress().getPort();
+    }
     try {
       dns = DnsServer.start(new DnsResponder(state, faults), bind, dnsPort, node);
     } catch (IOException e) {
@@ -101,6 +119,10 @@ public final class ConsulTestAgent implements AutoCloseable {
   }
 
   private void stopHttp() {
+    if (gate != null) {
+      gate.close();
+      gate = null;
+    }
     httpStopping.set(true);
     state.store().wakeAll();
     http.stop(0);
@@ -248,6 +270,36 @@ public final class ConsulTestAgent implements AutoCloseable {
     return faults.requestCount(path);
   }
 
+  /**
+   * How many HTTP connections were turned away with 429 by {@code limits.http_max_conns_per_client} since the
+   * agent started (restarts included); always 0 without a limit.
+   */
+  public long rejectedConnections() {
+    return rejectedConnections.get();
+  }
+
+  /**
+   * Changes {@code limits.http_max_conns_per_client} of an agent started with one (as a config reload would); the
+   * connections already open stay open.
+   *
+   * @throws IllegalStateException if the agent was started without a limit (there is no gate to change)
+   */
+  public synchronized void maxConnsPerClient(int limit) {
+    if (maxConnsPerClient == 0 || gate == null) {
+      throw new IllegalStateException("start the agent with Builder.maxConnsPerClient(n) to change its limit");
+    }
+    if (limit < 1) {
+      throw new IllegalArgumentException("maxConnsPerClient must be >= 1 on a running agent, got " + limit);
+    }
+    maxConnsPerClient = limit;
+    gate.limit(limit);
+  }
+
+  /** HTTP connections open now through the connection limit's gate; -1 when there is no limit. */
+  public synchronized int openConnections() {
+    return gate == null ? -1 : gate.openConnections();
+  }
+
   /** The current Raft-like index. */
   public long currentIndex() {
     return state.store().index();
@@ -290,8 +342,24 @@ public final class ConsulTestAgent implements AutoCloseable {
     private boolean runChecks = true;
     private Duration deregisterCriticalMinimum = Duration.ofMinutes(1);
     private Duration checkUpdateInterval = Duration.ofMinutes(5);
+    private int maxConnsPerClient;
 
     private Builder() {}
+
+    /**
+     * {@code limits.http_max_conns_per_client}: at most this many concurrent HTTP connections from one client IP,
+     * idle keep-alive ones included. A connection beyond it is answered {@code 429 Too Many Requests} with
+     * Consul's text ({@code Your IP is issuing too many concurrent connections, please rate limit your calls})
+     * before its request is read, and closed. Consul's default is 200; the testkit's is 0 (no limit), because
+     * enforcing it relays every connection through two threads of the testkit. Pass 200 to imitate a default agent.
+     */
+    public Builder maxConnsPerClient(int limit) {
+      if (limit < 0) {
+        throw new IllegalArgumentException("maxConnsPerClient must be >= 0 (0 = unlimited), got " + limit);
+      }
+      this.maxConnsPerClient = limit;
+      return this;
+    }
 
     /** The loopback address to bind HTTP and DNS to (127.0.0.1 by default; 127.0.0.2 etc. for more hosts). */
     public Builder bindAddress(String address) {
@@ -441,7 +509,7 @@ public final class ConsulTestAgent implements AutoCloseable {
           reapInterval, deregisterCriticalMinimum, checkUpdateInterval, runChecks);
       try {
         InetAddress.getByName(bindAddress);
-        return new ConsulTestAgent(config);
+        return new ConsulTestAgent(config, maxConnsPerClient);
       } catch (UnknownHostException e) {
         throw new IllegalArgumentException("bindAddress " + bindAddress + " is not a valid address", e);
       } catch (IOException e) {

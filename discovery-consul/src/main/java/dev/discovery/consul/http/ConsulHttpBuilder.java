@@ -8,6 +8,7 @@ import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.Credentials;
 import dev.discovery.internal.Checks;
 import dev.discovery.spi.DiscoveryBackend;
+import dev.discovery.spi.DiscoveryObserver;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +55,10 @@ public final class ConsulHttpBuilder {
   Duration connectTimeout = Duration.ofSeconds(5);
   Duration requestTimeout = Duration.ofSeconds(15);
   OkHttpClient httpClient;
+  WatchBudget watchBudget;
+  DiscoveryObserver observer = DiscoveryObserver.NONE;
+  int budgetConnections = WatchBudget.DEFAULT_CONNECTIONS;
+  Duration rotationInterval = Duration.ofSeconds(1);
   private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
@@ -242,6 +247,54 @@ public final class ConsulHttpBuilder {
   public ConsulHttpBuilder httpClient(OkHttpClient client) {
     this.httpClient = Objects.requireNonNull(client, "client");
     return this;
+  }
+
+  /**
+   * How many connections this discovery's watches may hold at the agent (default
+   * {@value WatchBudget#DEFAULT_CONNECTIONS}). A Consul agent accepts at most {@code limits.http_max_conns_per_client}
+   * connections from one IP (200 by default), shared by every process of the host. Within the budget, queries keep
+   * blocking queries parked at the agent (a change arrives within one round trip); the rest take turns on a few of
+   * its connections with short reads, at most once per {@link #rotationInterval}. After an HTTP 429 the budget
+   * halves and grows back by one connection every 30 s. See {@link WatchBudget}.
+   */
+  public ConsulHttpBuilder watchBudget(int connections) {
+    if (connections < 1) {
+      throw new IllegalArgumentException("watchBudget must be at least 1 connection, was " + connections);
+    }
+    this.budgetConnections = connections;
+    this.watchBudget = null;
+    return this;
+  }
+
+  /**
+   * One budget shared with other discoveries of this JVM that talk to the same agent, so that together they stay
+   * within its connection limit. Its own rotation interval applies; {@link #rotationInterval} does not.
+   */
+  public ConsulHttpBuilder watchBudget(WatchBudget shared) {
+    this.watchBudget = Objects.requireNonNull(shared, "shared");
+    return this;
+  }
+
+  /**
+   * How often, at most, a query without a parked slot in the {@link #watchBudget(int) budget} is read: it sees a
+   * change within about this time. Default 1 s.
+   */
+  public ConsulHttpBuilder rotationInterval(Duration interval) {
+    if (interval == null || interval.isNegative()) {
+      throw new IllegalArgumentException("rotationInterval must not be negative, was " + interval);
+    }
+    this.rotationInterval = interval;
+    return this;
+  }
+
+  /**
+   * An observer of the cache and of the backend, such as {@code MicrometerObserver}: the same as
+   * {@code cache(c -> c.observer(observer))}, and it also hears when the agent refuses a connection because this host
+   * holds too many ({@link DiscoveryObserver#connectionRefused}).
+   */
+  public ConsulHttpBuilder observer(DiscoveryObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+    return cache(c -> c.observer(observer));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.discovery.consul.http;
 
 import dev.discovery.DiscoveryException;
+import dev.discovery.consul.internal.AgentStatus;
 import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.ConsulIndex;
 import dev.discovery.consul.internal.HealthParser;
@@ -38,11 +39,16 @@ import okhttp3.Response;
  */
 final class HttpBackend implements DiscoveryBackend {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpBackend.class);
+  /** Idle connections kept in an owned pool: enough for the rotation lanes and a few first loads. */
+  static final int IDLE_CONNECTIONS = 8;
+  /** Attempts of a first load that the agent refuses with 429 (too many connections), spaced by back-off. */
+  static final int FETCH_ATTEMPTS_ON_429 = 6;
 
   final HttpOptions options;
   final AgentRotation rotation;
   final Backoff backoff;
   final ScheduledExecutorService scheduler;
+  final WatchBudget watchBudget;
   private final AgentTransport transport;
   private final AgentTransport blockingTransport;
   private final boolean ownsPool;
@@ -61,9 +67,14 @@ final class HttpBackend implements DiscoveryBackend {
     Dispatcher dispatcher = new Dispatcher(calls);
     dispatcher.setMaxRequests(4096);
     dispatcher.setMaxRequestsPerHost(4096);
+    this.watchBudget = options.watchBudget != null ? options.watchBudget
+        : WatchBudget.of(options.budgetConnections, WatchBudget.DEFAULT_GROW_BACK, options.rotationInterval);
+    watchBudget.observe(options.observer);
     this.ownsPool = options.httpClient == null;
+    // Idle keep-alive connections count against the agent's per-client limit as much as busy ones: keep few.
+    // A parked query that answered reuses its own connection at once; a rotation lane reuses one per turn.
     OkHttpClient.Builder b = ownsPool
-        ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(256, 5, TimeUnit.MINUTES))
+        ? new OkHttpClient.Builder().connectionPool(new ConnectionPool(IDLE_CONNECTIONS, 30, TimeUnit.SECONDS))
         : options.httpClient.newBuilder();
     this.transport = AgentTransport.create(b.dispatcher(dispatcher).build(), options.tls, options.credentials,
         options.connectTimeout, options.requestTimeout, options.maxBodyBytes);
@@ -89,12 +100,13 @@ final class HttpBackend implements DiscoveryBackend {
   @Override
   public CompletableFuture<Answer> fetch(ServiceQuery query) {
     CompletableFuture<Answer> result = new CompletableFuture<>();
-    attempt(query, rotation.current(), 1, result);
+    attempt(query, rotation.current(), 1, 1, result);
     return result;
   }
 
   /** One non-blocking request; a connection failure moves on to the next agent until all were tried. */
-  private void attempt(ServiceQuery query, int position, int attempt, CompletableFuture<Answer> result) {
+  private void attempt(ServiceQuery query, int position, int attempt, int rejections,
+      CompletableFuture<Answer> result) {
     HttpUrl agent = rotation.agent(position);
     Call call;
     try {
@@ -108,7 +120,7 @@ final class HttpBackend implements DiscoveryBackend {
       public void onFailure(Call c, IOException e) {
         rotation.failed(position);
         if (attempt < rotation.size() && !closed) {
-          attempt(query, rotation.current(), attempt + 1, result);
+          attempt(query, rotation.current(), attempt + 1, rejections, result);
         } else {
           result.completeExceptionally(unreachable(query, agent, e));
         }
@@ -120,6 +132,18 @@ final class HttpBackend implements DiscoveryBackend {
           Outcome o = outcome(response, query, agent, 0);
           if (o.answer != null) {
             result.complete(o.answer);
+          } else if (o.rateLimited && rejections < FETCH_ATTEMPTS_ON_429 && !closed) {
+            // Too many connections from this host at this instant: a first load waits its turn a little
+            // (100 ms, doubling, jittered) rather than fail its caller; the watches' budget shrinks meanwhile.
+            watchBudget.rejected(agentName(agent), o.errorText, connectionCount());
+            long bound = 100L << (rejections - 1);
+            long delay = bound / 2 + ThreadLocalRandom.current().nextLong(bound / 2 + 1);
+            try {
+              scheduler.schedule(() -> attempt(query, position, attempt, rejections + 1, result), delay,
+                  TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+              result.completeExceptionally(o.error);
+            }
           } else {
             result.completeExceptionally(o.error);
           }
@@ -166,12 +190,32 @@ final class HttpBackend implements DiscoveryBackend {
     final Answer answer;
     final long nextIndex;
     final Throwable error;
+    /** HTTP 429: too many connections (or requests) from this client. */
+    final boolean rateLimited;
+    /** Consul's text with the error, scrubbed; empty for none. */
+    final String errorText;
 
     Outcome(Answer answer, long nextIndex, Throwable error) {
+      this(answer, nextIndex, error, false, "");
+    }
+
+    Outcome(Answer answer, long nextIndex, Throwable error, boolean rateLimited, String errorText) {
       this.answer = answer;
       this.nextIndex = nextIndex;
       this.error = error;
+      this.rateLimited = rateLimited;
+      this.errorText = errorText;
     }
+  }
+
+  /** The agent's address as messages name it: scheme, host and port, never credentials. */
+  String agentName(HttpUrl agent) {
+    return agent.scheme() + "://" + agent.host() + ":" + agent.port();
+  }
+
+  /** Connections this backend's pool holds now, busy and idle (for the 429 warning). */
+  int connectionCount() {
+    return transport.client().connectionPool().connectionCount();
   }
 
   Outcome outcome(Response response, ServiceQuery query, HttpUrl agent, long previousIndex) {
@@ -179,7 +223,8 @@ final class HttpBackend implements DiscoveryBackend {
     try {
       if (response.code() != 200) {
         String text = transport.readErrorText(response);
-        return new Outcome(null, 0, StatusErrors.of(response.code(), text, query, agentName, description));
+        return new Outcome(null, 0, StatusErrors.of(response.code(), text, query, agentName, description),
+            response.code() == 429, AgentStatus.quote(text));
       }
       byte[] body = transport.readBody(response);
       HealthParser.Result parsed = HealthParser.parse(body, query, options.taggedAddress);
@@ -222,6 +267,7 @@ final class HttpBackend implements DiscoveryBackend {
     for (BlockingWatch w : new ArrayList<>(watches)) {
       w.close();
     }
+    watchBudget.unobserve(options.observer);
     scheduler.shutdownNow();
     transport.client().dispatcher().cancelAll();
     java.util.concurrent.ExecutorService calls = transport.client().dispatcher().executorService();

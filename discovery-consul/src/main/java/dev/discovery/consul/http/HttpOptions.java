@@ -32,6 +32,11 @@ final class HttpOptions {
   final Duration connectTimeout;
   final Duration requestTimeout;
   final okhttp3.OkHttpClient httpClient;
+  /** A budget shared with other discoveries, or null: then one of {@link #budgetConnections} of its own. */
+  final WatchBudget watchBudget;
+  final int budgetConnections;
+  final Duration rotationInterval;
+  final dev.discovery.spi.DiscoveryObserver observer;
 
   private HttpOptions(ConsulHttpBuilder b, List<URI> agents, Credentials credentials, ConsulTls tls) {
     this.agents = List.copyOf(agents);
@@ -52,6 +57,10 @@ final class HttpOptions {
     this.connectTimeout = b.connectTimeout;
     this.requestTimeout = b.requestTimeout;
     this.httpClient = b.httpClient;
+    this.watchBudget = b.watchBudget;
+    this.budgetConnections = b.budgetConnections;
+    this.rotationInterval = b.rotationInterval;
+    this.observer = b.observer;
   }
 
   static HttpOptions from(ConsulHttpBuilder b) {

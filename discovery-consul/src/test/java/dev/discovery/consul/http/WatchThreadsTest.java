@@ -74,4 +74,40 @@ class WatchThreadsTest {
       await("the call threads to end after close", () -> callThreads(agent) <= before);
     }
   }
+
+  @Test
+  void beyondTheWatchBudgetNoMorePlatformThreadsAreParkedThanItsSlots() throws Exception {
+    int budget = 10; // 9 parked slots, 1 rotation lane
+    try (ConsulTestAgent agent = ConsulTestAgent.builder().start()) {
+      for (int i = 0; i < WATCHES; i++) {
+        agent.registerService("{\"Name\":\"svc-" + i + "\",\"ID\":\"svc-" + i + "\",\"Address\":\"10.0.0.1\","
+            + "\"Port\":8080}");
+      }
+      long before = callThreads(agent);
+      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+          .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(budget).build();
+      try {
+        for (int i = 0; i < WATCHES; i++) {
+          assertThat(discovery.instances(ServiceQuery.of("svc-" + i))).hasSize(1);
+        }
+        // The first nine hold blocking queries; the other 31 are read in turn on the one lane.
+        for (int i = 0; i < BudgetLimit.slots(budget); i++) {
+          String path = "/v1/health/service/svc-" + i;
+          await("the blocking query of svc-" + i, () -> agent.requestCount(path) >= 2);
+        }
+        String rotated = "/v1/health/service/svc-" + (WATCHES - 1);
+        await("a rotation read of the last query", () -> agent.requestCount(rotated) >= 3);
+        long limit = CallThreads.virtual() ? 0 : budget;
+        await("at most " + limit + " platform threads for " + WATCHES + " watches in a budget of " + budget,
+            () -> busyCallThreads(agent) <= limit);
+        for (int round = 0; round < 20; round++) { // sampled while the rotation runs: never above the budget
+          assertThat(busyCallThreads(agent)).isLessThanOrEqualTo(limit + 1); // +1: a lane handing over its thread
+          Thread.sleep(50);
+        }
+      } finally {
+        discovery.close();
+      }
+      await("the call threads to end after close", () -> callThreads(agent) <= before);
+    }
+  }
 }

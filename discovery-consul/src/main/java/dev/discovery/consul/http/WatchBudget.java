@@ -1,0 +1,414 @@
+package dev.discovery.consul.http;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The connections that watched queries may hold at one Consul agent, shared by every query of a discovery and, when
+ * the same object is given to several discoveries ({@link ConsulHttpBuilder#watchBudget(WatchBudget)}), by all of
+ * them. A Consul agent accepts at most {@code limits.http_max_conns_per_client} concurrent connections from one IP
+ * (200 by default), and every container of a host shares that IP; without a budget each watched query would hold
+ * a connection (and, before Java 24, a thread) of its own.
+ *
+ * <p>Of a budget of {@code B} connections, a few (1 to 4: {@code B/8}) are rotation lanes and the rest are parked
+ * slots. A query with a slot keeps a blocking query at the agent, so a change reaches it within one round trip. The
+ * other queries take turns on the lanes: one short non-blocking read each, at most once per rotation interval.
+ * Slots go first to queries with a subscriber, then to queries read lately, then by age (the first watched first);
+ * the ranking is revisited every second, so queries move between parked and rotating as their use changes.
+ *
+ * <p>When the agent refuses a connection with HTTP 429, the budget halves (once per burst), the lowest-ranked
+ * parked queries give up their slots, and it grows back by one connection per {@code growBackEvery} without a 429.
+ * Callers keep being served the cached answers meanwhile. Thread-safe.
+ */
+public final class WatchBudget {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WatchBudget.class);
+  /** The default budget: well under Consul's default of 200 per client IP, so a few processes fit on one host. */
+  public static final int DEFAULT_CONNECTIONS = 64;
+  /** The default pace of growing back after a 429: one connection per 30 s. */
+  public static final Duration DEFAULT_GROW_BACK = Duration.ofSeconds(30);
+  /** How often the ranking is revisited and growth applied. */
+  static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** 429s within this time of a cut belong to the same overload. */
+  static final long COOLDOWN_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** The timer a budget schedules on; a fake one in tests. */
+  interface Timer {
+    /** Runs {@code task} after {@code delayNanos}; the result cancels it. */
+    Runnable schedule(Runnable task, long delayNanos);
+
+    /** No member is left: release any thread. */
+    default void idle() {}
+  }
+
+  private enum State { PARKED, QUEUED, POLLING }
+
+  private static final class Entry {
+    final BudgetMember member;
+    final long seq;
+    State state;
+    long dueNanos;
+    /** Queued after a failure: no slot before its back-off has passed. */
+    boolean backingOff;
+
+    Entry(BudgetMember member, long seq) {
+      this.member = member;
+      this.seq = seq;
+    }
+  }
+
+  private final LongSupplier clock;
+  private final Timer timer;
+  private final long rotationNanos;
+  private final BudgetLimit limit;
+  private final Map<BudgetMember, Entry> entries = new HashMap<>();
+  /** Told of every refusal: the observers of the discoveries using this budget. */
+  private final java.util.List<dev.discovery.spi.DiscoveryObserver> observers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final PriorityQueue<Entry> queue =
+      new PriorityQueue<>(Comparator.<Entry>comparingLong(e -> e.dueNanos).thenComparingLong(e -> e.seq));
+  private long nextSeq;
+  private int parked;
+  private int polling;
+  private long rejections;
+  private boolean warned;
+  private Runnable wakeup;
+  private long wakeupAt;
+  private Runnable tick;
+
+  WatchBudget(int connections, Duration growBackEvery, Duration rotationInterval, LongSupplier clock, Timer timer) {
+    this.clock = clock;
+    this.timer = timer;
+    this.rotationNanos = rotationInterval.toNanos();
+    this.limit = new BudgetLimit(connections, growBackEvery.toNanos(), COOLDOWN_NANOS, clock.getAsLong());
+  }
+
+  /**
+   * A budget of {@code connections} (at least 1) that grows back by one connection every 30 s after a 429, and
+   * refreshes the queries without a parked slot about once a second.
+   */
+  public static WatchBudget of(int connections) {
+    return of(connections, DEFAULT_GROW_BACK, Duration.ofSeconds(1));
+  }
+
+  /**
+   * A budget of {@code connections} (at least 1).
+   *
+   * @param growBackEvery after a 429, one connection more per this time without another 429
+   * @param rotationInterval how often, at most, a query without a parked slot is read; a change to it is seen
+   *     within about this time (more when there are many such queries: see the module README)
+   */
+  public static WatchBudget of(int connections, Duration growBackEvery, Duration rotationInterval) {
+    if (connections < 1) {
+      throw new IllegalArgumentException("a watch budget needs at least 1 connection, was " + connections);
+    }
+    if (growBackEvery == null || growBackEvery.isNegative() || growBackEvery.isZero()) {
+      throw new IllegalArgumentException("growBackEvery must be positive, was " + growBackEvery);
+    }
+    if (rotationInterval == null || rotationInterval.isNegative()) {
+      throw new IllegalArgumentException("rotationInterval must not be negative, was " + rotationInterval);
+    }
+    return new WatchBudget(connections, growBackEvery, rotationInterval, System::nanoTime, new ExecutorTimer());
+  }
+
+  /** The configured number of connections. */
+  public int maxConnections() {
+    return limit.max();
+  }
+
+  /** The connections allowed now: the maximum, or less after a 429 until it has grown back. */
+  public synchronized int connections() {
+    return limit.current(clock.getAsLong());
+  }
+
+  /** Queries holding a parked blocking query now. */
+  public synchronized int parked() {
+    return parked;
+  }
+
+  /** Queries watched through this budget now. */
+  public synchronized int members() {
+    return entries.size();
+  }
+
+  /** How many times an agent refused one of this budget's connections with HTTP 429. */
+  public synchronized long rejections() {
+    return rejections;
+  }
+
+  /** Rotation reads in flight now (for tests). */
+  synchronized int polling() {
+    return polling;
+  }
+
+  /** {@code observer} hears of every refusal until {@link #unobserve}; for metrics. */
+  void observe(dev.discovery.spi.DiscoveryObserver observer) {
+    observers.add(observer);
+  }
+
+  void unobserve(dev.discovery.spi.DiscoveryObserver observer) {
+    observers.remove(observer);
+  }
+
+  // ---- members ----
+
+  /**
+   * A member finished a read outside a parked slot (its first read, or its rotation turn), or joins: it gets a
+   * free slot if there is one, else it is queued to be read again after the rotation interval, or after
+   * {@code delayNanos} if longer (a back-off after an error).
+   */
+  void done(BudgetMember member, long delayNanos) {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      long now = clock.getAsLong();
+      Entry e = entries.get(member);
+      if (e == null) {
+        e = new Entry(member, nextSeq++);
+        entries.put(member, e);
+        if (tick == null) {
+          tick = timer.schedule(this::onTick, TICK_NANOS);
+        }
+      } else if (e.state == State.POLLING) {
+        polling--;
+      } else if (e.state == State.QUEUED) {
+        queue.remove(e);
+      } else {
+        parked--;
+      }
+      if (delayNanos <= 0 && parked < BudgetLimit.slots(limit.current(now))) {
+        e.state = State.PARKED;
+        parked++;
+        actions.add(member::park);
+      } else {
+        enqueue(e, now + Math.max(rotationNanos, delayNanos));
+        e.backingOff = delayNanos > 0;
+      }
+      dispatch(now, actions);
+    }
+    actions.forEach(Runnable::run);
+  }
+
+  /** A parked member must wait {@code delayNanos} (a back-off): it gives its slot up meanwhile. */
+  void backOff(BudgetMember member, long delayNanos) {
+    done(member, Math.max(1, delayNanos));
+  }
+
+  /** The member's query was closed. */
+  void leave(BudgetMember member) {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      Entry e = entries.remove(member);
+      if (e == null) {
+        return;
+      }
+      switch (e.state) {
+        case PARKED -> parked--;
+        case POLLING -> polling--;
+        case QUEUED -> queue.remove(e);
+        default -> { }
+      }
+      if (entries.isEmpty()) {
+        cancelTimers();
+        timer.idle(); // under the lock, so that a member joining now finds the timer ready again
+      } else {
+        dispatch(clock.getAsLong(), actions);
+      }
+    }
+    actions.forEach(Runnable::run);
+  }
+
+  /**
+   * An agent refused a connection with HTTP 429 ({@code limits.http_max_conns_per_client}): halve the budget
+   * (once per burst), and the lowest-ranked parked members give their slots up.
+   *
+   * @param agent the agent's address (no credentials)
+   * @param consulText what the agent said, scrubbed
+   * @param poolConnections connections the reporting discovery's pool held at the time
+   */
+  void rejected(String agent, String consulText, int poolConnections) {
+    List<Runnable> actions = new ArrayList<>();
+    int budgetNow;
+    synchronized (this) {
+      long now = clock.getAsLong();
+      rejections++;
+      int before = limit.current(now);
+      boolean cut = limit.rejected(now);
+      budgetNow = limit.current(now);
+      if (cut) {
+        cutLocked(now, before, agent, consulText, poolConnections, actions);
+      }
+    }
+    actions.forEach(Runnable::run);
+    for (dev.discovery.spi.DiscoveryObserver o : observers) {
+      try {
+        o.connectionRefused("consul-http", budgetNow);
+      } catch (RuntimeException e) {
+        LOG.debug("an observer threw on connectionRefused", e);
+      }
+    }
+  }
+
+  /** Must hold the lock. Says so once (then at debug) and takes the slots beyond the new limit back. */
+  private void cutLocked(long now, int before, String agent, String consulText, int poolConnections,
+      List<Runnable> actions) {
+    int after = limit.current(now);
+    String said = consulText == null || consulText.isBlank() ? "" : " (Consul: " + consulText.strip() + ")";
+    String text = "consul agent " + agent + " refused a connection with HTTP 429" + said + " while this process"
+        + " held " + poolConnections + " connection(s) to it (" + parked + " parked blocking queries, " + polling
+        + " rotation reads); its limits.http_max_conns_per_client is lower than what the clients on this host use"
+        + " together. The watch budget shrinks from " + before + " to " + after + " connection(s) and grows back"
+        + " slowly; cached answers keep being served. Raise the agent's limit, or give the discoveries of this"
+        + " process one smaller WatchBudget";
+    if (!warned) {
+      warned = true;
+      LOG.warn(text);
+    } else {
+      LOG.debug(text);
+    }
+    rebalance(now, actions);
+    dispatch(now, actions);
+  }
+
+  // ---- scheduling, under the lock ----
+
+  private void enqueue(Entry e, long due) {
+    e.state = State.QUEUED;
+    e.dueNanos = due;
+    e.backingOff = false;
+    queue.add(e);
+  }
+
+  /** Starts rotation reads on free lanes, and arranges to be woken when the next one is due. */
+  private void dispatch(long now, List<Runnable> actions) {
+    int lanes = BudgetLimit.lanes(limit.current(now));
+    while (polling < lanes && !queue.isEmpty() && queue.peek().dueNanos <= now) {
+      Entry e = queue.poll();
+      e.state = State.POLLING;
+      polling++;
+      actions.add(e.member::poll);
+    }
+    if (!queue.isEmpty() && polling < lanes) {
+      long due = queue.peek().dueNanos;
+      if (wakeup == null || due < wakeupAt) {
+        if (wakeup != null) {
+          wakeup.run();
+        }
+        wakeupAt = due;
+        wakeup = timer.schedule(this::onWakeup, due - now);
+      }
+    }
+  }
+
+  /**
+   * Gives the slots to the highest-ranked members: subscribed first, then recently read, then the oldest. Members
+   * in a rotation read keep it and are placed when it ends.
+   */
+  private void rebalance(long now, List<Runnable> actions) {
+    int slots = BudgetLimit.slots(limit.current(now));
+    List<Entry> ranked = new ArrayList<>(entries.values());
+    // Ask each member once: the flags may change while sorting.
+    Map<Entry, Integer> rank = new HashMap<>();
+    for (Entry e : ranked) {
+      rank.put(e, (e.member.subscribed() ? 2 : 0) + (e.member.recentlyUsed() ? 1 : 0));
+    }
+    ranked.sort(Comparator.<Entry>comparingInt(e -> -rank.get(e)).thenComparingLong(e -> e.seq));
+    List<Entry> promote = new ArrayList<>();
+    for (int i = 0; i < ranked.size(); i++) {
+      Entry e = ranked.get(i);
+      if (i >= slots && e.state == State.PARKED) {
+        parked--;
+        enqueue(e, now);
+        actions.add(e.member::unpark);
+      } else if (i < slots && e.state == State.QUEUED && !(e.backingOff && e.dueNanos > now)) {
+        promote.add(e);
+      }
+    }
+    for (Entry e : promote) {
+      if (parked >= slots) {
+        break;
+      }
+      queue.remove(e);
+      e.state = State.PARKED;
+      parked++;
+      actions.add(e.member::park);
+    }
+  }
+
+  private void onTick() {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      tick = null;
+      if (entries.isEmpty()) {
+        return;
+      }
+      long now = clock.getAsLong();
+      rebalance(now, actions);
+      dispatch(now, actions);
+      tick = timer.schedule(this::onTick, TICK_NANOS);
+    }
+    actions.forEach(Runnable::run);
+  }
+
+  private void onWakeup() {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      wakeup = null;
+      dispatch(clock.getAsLong(), actions);
+    }
+    actions.forEach(Runnable::run);
+  }
+
+  private void cancelTimers() {
+    if (wakeup != null) {
+      wakeup.run();
+      wakeup = null;
+    }
+    if (tick != null) {
+      tick.run();
+      tick = null;
+    }
+  }
+
+  @Override
+  public synchronized String toString() {
+    return "WatchBudget{" + limit.current(clock.getAsLong()) + "/" + limit.max() + " connections, " + parked
+        + " parked, " + polling + " polling, " + entries.size() + " members}";
+  }
+
+  /** The real timer: one daemon thread, started with the first member and ended when the last one leaves. */
+  private static final class ExecutorTimer implements Timer {
+    private ScheduledExecutorService executor;
+
+    @Override
+    public synchronized Runnable schedule(Runnable task, long delayNanos) {
+      if (executor == null) {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+          Thread t = new Thread(r, "consul-watch-budget");
+          t.setDaemon(true);
+          return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        executor = e;
+      }
+      ScheduledFuture<?> f = executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+      return () -> f.cancel(false);
+    }
+
+    @Override
+    public synchronized void idle() {
+      if (executor != null) {
+        executor.shutdownNow();
+        executor = null;
+      }
+    }
+  }
+}
