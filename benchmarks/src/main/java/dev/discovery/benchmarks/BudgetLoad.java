@@ -189,7 +189,7 @@ public final class BudgetLoad {
       try {
         for (int p = 0; p < processes; p++) {
           all.add(ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(agent.httpUri())
-              .observer(counting).build());
+              .cache(c -> c.observer(counting)).build());
         }
         long end = System.nanoTime() + Duration.ofSeconds(window).toNanos();
         while (System.nanoTime() < end) {

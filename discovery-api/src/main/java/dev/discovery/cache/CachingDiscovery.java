@@ -68,6 +68,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
     this.idleNanos = builder.idleTimeout.toNanos();
     DiscoveryObserver observer = builder.observer;
+    backend.observe(observer);
     this.newQuery = q -> new CachedQuery(q, backend, this.settings, scheduler, notifier, observer);
     // A query is forgotten between one and two sweep periods after the idle time has passed.
     long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(idleNanos / 4, TimeUnit.SECONDS.toNanos(30)));

@@ -45,4 +45,11 @@ public interface DiscoveryBackend extends AutoCloseable {
   /** Releases connections and threads. */
   @Override
   void close();
+
+  /**
+   * Called once by the cache that owns this backend, with the cache's observer, before any fetch or watch: so that
+   * a backend can report what concerns it as a whole (for example an agent refusing connections) to the same
+   * observer as the lookups, with the observer set in one place. The default ignores it.
+   */
+  default void observe(DiscoveryObserver observer) {}
 }

@@ -8,7 +8,6 @@ import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.Credentials;
 import dev.discovery.internal.Checks;
 import dev.discovery.spi.DiscoveryBackend;
-import dev.discovery.spi.DiscoveryObserver;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +55,6 @@ public final class ConsulHttpBuilder {
   Duration requestTimeout = Duration.ofSeconds(15);
   OkHttpClient httpClient;
   WatchBudget watchBudget;
-  DiscoveryObserver observer = DiscoveryObserver.NONE;
   int budgetConnections = WatchBudget.DEFAULT_CONNECTIONS;
   Duration rotationInterval = Duration.ofSeconds(1);
   private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
@@ -285,16 +283,6 @@ public final class ConsulHttpBuilder {
     }
     this.rotationInterval = interval;
     return this;
-  }
-
-  /**
-   * An observer of the cache and of the backend, such as {@code MicrometerObserver}: the same as
-   * {@code cache(c -> c.observer(observer))}, and it also hears when the agent refuses a connection because this host
-   * holds too many ({@link DiscoveryObserver#connectionRefused}).
-   */
-  public ConsulHttpBuilder observer(DiscoveryObserver observer) {
-    this.observer = Objects.requireNonNull(observer, "observer");
-    return cache(c -> c.observer(observer));
   }
 
   /**

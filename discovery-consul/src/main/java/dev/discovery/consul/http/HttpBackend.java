@@ -10,6 +10,7 @@ import dev.discovery.consul.internal.ResponseTooLargeException;
 import dev.discovery.ServiceQuery;
 import dev.discovery.spi.Answer;
 import dev.discovery.spi.DiscoveryBackend;
+import dev.discovery.spi.DiscoveryObserver;
 import dev.discovery.spi.Watch;
 import dev.discovery.spi.WatchListener;
 import java.io.IOException;
@@ -55,6 +56,7 @@ final class HttpBackend implements DiscoveryBackend {
   private final String description;
   private final Set<BlockingWatch> watches = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private volatile DiscoveryObserver observer;
 
   HttpBackend(HttpOptions options) {
     this.options = options;
@@ -69,7 +71,6 @@ final class HttpBackend implements DiscoveryBackend {
     dispatcher.setMaxRequestsPerHost(4096);
     this.watchBudget = options.watchBudget != null ? options.watchBudget
         : WatchBudget.of(options.budgetConnections, WatchBudget.DEFAULT_GROW_BACK, options.rotationInterval);
-    watchBudget.observe(options.observer);
     this.ownsPool = options.httpClient == null;
     // Idle keep-alive connections count against the agent's per-client limit as much as busy ones: keep few.
     // A parked query that answered reuses its own connection at once; a rotation lane reuses one per turn.
@@ -150,6 +151,13 @@ final class HttpBackend implements DiscoveryBackend {
         }
       }
     });
+  }
+
+  /** The cache's observer hears when the agent refuses a connection of this backend's budget. */
+  @Override
+  public void observe(DiscoveryObserver observer) {
+    this.observer = observer;
+    watchBudget.observe(observer);
   }
 
   @Override
@@ -267,7 +275,10 @@ final class HttpBackend implements DiscoveryBackend {
     for (BlockingWatch w : new ArrayList<>(watches)) {
       w.close();
     }
-    watchBudget.unobserve(options.observer);
+    DiscoveryObserver heard = observer;
+    if (heard != null) {
+      watchBudget.unobserve(heard);
+    }
     scheduler.shutdownNow();
     transport.client().dispatcher().cancelAll();
     java.util.concurrent.ExecutorService calls = transport.client().dispatcher().executorService();

@@ -36,7 +36,6 @@ final class HttpOptions {
   final WatchBudget watchBudget;
   final int budgetConnections;
   final Duration rotationInterval;
-  final dev.discovery.spi.DiscoveryObserver observer;
 
   private HttpOptions(ConsulHttpBuilder b, List<URI> agents, Credentials credentials, ConsulTls tls) {
     this.agents = List.copyOf(agents);
@@ -60,7 +59,6 @@ final class HttpOptions {
     this.watchBudget = b.watchBudget;
     this.budgetConnections = b.budgetConnections;
     this.rotationInterval = b.rotationInterval;
-    this.observer = b.observer;
   }
 
   static HttpOptions from(ConsulHttpBuilder b) {

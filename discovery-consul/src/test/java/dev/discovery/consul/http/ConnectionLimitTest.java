@@ -55,7 +55,7 @@ class ConnectionLimitTest {
         }
       };
       CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
-          .agents(agent.httpUri()).waitTime(Duration.ofSeconds(30)).watchBudget(budget).observer(observer)
+          .agents(agent.httpUri()).waitTime(Duration.ofSeconds(30)).watchBudget(budget).cache(c -> c.observer(observer))
           .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).build();
       AtomicLong lookups = new AtomicLong();
       AtomicInteger errors = new AtomicInteger();
