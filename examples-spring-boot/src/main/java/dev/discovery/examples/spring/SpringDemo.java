@@ -57,7 +57,12 @@ public final class SpringDemo {
 
       backend2.close();
       apps.remove(backend2);
-      System.out.println("4. backend-2 shut down (deregistered on the way); 10 more calls: " + spread(http, base, 10));
+      // The frontend's cache hears the deregistration within one round trip of its blocking query. A call made in
+      // that window can still pick backend-2 and fail (Spring Cloud LoadBalancer retries only with spring-retry),
+      // so the demo waits for the frontend to see it, as a rolling deploy waits between deregistering and stopping.
+      long seenAfter = awaitOneBackend(http, base);
+      System.out.println("4. backend-2 shut down (deregistered on the way; the frontend saw it after " + seenAfter
+          + " ms); 10 more calls: " + spread(http, base, 10));
 
       System.out.println("5. the frontend's discovery health: " + get(http, base + "/actuator/health/discoveryConsul"));
     } catch (Exception e) {
@@ -107,9 +112,25 @@ public final class SpringDemo {
     return counts;
   }
 
+  /** Waits (at most 10 s) until the frontend's discovery lists one backend; returns how long that took. */
+  private static long awaitOneBackend(HttpClient http, String base) throws Exception {
+    long start = System.nanoTime();
+    long deadline = start + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (!get(http, base + "/actuator/health/discoveryConsul").contains("\"instances\":1,")) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the frontend still lists backend-2 10 s after it deregistered");
+      }
+      Thread.sleep(5); // polling interval
+    }
+    return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
   private static String get(HttpClient http, String url) throws Exception {
     HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
         HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("GET " + url + " answered HTTP " + response.statusCode() + ": " + response.body());
+    }
     return response.body();
   }
 }
