@@ -43,7 +43,7 @@ public final class ServiceSelector {
   private final int maxEjectedPercent;
   private final DiscoveryObserver observer;
   private final String backend;
-  /** Read only when an instance has failed or is ejected: a selection while all are fine never looks at it. */
+  /** Read when a handle rebuilds its snapshot and while an instance is ejected; never by a pick while all are fine. */
   private final Ticker ticker;
   /** Name to handle, for {@link #next(String)}: its one map lookup. */
   private final ConcurrentMap<String, ServiceHandle> byName = new ConcurrentHashMap<>();
