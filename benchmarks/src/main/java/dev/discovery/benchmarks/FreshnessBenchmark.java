@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The pause decides what is measured. For the watching clients (ours, kiwi), {@code changes=isolated}
  * pauses 300-500 ms, longer than any client's minimum interval between requests (ours: 250 ms), as when
  * changes are seconds apart; {@code changes=burst} pauses 0-20 ms, so a change often arrives while a client
- * is still holding back its next request. For Stork, the pause is uniform over its refresh period, so a
+ * is still holding back its next request; {@code changes=deploy} (not in the default run: pass
+ * {@code -p changes=deploy}) makes bursts of five changes 0-20 ms apart after a quiet second each, as a rolling
+ * deploy does. For Stork, the pause is uniform over its refresh period, so a
  * change lands anywhere in the cycle.
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -66,7 +68,14 @@ public class FreshnessBenchmark {
       return "isolated";
     }
 
+    /** Changes made so far, for {@code changes=deploy}'s bursts. */
+    int flips;
+
     long pauseMillis() {
+      if ("deploy".equals(changes())) {
+        // A rolling deploy: a quiet second, then five changes 0-20 ms apart, again and again.
+        return flips++ % 5 == 0 ? 1000 : ThreadLocalRandom.current().nextLong(21);
+      }
       return "burst".equals(changes())
           ? ThreadLocalRandom.current().nextLong(21)
           : 300 + ThreadLocalRandom.current().nextLong(201);

@@ -2,6 +2,7 @@ package dev.discovery.benchmarks;
 
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
+import dev.discovery.balance.ServiceHandle;
 import dev.discovery.balance.ServiceSelector;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.testkit.ConsulTestAgent;
@@ -66,6 +67,7 @@ public class HotPathBenchmark {
     ConsulTestAgent consul;
     CachingDiscovery discovery;
     ServiceSelector selector;
+    ServiceHandle handle;
     final ServiceQuery query = ServiceQuery.of(SERVICE);
 
     @Setup(Level.Trial)
@@ -77,6 +79,7 @@ public class HotPathBenchmark {
         discovery = Clients.ours(consul);
       }
       selector = ServiceSelector.builder(discovery).build();
+      handle = selector.forService(SERVICE);
       int size = discovery.instances(query).size();
       if (size != INSTANCES) {
         throw new IllegalStateException("ours loaded " + size + " instances of web, expected " + INSTANCES);
@@ -157,6 +160,12 @@ public class HotPathBenchmark {
   @Benchmark
   public ServiceInstance ours(Ours s) {
     return s.selector.next(SERVICE);
+  }
+
+  /** Ours through a handle held by the caller ({@link ServiceSelector#forService}): no lookup per pick. */
+  @Benchmark
+  public ServiceInstance oursHandle(Ours s) {
+    return s.handle.next();
   }
 
   /** Diagnostic: ours without the pick, only the cached list read ({@code CachingDiscovery.instances}). */

@@ -4,7 +4,12 @@ package dev.discovery.balance;
 public final class LoadBalancers {
   private LoadBalancers() {}
 
-  /** Each query's instances in turn, fairly across threads, rotating on when the list changes. The default. */
+  /**
+   * Each query's instances in turn, rotating on when the list changes. The default. Threads fall into a few
+   * stripes with a position each, so cores do not contend for one counter: a thread alone on its stripe visits
+   * every instance once in any {@code n} consecutive picks, and over all threads no instance gets more than one
+   * pick per stripe more than another.
+   */
   public static LoadBalancer roundRobin() {
     return new RoundRobinBalancer();
   }

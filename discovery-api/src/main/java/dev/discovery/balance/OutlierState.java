@@ -3,6 +3,7 @@ package dev.discovery.balance;
 import dev.discovery.ServiceInstance;
 import dev.discovery.spi.Ticker;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +26,8 @@ final class OutlierState {
   private volatile boolean anyEjected;
   /** Whether the selector is using every instance because too many are ejected; for one log line per episode. */
   private volatile boolean panicking;
+  /** The selector's handles of this service, told when an instance is ejected so they rebuild their picks. */
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
   /** The failure streak and ejection deadline of one instance. */
   private static final class InstanceRecord {
@@ -53,6 +56,29 @@ final class OutlierState {
   boolean isEjected(ServiceInstance instance, long now) {
     InstanceRecord record = records.get(instance.id());
     return record != null && record.ejected && now - record.ejectedUntilNanos < 0;
+  }
+
+  /** When {@code instance}'s ejection ends, if it is ejected at {@code now}; else {@code now} itself. */
+  long ejectedUntil(ServiceInstance instance, long now) {
+    InstanceRecord record = records.get(instance.id());
+    if (record != null && record.ejected) {
+      long until = record.ejectedUntilNanos;
+      if (now - until < 0) {
+        return until;
+      }
+    }
+    return now;
+  }
+
+  void addListener(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  /** Tells the handles that an ejection began; called by the selector after {@link #record} returned true. */
+  void ejectionsChanged() {
+    for (Runnable listener : listeners) {
+      listener.run();
+    }
   }
 
   int countEjected(List<ServiceInstance> instances, long now) {

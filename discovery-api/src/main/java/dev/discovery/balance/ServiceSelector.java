@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * catch (IOException e) { selector.report(web, Outcome.FAILURE); }
  * }</pre>
  *
+ * <p>For the cheapest pick, hold a {@linkplain #forService handle} per service: {@code next("web")} costs one
+ * map lookup more than {@code handle.next()}, which costs no lookup at all.
+ *
  * <p>Each ejection is logged once at INFO, and each start of panic mode once at WARN.
  */
 public final class ServiceSelector {
@@ -40,9 +43,11 @@ public final class ServiceSelector {
   private final int maxEjectedPercent;
   private final DiscoveryObserver observer;
   private final String backend;
-  /** Read only when an instance has failed or is ejected: a selection while all are fine never looks at it. */
+  /** Read when a handle rebuilds its snapshot and while an instance is ejected; never by a pick while all are fine. */
   private final Ticker ticker;
-  private final ConcurrentMap<String, ServiceQuery> queriesByName = new ConcurrentHashMap<>();
+  /** Name to handle, for {@link #next(String)}: its one map lookup. */
+  private final ConcurrentMap<String, ServiceHandle> byName = new ConcurrentHashMap<>();
+  private final ConcurrentMap<ServiceQuery, ServiceHandle> handles = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, OutlierState> outliers = new ConcurrentHashMap<>();
 
   private ServiceSelector(Builder builder) {
@@ -63,63 +68,86 @@ public final class ServiceSelector {
     return new Builder(discovery);
   }
 
-  /** The instance to call next for the passing instances of {@code service}. */
-  public ServiceInstance next(String service) {
-    ServiceQuery query = queriesByName.get(service);
-    if (query == null) {
-      query = queriesByName.computeIfAbsent(service, ServiceQuery::of);
+  /**
+   * The handle of the passing instances of {@code service}: keep it and call {@link ServiceHandle#next()}
+   * per request, which skips even the one map lookup {@link #next(String)} does. The same handle every time.
+   */
+  public ServiceHandle forService(String service) {
+    ServiceHandle handle = byName.get(service);
+    if (handle == null) {
+      handle = byName.computeIfAbsent(service, s -> forQuery(ServiceQuery.of(s)));
     }
-    return next(query);
+    return handle;
+  }
+
+  /** The handle of {@code query} (see {@link #forService}); the same handle for equal queries. */
+  public ServiceHandle forQuery(ServiceQuery query) {
+    ServiceHandle handle = handles.get(query);
+    if (handle == null) {
+      handle = handles.computeIfAbsent(query, q -> {
+        OutlierState outlier = outliers.computeIfAbsent(q.service(), s -> new OutlierState(ticker));
+        ServiceHandle created = new ServiceHandle(this, q, outlier, balancer);
+        outlier.addListener(created::changed);
+        return created;
+      });
+    }
+    return handle;
   }
 
   /**
-   * The instance to call next for {@code query}.
+   * The instance to call next for the passing instances of {@code service}: one map lookup (name to
+   * {@linkplain #forService handle}), then the handle's pick.
+   */
+  public ServiceInstance next(String service) {
+    return forService(service).next();
+  }
+
+  /**
+   * The instance to call next for {@code query}: one map lookup (query to {@linkplain #forQuery handle}),
+   * then the handle's pick.
    *
    * @throws NoHealthyInstanceException if the service has no healthy instance
    * @throws dev.discovery.RegistryUnavailableException if the registry is down and the cache too stale
    */
   public ServiceInstance next(ServiceQuery query) {
-    List<ServiceInstance> instances = discovery.instances(query);
-    if (instances.isEmpty()) {
-      observer.noInstance(query, backend);
-      throw new NoHealthyInstanceException(query, describe(discovery));
-    }
-    OutlierState outlier = outliers.get(query.service());
-    ServiceInstance chosen = outlier == null || !outlier.anyEjected()
-        ? balancer.choose(query, instances)
-        : chooseAvoidingEjected(query, instances, outlier);
-    balancer.onStart(chosen);
-    return chosen;
+    return forQuery(query).next();
   }
 
-  private ServiceInstance chooseAvoidingEjected(
-      ServiceQuery query, List<ServiceInstance> instances, OutlierState outlier) {
-    long now = ticker.read();
-    int ejected = outlier.countEjected(instances, now);
-    boolean panic = ejected * 100 > maxEjectedPercent * instances.size();
+  // ---- what handles ask of their selector, off the hot path ----
+
+  /** The current instances for a handle's slow path, with every rule of the discovery's lookups. */
+  List<ServiceInstance> lookup(ServiceHandle handle) {
+    ServiceQuery query = handle.query();
+    if (discovery instanceof CachingDiscovery) {
+      CachingDiscovery cache = (CachingDiscovery) discovery;
+      return handle.view(() -> cache.view(query, handle::changed)).instances();
+    }
+    return discovery.instances(query); // any other discovery: ask it on each slow pick
+  }
+
+  NoHealthyInstanceException noInstance(ServiceQuery query) {
+    observer.noInstance(query, backend);
+    return new NoHealthyInstanceException(query, describe(discovery));
+  }
+
+  long now() {
+    return ticker.read();
+  }
+
+  /**
+   * Whether {@code ejected} of {@code size} instances puts the service in panic mode (use every instance);
+   * logs once per episode. Called when a handle rebuilds its snapshot, not per pick.
+   */
+  boolean panic(ServiceQuery query, OutlierState outlier, int ejected, int size) {
+    boolean panic = ejected * 100 > maxEjectedPercent * size;
     if (outlier.panic(panic)) {
       LOG.warn("{} of {} instances of {} are ejected, more than the {}% allowed; using all of them again"
-          + " (panic mode)", ejected, instances.size(), query, maxEjectedPercent);
-      observer.panicStarted(query, backend, ejected, instances.size());
+          + " (panic mode)", ejected, size, query, maxEjectedPercent);
+      observer.panicStarted(query, backend, ejected, size);
     } else if (!panic && ejected > 0 && LOG.isDebugEnabled()) {
-      LOG.debug("{}: {} of {} instances ejected", query, ejected, instances.size());
+      LOG.debug("{}: {} of {} instances ejected", query, ejected, size);
     }
-    if (ejected == 0 || panic) {
-      return balancer.choose(query, instances); // nothing to avoid, or panic: use them all
-    }
-    // Ask the balancer again until it offers a usable instance; the bound keeps a bad balancer from looping.
-    for (int attempt = 0; attempt < instances.size() * 2; attempt++) {
-      ServiceInstance candidate = balancer.choose(query, instances);
-      if (!outlier.isEjected(candidate, now)) {
-        return candidate;
-      }
-    }
-    for (ServiceInstance candidate : instances) {
-      if (!outlier.isEjected(candidate, now)) {
-        return candidate;
-      }
-    }
-    return balancer.choose(query, instances);
+    return panic;
   }
 
   /** Reports how the call to an instance returned by {@link #next} went. */
@@ -140,6 +168,7 @@ public final class ServiceSelector {
           where, instance.service(), duration.toMillis(),
           failuresToEject);
       observer.instanceEjected(instance.service(), backend, instance, duration);
+      outlier.ejectionsChanged(); // the service's handles leave the instance out from now on
     }
   }
 

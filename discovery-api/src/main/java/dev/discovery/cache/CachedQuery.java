@@ -62,6 +62,12 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   private final AtomicBoolean started = new AtomicBoolean();
   private final CompletableFuture<List<ServiceInstance>> firstLoad = new CompletableFuture<>();
   private final List<Consumer<List<ServiceInstance>>> subscribers = new CopyOnWriteArrayList<>();
+  /**
+   * Told after every change of {@link #state} and on close, outside this query's lock (a listener may take
+   * its own lock and call back into the cache). They read the state themselves, so calls that race still
+   * leave each listener with the latest state.
+   */
+  private final List<Runnable> stateListeners = new CopyOnWriteArrayList<>();
   private volatile State state = State.EMPTY;
   private volatile boolean closed;
   /** Set by every lookup, cleared by the idle sweep: cheaper on the hot path than reading the clock. */
@@ -132,6 +138,42 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   }
 
   // ---- the hot path ----
+
+  /**
+   * The answer a pick may use with no further check (loaded, confirmed by the last refresh, still watched),
+   * or {@code null} when a full {@link #read} is needed. Counts nothing.
+   */
+  List<ServiceInstance> freshOrNull() {
+    State s = state;
+    return closed || s.error != null ? null : s.instances;
+  }
+
+  /** Counts a lookup that was served from {@link #freshOrNull} without calling {@link #read}. */
+  void countHit() {
+    observer.lookup(Lookup.HIT);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void addStateListener(Runnable listener) {
+    stateListeners.add(listener);
+  }
+
+  void removeStateListener(Runnable listener) {
+    stateListeners.remove(listener);
+  }
+
+  private void stateChanged() {
+    for (Runnable listener : stateListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        LOG.warn("a state listener of {} threw", query, e);
+      }
+    }
+  }
 
   List<ServiceInstance> read() {
     State s = state;
@@ -266,6 +308,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
         schedule(next);
       }
     }
+    stateChanged();
     firstLoad.complete(answer.instances());
   }
 
@@ -297,6 +340,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       }
       neverAnswered = previous.instances == null;
     }
+    stateChanged();
     if (neverAnswered) {
       firstLoad.completeExceptionally(error);
     }
@@ -464,6 +508,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     if (refresh != null) {
       refresh.cancel(false);
     }
+    stateChanged();
     observer.closed();
     firstLoad.completeExceptionally(new IllegalStateException(query + " is no longer watched"));
   }

@@ -103,6 +103,25 @@ public final class CachingDiscovery implements ServiceDiscovery {
     return entry.subscribe(onChange, entry::touch);
   }
 
+  /**
+   * A direct view of one cached query, for callers that read it on every call ({@link
+   * dev.discovery.balance.ServiceSelector}'s handles): no map lookup per read, and {@code onChange} runs after
+   * every change of the cached answer (a new answer, a failed refresh, a recovery) and when the query stops
+   * being watched. It runs on the cache's refresh thread, so it must be quick.
+   *
+   * <p>A view does not keep its query watched by itself: each {@link QueryView#instances()} or
+   * {@link QueryView#hit()} marks the query as used, as a lookup does. After the query has gone idle and
+   * been forgotten, the view reports {@link QueryView#isClosed()} and the caller asks for a new one.
+   *
+   * @throws IllegalStateException if this discovery is closed
+   */
+  public QueryView view(ServiceQuery query, Runnable onChange) {
+    Objects.requireNonNull(onChange, "onChange");
+    CachedQuery entry = entry(query);
+    entry.addStateListener(onChange);
+    return new QueryView(entry, onChange);
+  }
+
   /** How many queries are currently cached and kept fresh (forgetting idle ones first). */
   public long watchedQueries() {
     sweep();

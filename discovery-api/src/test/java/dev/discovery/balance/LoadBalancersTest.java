@@ -62,14 +62,16 @@ class LoadBalancersTest {
   void roundRobinKeepsRotatingWhenTheListChangesAndPerQuery() {
     LoadBalancer rr = LoadBalancers.roundRobin();
     List<ServiceInstance> three = instances(3);
-    assertThat(rr.choose(WEB, three)).isEqualTo(three.get(0));
-    assertThat(rr.choose(WEB, three)).isEqualTo(three.get(1));
+    // The rotation starts where the calling thread's stripe starts (stripes start apart), then steps by one.
+    int first = three.indexOf(rr.choose(WEB, three));
+    assertThat(rr.choose(WEB, three)).isEqualTo(three.get((first + 1) % 3));
     // Another service's calls do not disturb web's rotation.
     rr.choose(ServiceQuery.of("db"), three);
     List<ServiceInstance> four = instances(4);
-    assertThat(rr.choose(WEB, four)).as("continues, not back to the head").isEqualTo(four.get(2));
-    assertThat(rr.choose(WEB, four)).isEqualTo(four.get(3));
-    assertThat(rr.choose(WEB, four)).isEqualTo(four.get(0));
+    int next = four.indexOf(rr.choose(WEB, four));
+    assertThat(rr.choose(WEB, four)).as("the same position steps on over the new list")
+        .isEqualTo(four.get((next + 1) % 4));
+    assertThat(rr.choose(WEB, four)).isEqualTo(four.get((next + 2) % 4));
   }
 
   @Test

@@ -21,9 +21,48 @@ class ServiceSelectorTest {
   void roundRobinsByDefault() {
     discovery.services.put("web", four);
     ServiceSelector selector = ServiceSelector.builder(discovery).build();
-    for (int i = 0; i < 8; i++) {
-      assertThat(selector.next("web")).isEqualTo(four.get(i % 4));
+    // The rotation starts wherever the calling thread's stripe starts, then walks the list in order.
+    int first = four.indexOf(selector.next("web"));
+    for (int i = 1; i < 8; i++) {
+      assertThat(selector.next("web")).isEqualTo(four.get((first + i) % 4));
     }
+  }
+
+  @Test
+  void aHandleAndNextByNameShareOneRotationAndOneHandle() {
+    discovery.services.put("web", four);
+    ServiceSelector selector = ServiceSelector.builder(discovery).build();
+    ServiceHandle web = selector.forService("web");
+    assertThat(selector.forService("web")).isSameAs(web);
+    assertThat(selector.forQuery(dev.discovery.ServiceQuery.of("web"))).isSameAs(web);
+    int first = four.indexOf(web.next());
+    assertThat(selector.next("web")).isEqualTo(four.get((first + 1) % 4));
+    assertThat(web.next()).isEqualTo(four.get((first + 2) % 4));
+  }
+
+  @Test
+  void aHandleFollowsListChangesAndLeavesEjectedInstancesOutUntilTheirCoolDownEnds() {
+    discovery.services.put("web", four);
+    FakeTicker clock = new FakeTicker();
+    ServiceSelector selector = ServiceSelector.builder(discovery).ticker(clock)
+        .failuresToEject(1).ejectionTime(Duration.ofSeconds(30)).build();
+    ServiceHandle web = selector.forService("web");
+    web.next();
+    web.report(four.get(3), Outcome.FAILURE);
+    assertThat(web.usable()).as("rebuilt when the outcome ejected it").containsExactly(
+        four.get(0), four.get(1), four.get(2));
+    List<ServiceInstance> two = four.subList(2, 4);
+    discovery.services.put("web", two); // one of two ejected: within 50 %, still left out
+    for (int i = 0; i < 10; i++) {
+      assertThat(web.next()).isEqualTo(four.get(2));
+    }
+    clock.advance(Duration.ofSeconds(30));
+    Map<ServiceInstance, Integer> counts = new HashMap<>();
+    for (int i = 0; i < 10; i++) {
+      counts.merge(web.next(), 1, Integer::sum);
+    }
+    assertThat(counts).as("back in rotation when the cool-down ends").containsOnlyKeys(two)
+        .containsEntry(four.get(2), 5).containsEntry(four.get(3), 5);
   }
 
   @Test

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,8 +43,35 @@ import java.util.Set;
  * <p>Internal: see the package documentation. Public for the benchmarks, which time it apart from the network.
  */
 public final class HealthParser {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final JsonNodeFactory NODES = new CompactNodes();
+  private static final ObjectMapper MAPPER = new ObjectMapper().setNodeFactory(NODES);
+
+  /**
+   * Tree nodes sized for Consul's small objects: a hash map instead of Jackson's linked one (the order of an
+   * entry's fields never matters here, and the instance copies tags and meta into immutable collections
+   * anyway), and arrays that start small. A 5,000-instance answer is some 40,000 such objects.
+   */
+  private static final class CompactNodes extends JsonNodeFactory {
+    private static final long serialVersionUID = 1L;
+
+    CompactNodes() {
+      super(false);
+    }
+
+    @Override
+    public ObjectNode objectNode() {
+      return new ObjectNode(this, new java.util.HashMap<>(8)); // 8 buckets: up to 6 fields, no resize
+    }
+
+    @Override
+    public ArrayNode arrayNode() {
+      return new ArrayNode(this, 4);
+    }
+
+    ObjectNode objectNode(int fields) {
+      return new ObjectNode(this, new java.util.HashMap<>(Math.max(2, fields * 4 / 3 + 1)));
+    }
+  }
 
   /**
    * The part of each entry this parser reads. Everything else (check outputs and definitions, node meta, raft
@@ -134,7 +160,7 @@ public final class HealthParser {
   private static JsonNode read(JsonParser p, Shape shape) throws IOException {
     JsonToken t = p.currentToken();
     if (t == JsonToken.START_OBJECT && shape.fields() != null) {
-      ObjectNode object = NODES.objectNode();
+      ObjectNode object = ((CompactNodes) NODES).objectNode(shape.fields().size());
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         Shape field = shape.fields().get(name);
@@ -237,64 +263,59 @@ public final class HealthParser {
   }
 
   private static Entry entry(JsonNode n, int i, ServiceQuery query) throws InvalidAnswerException {
-    String at = "entry " + i;
     if (n == null || !n.isObject()) {
-      throw new InvalidAnswerException(at + " must be an object with Node, Service and Checks");
+      throw new InvalidAnswerException(at(i, "", -1) + " must be an object with Node, Service and Checks");
     }
-    JsonNode node = object(n, "Node", at, true);
-    JsonNode service = object(n, "Service", at, true);
+    JsonNode node = object(n, "Node", i, "", true);
+    JsonNode service = object(n, "Service", i, "", true);
     Entry e = new Entry();
-    e.node = text(node, "Node", at + " Node", true);
-    e.nodeAddress = text(node, "Address", at + " Node", true);
-    e.nodeTagged = stringMap(node, "TaggedAddresses", at + " Node", true);
-    e.serviceId = text(service, "ID", at + " Service", true);
-    e.service = text(service, "Service", at + " Service", true);
+    e.node = text(node, "Node", i, " Node", -1, true);
+    e.nodeAddress = text(node, "Address", i, " Node", -1, true);
+    e.nodeTagged = stringMap(node, "TaggedAddresses", i, " Node", true);
+    e.serviceId = text(service, "ID", i, " Service", -1, true);
+    e.service = text(service, "Service", i, " Service", -1, true);
     if (e.serviceId.isEmpty() || e.service.isEmpty() || e.node.isEmpty()) {
-      throw new InvalidAnswerException(at + " has an empty Node.Node, Service.ID or Service.Service");
+      throw new InvalidAnswerException(at(i, "", -1) + " has an empty Node.Node, Service.ID or Service.Service");
     }
     if (!e.service.equalsIgnoreCase(query.service())) {
-      throw new InvalidAnswerException(at + " Service.Service is '" + e.service + "', not the service asked for '"
+      throw new InvalidAnswerException(at(i, "", -1) + " Service.Service is '" + e.service + "', not the service asked for '"
           + query.service() + "'");
     }
-    String addr = text(service, "Address", at + " Service", false);
+    String addr = text(service, "Address", i, " Service", -1, false);
     e.serviceAddress = addr == null ? "" : addr;
     JsonNode port = service.get("Port");
     if (port == null || port.isNull()) {
-      throw new InvalidAnswerException(at + " lacks the required field Service.Port");
+      throw new InvalidAnswerException(at(i, "", -1) + " lacks the required field Service.Port");
     }
     if (!port.isIntegralNumber() || !port.canConvertToInt() || port.asInt() < 0 || port.asInt() > 65535) {
-      throw new InvalidAnswerException(at + " Service.Port must be an integer within 0..65535, was " + port);
+      throw new InvalidAnswerException(at(i, "", -1) + " Service.Port must be an integer within 0..65535, was " + port);
     }
     e.port = port.asInt();
-    e.tags = new LinkedHashSet<>();
+    e.tags = Set.of();
     JsonNode tags = service.get("Tags");
     if (tags != null && !tags.isNull()) {
       if (!tags.isArray()) {
-        throw new InvalidAnswerException(at + " Service.Tags must be an array of strings, was " + tags.getNodeType());
+        throw new InvalidAnswerException(at(i, "", -1) + " Service.Tags must be an array of strings, was " + tags.getNodeType());
       }
-      for (JsonNode t : tags) {
-        if (!t.isTextual()) {
-          throw new InvalidAnswerException(at + " Service.Tags must hold strings only, found " + t.getNodeType());
-        }
-        e.tags.add(t.asText());
-      }
+      e.tags = tagSet(tags, i);
     }
-    e.meta = stringMap(service, "Meta", at + " Service", false);
-    e.serviceTagged = new LinkedHashMap<>();
+    e.meta = stringMap(service, "Meta", i, " Service", false);
+    e.serviceTagged = Map.of();
     JsonNode tagged = service.get("TaggedAddresses");
     if (tagged != null && !tagged.isNull()) {
+      e.serviceTagged = new LinkedHashMap<>();
       if (!tagged.isObject()) {
-        throw new InvalidAnswerException(at + " Service.TaggedAddresses must be an object");
+        throw new InvalidAnswerException(at(i, "", -1) + " Service.TaggedAddresses must be an object");
       }
       for (Iterator<Map.Entry<String, JsonNode>> it = tagged.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> t = it.next();
         if (!t.getValue().isObject()) {
-          throw new InvalidAnswerException(at + " Service.TaggedAddresses." + t.getKey()
+          throw new InvalidAnswerException(at(i, "", -1) + " Service.TaggedAddresses." + t.getKey()
               + " must be an object with Address and Port");
         }
         JsonNode a = fieldNode(t.getValue(), "address");
         if (a != null && !a.isNull() && !a.isTextual()) {
-          throw new InvalidAnswerException(at + " Service.TaggedAddresses." + t.getKey() + ".Address must be a string");
+          throw new InvalidAnswerException(at(i, "", -1) + " Service.TaggedAddresses." + t.getKey() + ".Address must be a string");
         }
         e.serviceTagged.put(t.getKey().toLowerCase(Locale.ROOT), t.getValue());
       }
@@ -302,31 +323,67 @@ public final class HealthParser {
     JsonNode weights = service.get("Weights");
     if (weights != null && !weights.isNull()) {
       if (!weights.isObject()) {
-        throw new InvalidAnswerException(at + " Service.Weights must be an object");
+        throw new InvalidAnswerException(at(i, "", -1) + " Service.Weights must be an object");
       }
-      e.passingWeight = weight(weights, "Passing", at);
-      e.warningWeight = weight(weights, "Warning", at);
+      e.passingWeight = weight(weights, "Passing", i);
+      e.warningWeight = weight(weights, "Warning", i);
     }
-    e.health = health(n, at);
+    e.health = health(n, i);
     return e;
   }
 
-  private static Health health(JsonNode entry, String at) throws InvalidAnswerException {
+  /**
+   * The tags as the immutable set {@link ServiceInstance} keeps, built straight from an array: a mutable set
+   * first and then the instance's copy of it cost two hash sets per entry of every answer.
+   */
+  private static Set<String> tagSet(JsonNode tags, int i) throws InvalidAnswerException {
+    int size = tags.size();
+    if (size == 0) {
+      return Set.of();
+    }
+    String[] found = new String[size];
+    // A linear scan for duplicates is cheapest for the few tags services have; a hash set bounds the cost of
+    // a body with thousands.
+    Set<String> seen = size > 32 ? new java.util.HashSet<>() : null;
+    int n = 0;
+    for (int k = 0; k < size; k++) {
+      JsonNode t = tags.get(k);
+      if (!t.isTextual()) {
+        throw new InvalidAnswerException(at(i, "", -1) + " Service.Tags must hold strings only, found " + t.getNodeType());
+      }
+      String tag = t.asText();
+      if (seen != null ? seen.add(tag) : !contains(found, n, tag)) { // Consul keeps duplicate tags; a set does not
+        found[n++] = tag;
+      }
+    }
+    return Set.of(n == size ? found : java.util.Arrays.copyOf(found, n));
+  }
+
+  private static boolean contains(String[] values, int n, String value) {
+    for (int k = 0; k < n; k++) {
+      if (values[k].equals(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Health health(JsonNode entry, int i) throws InvalidAnswerException {
     JsonNode checks = entry.get("Checks");
     if (checks == null || checks.isNull()) {
-      throw new InvalidAnswerException(at + " lacks the required field Checks");
+      throw new InvalidAnswerException(at(i, "", -1) + " lacks the required field Checks");
     }
     if (!checks.isArray()) {
-      throw new InvalidAnswerException(at + " Checks must be an array, was " + checks.getNodeType());
+      throw new InvalidAnswerException(at(i, "", -1) + " Checks must be an array, was " + checks.getNodeType());
     }
     Health worst = Health.PASSING;
     for (int c = 0; c < checks.size(); c++) {
       JsonNode check = checks.get(c);
       if (!check.isObject()) {
-        throw new InvalidAnswerException(at + " Checks[" + c + "] must be an object");
+        throw new InvalidAnswerException(at(i, "", c) + " must be an object");
       }
-      String status = text(check, "Status", at + " Checks[" + c + "]", true);
-      String id = text(check, "CheckID", at + " Checks[" + c + "]", false);
+      String status = text(check, "Status", i, "", c, true);
+      String id = text(check, "CheckID", i, "", c, false);
       Health h;
       if (id != null && (id.equals("_node_maintenance") || id.startsWith("_service_maintenance:"))) {
         h = Health.CRITICAL;
@@ -347,67 +404,78 @@ public final class HealthParser {
     return worst;
   }
 
-  private static int weight(JsonNode weights, String field, String at) throws InvalidAnswerException {
+  private static int weight(JsonNode weights, String field, int i) throws InvalidAnswerException {
     JsonNode v = weights.get(field);
     if (v == null || v.isNull()) {
       return 1;
     }
     if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
-      throw new InvalidAnswerException(at + " Service.Weights." + field + " must be a non-negative integer, was " + v);
+      throw new InvalidAnswerException(at(i, "", -1) + " Service.Weights." + field + " must be a non-negative integer, was " + v);
     }
     return v.asInt();
   }
 
-  private static JsonNode object(JsonNode parent, String field, String at, boolean required)
+  private static JsonNode object(JsonNode parent, String field, int i, String part, boolean required)
       throws InvalidAnswerException {
     JsonNode v = parent.get(field);
     if (v == null || v.isNull()) {
       if (required) {
-        throw new InvalidAnswerException(at + " lacks the required field " + field);
+        throw new InvalidAnswerException(at(i, part, -1) + " lacks the required field " + field);
       }
       return null;
     }
     if (!v.isObject()) {
-      throw new InvalidAnswerException(at + " " + field + " must be an object, was " + v.getNodeType());
+      throw new InvalidAnswerException(at(i, part, -1) + " " + field + " must be an object, was " + v.getNodeType());
     }
     return v;
   }
 
-  private static String text(JsonNode parent, String field, String at, boolean required)
+  private static String text(JsonNode parent, String field, int i, String part, int check, boolean required)
       throws InvalidAnswerException {
     JsonNode v = parent.get(field);
     if (v == null || v.isNull()) {
       if (required) {
-        throw new InvalidAnswerException(at + " lacks the required field " + field);
+        throw new InvalidAnswerException(at(i, part, check) + " lacks the required field " + field);
       }
       return null;
     }
     if (!v.isTextual()) {
-      throw new InvalidAnswerException(at + " " + field + " must be a string, was " + v.getNodeType());
+      throw new InvalidAnswerException(at(i, part, check) + " " + field + " must be a string, was " + v.getNodeType());
     }
     return v.asText();
   }
 
   /** A map of string values; node tagged addresses are plain strings, lower-cased keys. */
-  private static Map<String, String> stringMap(JsonNode parent, String field, String at, boolean lowerKeys)
+  private static Map<String, String> stringMap(JsonNode parent, String field, int i, String part, boolean lowerKeys)
       throws InvalidAnswerException {
     JsonNode v = parent.get(field);
     if (v == null || v.isNull()) {
       return Map.of();
     }
     if (!v.isObject()) {
-      throw new InvalidAnswerException(at + " " + field + " must be an object of strings, was " + v.getNodeType());
+      throw new InvalidAnswerException(at(i, part, -1) + " " + field + " must be an object of strings, was " + v.getNodeType());
+    }
+    if (v.size() == 0) {
+      return Map.of(); // most services have no meta: no map to build and none for the instance to copy
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isTextual()) {
-        throw new InvalidAnswerException(at + " " + field + "." + e.getKey() + " must be a string, was "
+        throw new InvalidAnswerException(at(i, part, -1) + " " + field + "." + e.getKey() + " must be a string, was "
             + e.getValue().getNodeType());
       }
       out.put(lowerKeys ? e.getKey().toLowerCase(Locale.ROOT) : e.getKey(), e.getValue().asText());
     }
     return out;
+  }
+
+  /**
+   * Where in the body a problem is, for error messages only: built when an answer is rejected, never for an
+   * answer that passes, which saved a dozen strings per entry of every large answer.
+   */
+  private static String at(int entry, String part, int check) {
+    return "entry " + entry + part + (check >= 0 ? " Checks[" + check + "]" : "");
   }
 
   /** A field looked up ignoring case (Consul's samples spell tagged-address keys both ways). */

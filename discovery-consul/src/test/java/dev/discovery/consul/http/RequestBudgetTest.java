@@ -4,46 +4,56 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The blocking-query loop's token bucket (burst 2, one request per interval), with a clock the test moves. */
+/**
+ * The blocking-query loop's budget: a burst after a quiet spell goes at once, a service that keeps changing is
+ * held to one request per interval, with a clock the test moves.
+ */
 class RequestBudgetTest {
   private static final long MS = 1_000_000;
+  private static final long INTERVAL = 250 * MS;
 
   @Test
-  void afterAQuietSpellTwoRequestsGoAtOnceThenOnePerInterval() {
-    RequestBudget budget = new RequestBudget(250 * MS, 0);
-    assertThat(budget.take(5_000 * MS)).isZero();
-    assertThat(budget.take(5_001 * MS)).isZero();
-    assertThat(budget.take(5_002 * MS)).isEqualTo(248 * MS);
-    // The loop waited those 248 ms and the answer came back at once: the next one waits a whole interval.
-    assertThat(budget.take(5_250 * MS)).isEqualTo(250 * MS);
-  }
-
-  @Test
-  void aLongBlockingQueryRefillsTheBucketButNeverBeyondTwo() {
-    RequestBudget budget = new RequestBudget(250 * MS, 0);
-    for (int i = 0; i < 10; i++) {
-      budget.take(i * MS); // a burst drains it
+  void afterAQuietSecondABurstOfFiveChangesIsFetchedAtOnce() {
+    RequestBudget budget = new RequestBudget(INTERVAL, 0);
+    long now = 1_000 * MS; // the first blocking query was parked for a second
+    for (int change = 0; change < RequestBudget.BURST; change++) {
+      assertThat(budget.take(now)).as("request %d of the burst", change).isZero();
+      now += 20 * MS; // changes 20 ms apart, each answered at once
     }
-    assertThat(budget.take(60_000 * MS)).as("a 5-minute style wait refills it").isZero();
-    assertThat(budget.take(60_001 * MS)).isZero();
-    assertThat(budget.take(60_002 * MS)).as("only two saved up").isPositive();
+    assertThat(budget.take(now)).as("past the burst: waits for the borrowed intervals")
+        .isEqualTo(RequestBudget.BURST * INTERVAL - RequestBudget.BURST * 20 * MS);
   }
 
   @Test
-  void aSteadyStreamOfChangesIsAskedOncePerInterval() {
-    RequestBudget budget = new RequestBudget(100 * MS, 0);
-    long now = 10_000 * MS;
-    long sent = 0;
-    long waited = 0;
-    for (int i = 0; i < 100; i++) {
-      long wait = budget.take(now);
-      now += wait + MS; // the answer comes 1 ms after the request is sent
-      waited += wait;
+  void aQuietSpellForgivesWhatTheLastBurstBorrowed() {
+    RequestBudget budget = new RequestBudget(INTERVAL, 0);
+    long now = 0;
+    for (int i = 0; i < 20; i++) {
+      now += budget.take(now) + MS; // a service that keeps changing
+    }
+    long wait = budget.take(now); // this request goes after its wait...
+    now += wait + 999 * MS; // ...and is parked for 999 ms
+    assertThat(budget.take(now)).as("its slot has come").isZero();
+    assertThat(budget.take(now + MS)).as("parked just under a second is not quiet: no new burst").isPositive();
+    now += 2 * INTERVAL + RequestBudget.QUIET_INTERVALS * INTERVAL; // sent by now, then parked a whole second
+    for (int i = 0; i < RequestBudget.BURST; i++) {
+      assertThat(budget.take(now + i * MS)).as("request %d after the quiet second", i).isZero();
+    }
+  }
+
+  @Test
+  void aServiceChangingEvery10MsForAMinuteIsAskedOncePerInterval() {
+    RequestBudget budget = new RequestBudget(INTERVAL, 0);
+    long start = 5_000 * MS; // after a quiet spell: the burst is available
+    long now = start;
+    int sent = 0;
+    while (now - start < 60_000 * MS) {
+      now += budget.take(now); // the request goes
       sent++;
+      now += 10 * MS; // and the next change answers it 10 ms later
     }
-    // 100 requests: two from the burst, the other 98 at most one per 100 ms.
-    assertThat(waited).isGreaterThanOrEqualTo(97 * 100 * MS - 100 * MS);
-    assertThat(sent).isEqualTo(100);
+    // 60 s / 250 ms = 240 slots, plus the first request at the start: the burst only moved slots forward.
+    assertThat(sent).isLessThanOrEqualTo(241).isGreaterThanOrEqualTo(235);
   }
 
   @Test
