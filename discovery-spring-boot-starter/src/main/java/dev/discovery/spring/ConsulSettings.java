@@ -3,6 +3,7 @@ package dev.discovery.spring;
 import dev.discovery.HealthFilter;
 import dev.discovery.ServiceQuery;
 import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.internal.AgentAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -46,11 +47,8 @@ public final class ConsulSettings {
     this.datacenter = blankToNull(p.getDatacenter());
     this.health = p.getHealth() == DiscoveryConsulProperties.HealthMode.WARNING
         ? HealthFilter.PASSING_OR_WARNING : HealthFilter.PASSING;
-    if (p.getMaxStaleness() == null || p.getMaxStaleness().isNegative() || p.getMaxStaleness().isZero()) {
-      throw new DiscoveryConfigurationException(P + "max-staleness", "must be a positive duration, was "
-          + p.getMaxStaleness(), "set it to how long a last good answer may be served, such as 10m", null);
-    }
-    this.maxStaleness = p.getMaxStaleness();
+    this.maxStaleness = DiscoveryConfigurationException.requirePositive(p.getMaxStaleness(), P + "max-staleness",
+        "set it to how long a last good answer may be served, such as 10m");
     this.backend = p.getBackend();
     this.dnsServer = backend == DiscoveryConsulProperties.Backend.DNS ? dnsServer(p.getDns().getServer()) : null;
   }
@@ -141,11 +139,13 @@ public final class ConsulSettings {
       if (uri.getHost() == null || uri.getPort() > 65535) {
         throw new DiscoveryConfigurationException(property, "'" + raw + "' has no usable host and port", fix, null);
       }
-      if (uri.getRawUserInfo() != null || uri.getRawQuery() != null) {
-        throw new DiscoveryConfigurationException(property, "'" + raw + "' carries user info or a query",
-            "give the address only and the token in " + P + "token or " + P + "token-file", null);
+      try {
+        // The library's one agent-address rule: no user info, query or fragment (they could carry a secret).
+        out.add(AgentAddress.check(uri));
+      } catch (IllegalArgumentException e) {
+        throw new DiscoveryConfigurationException(property, e.getMessage(),
+            "give the address only and the token in " + P + "token or " + P + "token-file", e);
       }
-      out.add(uri);
     }
     return List.copyOf(out);
   }

@@ -21,6 +21,19 @@ public class DiscoveryConfigurationException extends IllegalStateException {
     this.fix = fix;
   }
 
+  /**
+   * Returns {@code d} if it is longer than zero: the one duration check of every {@code discovery.consul.*}
+   * property.
+   *
+   * @throws DiscoveryConfigurationException naming {@code property} and {@code fix} otherwise
+   */
+  public static java.time.Duration requirePositive(java.time.Duration d, String property, String fix) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new DiscoveryConfigurationException(property, "must be a positive duration, was " + d, fix, null);
+    }
+    return d;
+  }
+
   /** The property whose value is wrong. */
   public String property() {
     return property;

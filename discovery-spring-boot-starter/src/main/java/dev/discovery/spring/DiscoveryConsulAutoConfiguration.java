@@ -123,10 +123,7 @@ public class DiscoveryConsulAutoConfiguration {
       throw new DiscoveryConfigurationException(prefix + "max-ejected-percent", "must be within 0..100, was "
           + s.getMaxEjectedPercent(), "set it to a percentage such as 50", null);
     }
-    if (s.getEjectionTime() == null || s.getEjectionTime().isNegative() || s.getEjectionTime().isZero()) {
-      throw new DiscoveryConfigurationException(prefix + "ejection-time", "must be a positive duration, was "
-          + s.getEjectionTime(), "set it such as 30s", null);
-    }
+    DiscoveryConfigurationException.requirePositive(s.getEjectionTime(), prefix + "ejection-time", "set it such as 30s");
     List<DiscoveryObserver> all = observers.orderedStream().collect(Collectors.toList());
     return ServiceSelector.builder(discovery)
         .balancer(balancer(s.getBalancer()))

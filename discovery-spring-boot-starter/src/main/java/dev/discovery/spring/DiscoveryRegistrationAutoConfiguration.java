@@ -38,11 +38,9 @@ public class DiscoveryRegistrationAutoConfiguration {
   @ConditionalOnMissingBean
   public SelfRegistration discoverySelfRegistration(ConsulAgent agent, RegistrationFactory factory,
       DiscoveryConsulProperties properties) {
-    java.time.Duration retry = properties.getRegistration().getRetryInterval();
-    if (retry == null || retry.isNegative() || retry.isZero()) {
-      throw new DiscoveryConfigurationException(DiscoveryConsulProperties.PREFIX + ".registration.retry-interval",
-          "must be a positive duration, was " + retry, "set it such as 5s", null);
-    }
+    java.time.Duration retry = DiscoveryConfigurationException.requirePositive(
+        properties.getRegistration().getRetryInterval(),
+        DiscoveryConsulProperties.PREFIX + ".registration.retry-interval", "set it such as 5s");
     return new SelfRegistration(agent, factory, retry);
   }
 }

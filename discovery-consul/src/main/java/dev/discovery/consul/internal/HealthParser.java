@@ -112,9 +112,13 @@ public final class HealthParser {
   private HealthParser() {}
 
   /** What a parse produced: the accepted instances and how many entries were left out for having no port. */
-  /** The instances the query accepts, and how many entries were left out for having no port. */
   public record Result(List<ServiceInstance> instances, int withoutPort) {}
 
+  /**
+   * Parses one health answer for {@code query}, connecting to {@code taggedAddress} when given (else {@code null}).
+   *
+   * @throws InvalidAnswerException naming the entry and field when the body is not what Consul sends
+   */
   public static Result parse(byte[] body, ServiceQuery query, String taggedAddress) throws InvalidAnswerException {
     JsonNode root;
     try (JsonParser parser = MAPPER.createParser(body)) {

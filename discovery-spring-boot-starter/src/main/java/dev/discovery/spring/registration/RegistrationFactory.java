@@ -128,11 +128,7 @@ public final class RegistrationFactory {
   }
 
   private static Duration positive(Duration d, String property) {
-    if (d == null || d.isNegative() || d.isZero()) {
-      throw new DiscoveryConfigurationException(P + property, "must be a positive duration, was " + d,
-          "set it such as 10s", null);
-    }
-    return d;
+    return DiscoveryConfigurationException.requirePositive(d, P + property, "set it such as 10s");
   }
 
   private static String blankToNull(String s) {
