@@ -16,6 +16,7 @@ import java.util.Set;
  * @param meta the instance's key/value metadata (empty when the backend cannot carry it)
  * @param weight relative weight for weighted balancing, at least 1
  * @param health the instance's health as the registry reported it
+ * @param nodeMeta the key/value metadata of the node the instance runs on (empty when the backend cannot carry it)
  */
 public record ServiceInstance(
     String id,
@@ -25,7 +26,8 @@ public record ServiceInstance(
     Set<String> tags,
     Map<String, String> meta,
     int weight,
-    Health health) {
+    Health health,
+    Map<String, String> nodeMeta) {
 
   /** Validates every field and takes immutable copies of the collections. */
   public ServiceInstance {
@@ -45,6 +47,13 @@ public record ServiceInstance(
     if (health == null) {
       throw new IllegalArgumentException("instance health of '" + service + "' must not be null");
     }
+    nodeMeta = nodeMeta == null ? Map.of() : Map.copyOf(nodeMeta);
+  }
+
+  /** An instance whose node's metadata is unknown. */
+  public ServiceInstance(String id, String service, String host, int port, Set<String> tags,
+      Map<String, String> meta, int weight, Health health) {
+    this(id, service, host, port, tags, meta, weight, health, Map.of());
   }
 
   /** A passing instance with no tags or meta and weight 1, identified by {@code host:port}. */

@@ -12,6 +12,18 @@ import java.util.List;
  * @param age time since the registry last confirmed this answer
  * @param stale whether the latest attempt to refresh it failed
  * @param lastError the latest refresh failure's message while stale, else {@code null}
+ * @param datacenter the datacenter whose answer this is: the query's own ({@code null} for the agent's), or the
+ *     fallback datacenter serving it while the query fails over
+ * @param fromDisk whether the answer was read back from a persisted copy because the registry could not be reached
+ *     since start-up
  */
 public record ServiceSnapshot(
-    ServiceQuery query, List<ServiceInstance> instances, Duration age, boolean stale, String lastError) {}
+    ServiceQuery query, List<ServiceInstance> instances, Duration age, boolean stale, String lastError,
+    String datacenter, boolean fromDisk) {
+
+  /** A snapshot of a live answer from the query's own datacenter. */
+  public ServiceSnapshot(
+      ServiceQuery query, List<ServiceInstance> instances, Duration age, boolean stale, String lastError) {
+    this(query, instances, age, stale, lastError, query.datacenter(), false);
+  }
+}

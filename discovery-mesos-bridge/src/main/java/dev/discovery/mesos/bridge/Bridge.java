@@ -223,9 +223,12 @@ final class Bridge implements AutoCloseable {
       zk.getChildren().usingWatcher(electionWatcher).forPath(cfg.leaderElectionPath);
       participants = latch.getParticipants();
     } catch (KeeperException.NoNodeException e) {
-      // The latch has not created its path yet; its node's creation fires this watch.
+      // The latch has not created its path yet; its node's creation fires this watch. If the path appeared
+      // between the two reads, that watch never fires for children: read again instead.
       try {
-        zk.checkExists().usingWatcher(electionWatcher).forPath(cfg.leaderElectionPath);
+        if (zk.checkExists().usingWatcher(electionWatcher).forPath(cfg.leaderElectionPath) != null) {
+          scheduleRoleCheck();
+        }
       } catch (Exception ex) {
         LOG.debug("cannot watch {} for creation", cfg.leaderElectionPath, ex);
       }
