@@ -34,6 +34,7 @@ final class AgentState implements AutoCloseable {
 
   private final AgentConfig config;
   private final Store store = new Store();
+  private final Coordinates coordinates = new Coordinates();
   private final ScheduledExecutorService scheduler;
   private final Map<String, ScheduledFuture<?>> ttlTimers = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> runners = new ConcurrentHashMap<>();
@@ -67,6 +68,11 @@ final class AgentState implements AutoCloseable {
 
   AgentConfig config() {
     return config;
+  }
+
+  /** The nodes' network coordinates, for {@code ?near}. */
+  Coordinates coordinates() {
+    return coordinates;
   }
 
   /** The local agent's node, its Serf check and the {@code consul} service a dev-mode server registers. */

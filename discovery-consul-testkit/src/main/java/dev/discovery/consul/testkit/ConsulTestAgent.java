@@ -245,6 +245,21 @@ public final class ConsulTestAgent implements AutoCloseable {
     state.setServiceHealth(serviceId, status);
   }
 
+  /**
+   * Places {@code node} at {@code rtt} from the origin of the network coordinates (Consul's own test model,
+   * {@code lib.GenerateCoordinate}), so that {@code ?near=} on the health endpoint sorts instances by
+   * {@code |rtt(node) - rtt(source)|}, stable and ascending. Every node starts at the origin: until nodes are
+   * placed, {@code near} keeps the catalog's order. An unknown source node leaves the order as it is (Consul:
+   * no coordinate, no sort).
+   */
+  public void setNodeCoordinate(String node, Duration rtt) {
+    Objects.requireNonNull(node, "node");
+    if (rtt == null || rtt.isNegative()) {
+      throw new IllegalArgumentException("rtt must be zero or positive");
+    }
+    state.coordinates().set(node, rtt);
+  }
+
   /** Simulates a snapshot restore: the index moves back to {@code lowerIndex} (at least 1). */
   public void resetIndex(long lowerIndex) {
     state.store().resetIndex(lowerIndex);

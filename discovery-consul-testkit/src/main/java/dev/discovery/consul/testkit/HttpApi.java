@@ -176,6 +176,12 @@ final class HttpApi implements HttpHandler {
     if (passing) {
       rows.removeIf(e -> !e.allPassing());
     }
+    String near = q.get("near");
+    if (near != null && !near.isEmpty()) {
+      // Consul's parseSource: "_agent" is the agent's own node; then the servers sort by distance from it.
+      String source = near.equals("_agent") ? state.config().nodeName() : near;
+      rows = state.coordinates().sortNear(source, store.node(source) != null, rows);
+    }
     sendJson(ex, JsonViews.health(rows), q, result.index());
   }
 
@@ -252,12 +258,18 @@ final class HttpApi implements HttpHandler {
     return true;
   }
 
+  /**
+   * Consul's parseMetaFilter ({@code agent/http.go}): each {@code node-meta=key:value} split at the first colon
+   * (no colon: value ""), into a map, so a repeated key keeps its last value; every pair must match.
+   */
   private static List<String[]> nodeMeta(QueryParams q) {
-    List<String[]> out = new ArrayList<>();
+    Map<String, String> pairs = new java.util.LinkedHashMap<>();
     for (String kv : q.all("node-meta")) {
       int colon = kv.indexOf(':');
-      out.add(colon < 0 ? new String[] {kv, ""} : new String[] {kv.substring(0, colon), kv.substring(colon + 1)});
+      pairs.put(colon < 0 ? kv : kv.substring(0, colon), colon < 0 ? "" : kv.substring(colon + 1));
     }
+    List<String[]> out = new ArrayList<>();
+    pairs.forEach((k, v) -> out.add(new String[] {k, v}));
     return out;
   }
 
