@@ -34,4 +34,16 @@ public final class LoadBalancers {
   public static LoadBalancer leastInFlight() {
     return new LeastInFlightBalancer();
   }
+
+  /**
+   * The first instance in answer order that is not ejected: for queries sorted {@link
+   * dev.discovery.ServiceQuery#near near} a node, every call goes to the nearest instance while it is fine, and
+   * to the next nearest while it is ejected. No spreading: use it where latency matters more than load (the
+   * nearest instance must be able to take all the calls). Without {@code near} the order is the registry's (for
+   * Consul over HTTP, a stable order; over DNS, shuffled), so it means "always the same instance". In panic mode
+   * (too many ejected) the selector passes every instance again, and this picks the nearest of all.
+   */
+  public static LoadBalancer nearestFirst() {
+    return new NearestFirstBalancer();
+  }
 }
