@@ -28,6 +28,10 @@ import okhttp3.Response;
  * <p>Without a slot it waits for its turn in the budget's rotation and makes one immediate read per turn. HTTP 429
  * (too many connections from this client) is reported to the budget, not to the cache: the cached answer stays
  * good; only a run of them for this query is reported as an error.
+ *
+ * <p>An answer saying that Consul rejects the request itself (a filter it cannot parse, a 400; see
+ * {@link dev.discovery.consul.internal.AgentStatus#rejectsRequest()}) is reported once and ends the watch: the
+ * same request can never succeed, so it is not retried. The listener keeps its last good answer, if any.
  */
 final class BlockingWatch implements Watch, Callback, BudgetMember {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BlockingWatch.class);
@@ -194,6 +198,16 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
         after = () -> {
           watchBudget.rejected(agentName, text, backend.connectionCount());
           watchBudget.done(this, delay);
+        };
+      } else if (outcome.rejected) {
+        // A property of the query, not a passing trouble: say so once and stop asking, rather than send the
+        // same rejected request every back-off for as long as the query stays cached.
+        LOG.debug("watch of {} stops: Consul rejects the request ({})", query, outcome.errorText);
+        closed = true;
+        listener.onError(outcome.error);
+        after = () -> {
+          watchBudget.leave(this);
+          backend.forget(this);
         };
       } else {
         // Ask afresh after a failure: the state may have changed meanwhile, and a bad body must be re-read.

@@ -27,14 +27,16 @@ final class HealthRequests {
     if (query.health() == HealthFilter.PASSING) {
       u.addQueryParameter("passing", null);
     }
-    if (options.filter != null) {
-      u.addQueryParameter("filter", options.filter);
+    String filter = FilterExpression.of(query, options.filter);
+    if (filter != null) {
+      u.addQueryParameter("filter", filter);
     }
-    for (Map.Entry<String, String> m : new TreeMap<>(options.nodeMeta).entrySet()) {
+    for (Map.Entry<String, String> m : nodeMeta(query, options).entrySet()) {
       u.addQueryParameter("node-meta", m.getKey() + ":" + m.getValue());
     }
-    if (options.near != null) {
-      u.addQueryParameter("near", options.near);
+    String near = query.near() != null ? query.near() : options.near;
+    if (near != null) {
+      u.addQueryParameter("near", near);
     }
     if (options.stale) {
       u.addQueryParameter("stale", null);
@@ -49,6 +51,17 @@ final class HealthRequests {
     return u.build();
   }
 
+  /**
+   * The client-wide node metadata with the query's added, sorted by key. A key both set is sent once, with the
+   * query's value: Consul keeps the last value of a repeated key anyway ({@code parseMetaFilter} in
+   * {@code agent/http.go} fills a map), and the query is the more specific of the two.
+   */
+  static Map<String, String> nodeMeta(ServiceQuery query, HttpOptions options) {
+    Map<String, String> all = new TreeMap<>(options.nodeMeta);
+    all.putAll(query.nodeMeta());
+    return all;
+  }
+
   /** Go duration text, in milliseconds as HashiCorp's client sends it. */
   static String waitParameter(Duration wait) {
     return Math.max(1, wait.toMillis()) + "ms";
@@ -58,6 +71,4 @@ final class HealthRequests {
   static Duration blockingTimeout(Duration wait, Duration margin) {
     return wait.plus(wait.dividedBy(16)).plus(margin);
   }
-
-
 }

@@ -202,17 +202,21 @@ final class HttpBackend implements DiscoveryBackend {
     final boolean rateLimited;
     /** Consul's text with the error, scrubbed; empty for none. */
     final String errorText;
+    /** Consul rejected the request itself ({@link AgentStatus#rejectsRequest()}): asking again cannot help. */
+    final boolean rejected;
 
     Outcome(Answer answer, long nextIndex, Throwable error) {
-      this(answer, nextIndex, error, false, "");
+      this(answer, nextIndex, error, false, "", false);
     }
 
-    Outcome(Answer answer, long nextIndex, Throwable error, boolean rateLimited, String errorText) {
+    Outcome(Answer answer, long nextIndex, Throwable error, boolean rateLimited, String errorText,
+        boolean rejected) {
       this.answer = answer;
       this.nextIndex = nextIndex;
       this.error = error;
       this.rateLimited = rateLimited;
       this.errorText = errorText;
+      this.rejected = rejected;
     }
   }
 
@@ -231,8 +235,11 @@ final class HttpBackend implements DiscoveryBackend {
     try {
       if (response.code() != 200) {
         String text = transport.readErrorText(response);
-        return new Outcome(null, 0, StatusErrors.of(response.code(), text, query, agentName, description),
-            response.code() == 429, AgentStatus.quote(text));
+        String filter = FilterExpression.of(query, options.filter);
+        boolean rejected = AgentStatus.of(response.code(), text).rejectsRequest();
+        return new Outcome(null, 0,
+            StatusErrors.of(response.code(), text, query, agentName, description, filter),
+            response.code() == 429, AgentStatus.quote(text), rejected);
       }
       byte[] body = transport.readBody(response);
       HealthParser.Result parsed = HealthParser.parse(body, query, options.taggedAddress);

@@ -12,7 +12,9 @@ import dev.discovery.consul.internal.AgentStatus;
  *   <li>403: {@link InvalidQueryException} saying the token was refused and that it needs
  *       {@code service:read} and {@code node:read}.</li>
  *   <li>400, and 500 for an unknown datacenter or a malformed filter: {@link InvalidQueryException}; the
- *       request itself must change.</li>
+ *       request itself must change. For a filter the message quotes the whole expression sent (the client's and
+ *       the query's filters and the generated selections together) and says it is not retried
+ *       ({@link AgentStatus#rejectsRequest()}).</li>
  *   <li>429 and every other 5xx: a {@link DiscoveryException} marked transient; retried with back-off.</li>
  *   <li>Anything else: a {@link DiscoveryException} with the status and Consul's text.</li>
  * </ul>
@@ -21,6 +23,12 @@ final class StatusErrors {
   private StatusErrors() {}
 
   static DiscoveryException of(int status, String body, ServiceQuery query, String agent, String backend) {
+    return of(status, body, query, agent, backend, null);
+  }
+
+  /** As above; {@code filter} is the expression the request sent, or {@code null}. */
+  static DiscoveryException of(int status, String body, ServiceQuery query, String agent, String backend,
+      String filter) {
     String consul = AgentStatus.quote(body);
     String said = consul.isEmpty() ? "" : " (Consul: " + consul + ")";
     String service = query.service();
@@ -37,7 +45,9 @@ final class StatusErrors {
             + query.datacenter() + "' for " + query + said + "; check the datacenter name", null);
       case INVALID_FILTER:
         return new InvalidQueryException(service, backend, "consul agent " + agent
-            + " cannot evaluate the filter for " + query + said + "; fix the filter expression", null);
+            + " cannot evaluate the filter expression " + (filter == null ? "" : "[" + filter + "] ") + "for "
+            + query + said + "; fix the filter expression (the query is not retried: Consul rejects it as"
+            + " written)", null);
       case RATE_LIMITED:
         return new DiscoveryException(service, backend, "consul agent " + agent + " is rate-limiting requests for "
             + query + " (HTTP 429)" + said + "; retrying with back-off", null);

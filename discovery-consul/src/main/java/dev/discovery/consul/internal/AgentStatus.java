@@ -7,36 +7,51 @@ package dev.discovery.consul.internal;
  */
 public enum AgentStatus {
   /** 2xx. */
-  OK(false),
+  OK(false, false),
   /** 400: the request itself is wrong; Consul says why. */
-  BAD_REQUEST(false),
+  BAD_REQUEST(false, true),
   /** 403: the ACL token was refused (missing, unknown, or without the permission). */
-  TOKEN_REFUSED(false),
+  TOKEN_REFUSED(false, false),
   /** 404: no such endpoint or object (a wrong ID, or not a Consul agent at that address). */
-  NOT_FOUND(false),
+  NOT_FOUND(false, false),
   /** 429: too many requests or connections from this client; retry later. */
-  RATE_LIMITED(true),
+  RATE_LIMITED(true, false),
   /** 500 "No path to datacenter": the datacenter does not exist. */
-  UNKNOWN_DATACENTER(false),
-  /** 500 "Failed to create boolean expression evaluator" (a bad {@code filter}). */
-  INVALID_FILTER(false),
+  UNKNOWN_DATACENTER(false, false),
+  /**
+   * 500 "Failed to create boolean expression evaluator" (a bad {@code filter}), also behind a client agent's
+   * "rpc error making call: " prefix.
+   */
+  INVALID_FILTER(false, true),
   /** Any other 5xx: the agent or its servers are in trouble; retry later. */
-  SERVER_ERROR(true),
+  SERVER_ERROR(true, false),
   /** Anything else. */
-  OTHER(false);
+  OTHER(false, false);
 
   /** Longest Consul text quoted in a message; the rest is cut so a huge error page stays a readable line. */
   public static final int MAX_QUOTED = 500;
 
   private final boolean transientFailure;
+  private final boolean rejectsRequest;
 
-  AgentStatus(boolean transientFailure) {
+  AgentStatus(boolean transientFailure, boolean rejectsRequest) {
     this.transientFailure = transientFailure;
+    this.rejectsRequest = rejectsRequest;
   }
 
   /** Whether the same request may succeed later, so a retry with back-off makes sense. */
   public boolean isTransient() {
     return transientFailure;
+  }
+
+  /**
+   * Whether Consul rejected the request itself, so that sending it again can never succeed and a watch stops
+   * asking: a malformed request (400) or a filter expression Consul cannot parse. Unlike a refused token (which
+   * an operator may grant meanwhile) or an unknown datacenter (which may join later), nothing outside the
+   * request changes this answer.
+   */
+  public boolean rejectsRequest() {
+    return rejectsRequest;
   }
 
   /** The meaning of {@code code} with Consul's {@code text} (may be {@code null}). */
@@ -60,7 +75,7 @@ public enum AgentStatus {
     if (code == 500 && t.contains("No path to datacenter")) {
       return UNKNOWN_DATACENTER;
     }
-    if (code == 500 && t.contains("boolean expression")) {
+    if (code == 500 && t.contains("Failed to create boolean expression evaluator")) {
       return INVALID_FILTER;
     }
     return code >= 500 ? SERVER_ERROR : OTHER;

@@ -34,6 +34,21 @@ class HealthRequestsTest {
   }
 
   @Test
+  void perQuerySelectionCombinesWithTheClientWideOptions() {
+    HttpOptions o = options(new ConsulHttpBuilder().filter("Service.Port == 80").nodeMeta("rack", "r1")
+        .nodeMeta("az", "a").near("_agent"));
+    ServiceQuery q = ServiceQuery.of("web").withServiceMeta("version", "2").withAnyTag("blue")
+        .withNodeMeta("az", "b").withNodeMeta("os", "linux").near("node-7");
+    HttpUrl url = HealthRequests.url(AGENT, q, o, 0);
+    assertThat(url.queryParameter("filter"))
+        .isEqualTo("(Service.Port == 80) and (Service.Meta.version == \"2\") and (\"blue\" in Service.Tags)");
+    assertThat(url.queryParameterValues("node-meta")).as("added to the client's; the query's value wins a key")
+        .containsExactly("az:b", "os:linux", "rack:r1");
+    assertThat(url.queryParameter("near")).as("the query's near overrides the client's").isEqualTo("node-7");
+    assertThat(HealthRequests.url(AGENT, ServiceQuery.of("web"), o, 0).queryParameter("near")).isEqualTo("_agent");
+  }
+
+  @Test
   void passingOrWarningSendsNoPassingAndTheQueryDatacenterWins() {
     HttpOptions o = options(new ConsulHttpBuilder().datacenter("dc1"));
     ServiceQuery q = ServiceQuery.of("web").inDatacenter("dc2").withHealth(HealthFilter.PASSING_OR_WARNING);

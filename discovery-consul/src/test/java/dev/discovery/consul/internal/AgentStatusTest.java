@@ -32,6 +32,17 @@ class AgentStatusTest {
   }
 
   @Test
+  void onlyAMalformedRequestOrFilterStopsAWatch() {
+    assertThat(AgentStatus.INVALID_FILTER.rejectsRequest()).isTrue();
+    assertThat(AgentStatus.BAD_REQUEST.rejectsRequest()).isTrue();
+    for (AgentStatus s : new AgentStatus[] {AgentStatus.TOKEN_REFUSED, AgentStatus.UNKNOWN_DATACENTER,
+        AgentStatus.SERVER_ERROR, AgentStatus.RATE_LIMITED, AgentStatus.NOT_FOUND, AgentStatus.OTHER}) {
+      assertThat(s.rejectsRequest()).as(s.name()).isFalse();
+    }
+    assertThat(AgentStatus.of(500, "something about a boolean expression")).isEqualTo(AgentStatus.SERVER_ERROR);
+  }
+
+  @Test
   void consulsTextIsQuotedOnOneBoundedLine() {
     assertThat(AgentStatus.quote("  Permission denied\n")).isEqualTo("Permission denied");
     assertThat(AgentStatus.quote(null)).isEmpty();
