@@ -85,13 +85,69 @@ final class ConsulDnsBackend implements DiscoveryBackend {
 
   @Override
   public CompletableFuture<Answer> fetch(ServiceQuery query) {
-    Name name;
+    List<ServiceQuery> asked;
+    List<Name> queryNames = new ArrayList<>();
     try {
-      name = names.serviceName(query);
+      asked = DnsSelection.names(query, description);
+      for (ServiceQuery q : asked) {
+        queryNames.add(names.serviceName(q));
+      }
     } catch (InvalidQueryException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return serviceLookups.join(name, () -> resolve(name)).thenApply(resolution -> answer(query, resolution));
+    if (asked.size() == 1) {
+      Name name = queryNames.get(0);
+      return serviceLookups.join(name, () -> resolve(name)).thenApply(resolution -> answer(query, resolution));
+    }
+    // Any-of tags: one name per tag, asked at once; the answers merged.
+    List<CompletableFuture<Resolution>> lookups = new ArrayList<>();
+    for (Name name : queryNames) {
+      lookups.add(serviceLookups.join(name, () -> resolve(name)));
+    }
+    return CompletableFuture.allOf(lookups.toArray(new CompletableFuture<?>[0])).thenApply(done -> {
+      List<Resolution> resolutions = new ArrayList<>();
+      for (CompletableFuture<Resolution> lookup : lookups) {
+        resolutions.add(lookup.join());
+      }
+      return merged(query, asked, resolutions);
+    });
+  }
+
+  /**
+   * One answer from the answers to each any-of tag's name: an endpoint found under several names is one
+   * instance with each of those tags; the order is the endpoints' usual one; the TTL the shortest given.
+   */
+  private Answer merged(ServiceQuery query, List<ServiceQuery> perTag, List<Resolution> resolutions) {
+    Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+    Map<String, Set<String>> tags = new LinkedHashMap<>();
+    Duration ttl = null;
+    for (int i = 0; i < resolutions.size(); i++) {
+      Resolution r = resolutions.get(i);
+      String tag = perTag.get(i).tags().iterator().next();
+      for (Endpoint e : r.endpoints()) {
+        String id = id(e);
+        endpoints.putIfAbsent(id, e);
+        tags.computeIfAbsent(id, k -> new java.util.TreeSet<>()).add(tag);
+      }
+      if (r.ttl() != null && (ttl == null || r.ttl().compareTo(ttl) < 0)) {
+        ttl = r.ttl();
+      }
+    }
+    List<Endpoint> ordered = new ArrayList<>(endpoints.values());
+    ordered.sort(ORDER);
+    List<ServiceInstance> instances = new ArrayList<>();
+    for (Endpoint e : ordered) {
+      String id = id(e);
+      instances.add(new ServiceInstance(id, query.service(), e.address().getHostAddress(), e.port(),
+          Set.copyOf(tags.get(id)), Map.of(), e.weight(), Health.UNKNOWN));
+    }
+    return new Answer(instances, ttl);
+  }
+
+  /** An instance's id over DNS: {@code host:port}, an IPv6 host in brackets. */
+  private static String id(Endpoint e) {
+    String host = e.address().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + e.port();
   }
 
   private CompletableFuture<Resolution> resolve(Name name) {
@@ -168,7 +224,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
     Map<String, ServiceInstance> byId = new LinkedHashMap<>();
     for (Endpoint e : resolution.endpoints()) {
       String host = e.address().getHostAddress();
-      String id = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + e.port();
+      String id = id(e);
       // Tags: DNS only returns instances that carry the query's tag, and cannot say which others they have.
       byId.putIfAbsent(id, new ServiceInstance(
           id, query.service(), host, e.port(), query.tags(), Map.of(), e.weight(), Health.UNKNOWN));

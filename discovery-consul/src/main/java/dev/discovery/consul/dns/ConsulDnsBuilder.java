@@ -22,8 +22,11 @@ import org.xbill.DNS.Name;
  *       than HTTP's default {@code passing}, whatever the query's health filter says.</li>
  *   <li>An instance is identified by {@code host:port}; it carries the query's tag only (DNS cannot tell
  *       which other tags it has), no meta, and the SRV weight (Consul's {@code Weights}) as its weight.</li>
- *   <li>At most one tag per query ({@code <tag>.<service>.service...}); a query with more tags fails with
- *       {@link dev.discovery.InvalidQueryException} (as the cause of the lookup's exception).</li>
+ *   <li>At most one all-of tag per query ({@code <tag>.<service>.service...}). Any-of tags are asked one name
+ *       per tag and merged (an instance under several names is one instance with those tags). A query with
+ *       more all-of tags, all-of and any-of tags together, a filter, service or node meta, or {@code near}
+ *       fails at once, before any question, with {@link dev.discovery.InvalidQueryException} saying what DNS
+ *       cannot do and to use the HTTP backend: nothing is silently ignored.</li>
  *   <li>No change notification: answers are refreshed every {@link #refreshInterval refresh interval}, or
  *       after the reply's TTL when it is positive (Consul's default TTL is 0).</li>
  * </ul>
