@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
  * line on stderr that names the service, the registry and the fix.
  */
 @Command(name = "lookup", mixinStandardHelpOptions = true,
-    description = "Print the healthy instances of a service, one 'host:port tags' line each, sorted.",
+    description = "Print the healthy instances of a service, one 'host:port tags' line each, sorted (nearest first"
+        + " with --near).",
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:at least one instance", "1:no instance (the message says whether the service is unknown,"
         + " over HTTP)", "2:bad usage", "3:the registry could not be reached or refused the request"})
@@ -66,6 +67,8 @@ final class LookupCommand implements Callable<Integer> {
   /** Opens the registry for a load time-out; tests give an in-memory one instead of Consul. */
   Function<Duration, ServiceDiscovery> openRegistry = loadTimeout -> this.discovery.open(loadTimeout);
   @Mixin DiscoveryOptions discovery;
+  /** --filter, --any-tag, --meta, --node-meta, --near. */
+  @Mixin SelectionOptions selection;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service's name")
   String service;
@@ -95,10 +98,15 @@ final class LookupCommand implements Callable<Integer> {
     ServiceQuery query;
     Duration loadTimeout;
     try {
-      query = DiscoveryOptions.query(service, tags, discovery.datacenter, health);
+      query = selection.apply(DiscoveryOptions.query(service, tags, discovery.datacenter, health));
       loadTimeout = DiscoveryOptions.parseDuration(timeout, "--timeout");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (discovery.isDns() && selection.notForDns() != null) {
+      throw new ParameterException(spec.commandLine(), selection.notForDns() + " does not apply to --dns: a"
+          + " Consul DNS name carries one tag and no filter, metadata or sort order; use --consul=URL to query"
+          + " over HTTP");
     }
     try (ServiceDiscovery registry = openRegistry.apply(loadTimeout)) {
       if (watch) {
@@ -123,7 +131,7 @@ final class LookupCommand implements Callable<Integer> {
   /** Exit 1's message: over HTTP the catalog tells an unknown service from one with no healthy instance. */
   private String noInstance(ServiceQuery query) {
     String where = discovery.describe();
-    String tagged = tags.isEmpty() ? "" : " with tag(s) " + String.join(",", tags);
+    String tagged = (tags.isEmpty() ? "" : " with tag(s) " + String.join(",", tags)) + selection.describe();
     String inDc = discovery.datacenter == null ? "" : " in datacenter '" + discovery.datacenter + "'";
     if (discovery.isDns()) {
       return "lookup: no instance of service '" + service + "'" + tagged + inDc + " from " + where
@@ -364,8 +372,10 @@ final class LookupCommand implements Callable<Integer> {
 
   private void print(PrintWriter out, List<ServiceInstance> instances) {
     List<ServiceInstance> sorted = new ArrayList<>(instances);
-    sorted.sort(Comparator.comparing(ServiceInstance::host).thenComparingInt(ServiceInstance::port)
-        .thenComparing(ServiceInstance::id));
+    if (!selection.ordered()) { // with --near, the answer's order is the point: nearest first
+      sorted.sort(Comparator.comparing(ServiceInstance::host).thenComparingInt(ServiceInstance::port)
+          .thenComparing(ServiceInstance::id));
+    }
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
       ArrayNode array = mapper.createArrayNode();
