@@ -397,8 +397,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
         } else {
           served = loaded.instances();
           state = new State(served, ticker.read() - loaded.age().toNanos(), s.error, true);
-          LOG.warn("{}: {} unreachable since start-up; serving the answer persisted {} ago ({} instance(s)) until"
-              + " it answers", query, settings.backend(), loaded.age(), served.size());
+          LOG.warn("{}: {} has not answered yet; serving the answer persisted {} ago ({} instance(s), {}) until"
+              + " it does", query, settings.backend(), loaded.age(), served.size(), loaded.file());
           for (Consumer<List<ServiceInstance>> subscriber : subscribers) {
             notify(subscriber, served);
           }
