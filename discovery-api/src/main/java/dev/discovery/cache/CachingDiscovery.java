@@ -40,6 +40,9 @@ import java.util.function.Function;
  *       {@link dev.discovery.RegistryUnavailableException}.</li>
  *   <li>Queries nobody has looked up or subscribed to for {@linkplain Builder#idleTimeout the idle time}
  *       stop being watched and are forgotten.</li>
+ *   <li>Opt-in, {@linkplain Builder#persistTo each query's last good answer is kept on disk}, so that a process
+ *       starting while the registry cannot be reached serves it, as stale and with its real age, until the
+ *       registry answers.</li>
  * </ul>
  */
 public final class CachingDiscovery implements ServiceDiscovery {

@@ -10,11 +10,4 @@ import java.time.Duration;
  */
 record Settings(
     Duration refreshInterval, Duration maxStaleness, Duration loadTimeout, Duration errorBackoff,
-    String backend, String backendName, Ticker ticker, Persistence persistence) {
-
-  /** The settings without persistence. */
-  Settings(Duration refreshInterval, Duration maxStaleness, Duration loadTimeout, Duration errorBackoff,
-      String backend, String backendName, Ticker ticker) {
-    this(refreshInterval, maxStaleness, loadTimeout, errorBackoff, backend, backendName, ticker, Persistence.OFF);
-  }
-}
+    String backend, String backendName, Ticker ticker, Persistence persistence) {}
