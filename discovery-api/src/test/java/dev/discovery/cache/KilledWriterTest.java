@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * times, killing at a different moment each time (after a random number of writes).
  */
 class KilledWriterTest {
-  private static final int ROUNDS = 3;
+  private static final int ROUNDS = 5;
 
   @TempDir
   Path dir;
