@@ -46,10 +46,11 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
 
   /**
    * What is known: the last good instances ({@code null} before the first), when the registry last confirmed
-   * them, and the failure since then, if any.
+   * them, the failure since then, if any, and whether the instances were read back from a persisted copy (then
+   * {@code error} is set: the registry has not answered since start-up).
    */
-  private record State(List<ServiceInstance> instances, long goodAtNanos, Throwable error) {
-    static final State EMPTY = new State(null, 0, null);
+  private record State(List<ServiceInstance> instances, long goodAtNanos, Throwable error, boolean fromDisk) {
+    static final State EMPTY = new State(null, 0, null, false);
   }
 
   private final ServiceQuery query;
@@ -78,6 +79,11 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   private ScheduledFuture<?> nextRefresh;
   private int consecutiveFailures;
   private final QueryObserver observer;
+  /** Persisted answers: whether the file was asked for (once, on the first failure), and is being read now. */
+  private boolean diskTried;
+  private boolean diskPending;
+  /** When this process last had the answer written (wall-clock ms), {@code Long.MIN_VALUE} before it did. */
+  private long savedAtMillis = Long.MIN_VALUE;
 
   CachedQuery(ServiceQuery query, DiscoveryBackend backend, Settings settings,
       ScheduledExecutorService scheduler, Executor notifier, DiscoveryObserver observer) {
@@ -189,7 +195,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       return awaitFirstLoad();
     }
     long ageNanos = ticker.read() - s.goodAtNanos;
-    if (ageNanos > settings.maxStaleness().toNanos()) {
+    Duration bound = s.fromDisk ? settings.persistence().maxStaleness() : settings.maxStaleness();
+    if (ageNanos > bound.toNanos()) {
       observer.lookup(Lookup.FAIL);
       throw unavailable(Duration.ofNanos(ageNanos), s.error);
     }
@@ -252,7 +259,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     }
     Duration age = Duration.ofNanos(ticker.read() - s.goodAtNanos);
     String error = s.error == null ? null : String.valueOf(s.error.getMessage());
-    return new ServiceSnapshot(query, s.instances, age, s.error != null, error);
+    return new ServiceSnapshot(query, s.instances, age, s.error != null, error, query.datacenter(), s.fromDisk);
   }
 
   /**
@@ -292,7 +299,11 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       if (failuresBefore > 0) {
         observer.retryDelay(Duration.ZERO);
       }
-      state = new State(same ? previous.instances : answer.instances(), ticker.read(), null);
+      state = new State(same ? previous.instances : answer.instances(), ticker.read(), null, false);
+      Persistence persistence = settings.persistence();
+      if (persistence.enabled() && (!same || previous.fromDisk || persistence.rewriteDue(savedAtMillis))) {
+        savedAtMillis = persistence.save(query, answer.instances());
+      }
       if (previous.error != null) {
         LOG.info("{}: {} answers again after {} failed refresh(es); {} instance(s)", query, settings.backend(),
             failuresBefore, answer.instances().size());
@@ -315,12 +326,13 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
   @Override
   public void onError(Throwable error) {
     boolean neverAnswered;
+    boolean readDisk = false;
     synchronized (this) {
       if (closed) {
         return;
       }
       State previous = state;
-      state = new State(previous.instances, previous.goodAtNanos, error);
+      state = new State(previous.instances, previous.goodAtNanos, error, previous.fromDisk);
       consecutiveFailures++;
       if (previous.error == null) {
         // One line when the registry starts failing, not one per retry, and no stack trace: the cause is
@@ -339,10 +351,66 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
         schedule(delay);
       }
       neverAnswered = previous.instances == null;
+      if (neverAnswered && !diskTried && settings.persistence().enabled() && unreachable(error)) {
+        diskTried = true;
+        diskPending = true;
+        readDisk = true;
+      }
+      if (diskPending) {
+        neverAnswered = false; // the first load completes once the file has been read
+      }
     }
     stateChanged();
-    if (neverAnswered) {
+    if (readDisk) {
+      settings.persistence().load(query, this::fromDisk);
+    } else if (neverAnswered) {
       firstLoad.completeExceptionally(error);
+    }
+  }
+
+  /**
+   * Whether a failure means the registry could not be reached or could not answer, so that a persisted answer
+   * may stand in: any failure but a rejected query (a bad filter, a refused token, an unknown datacenter), which
+   * the caller must fix and which would fail the same way in a minute. The same line as {@link #unavailable}'s.
+   */
+  private static boolean unreachable(Throwable error) {
+    return !(error instanceof InvalidQueryException);
+  }
+
+  /**
+   * On the persistence thread: serves the answer read back from disk while the registry has still not answered,
+   * or completes the first load with the failure when there is none to serve.
+   */
+  private void fromDisk(Persistence.Loaded loaded) {
+    List<ServiceInstance> served = null;
+    Throwable failure;
+    synchronized (this) {
+      diskPending = false;
+      State s = state;
+      if (closed || s.instances != null) {
+        return; // the registry answered meanwhile (and completed the first load), or nobody needs it any more
+      }
+      if (loaded != null) {
+        String invalid = validate(loaded.instances());
+        if (invalid != null) {
+          LOG.warn("{}: ignoring the persisted answer {}: {}", query, loaded.file(), invalid);
+        } else {
+          served = loaded.instances();
+          state = new State(served, ticker.read() - loaded.age().toNanos(), s.error, true);
+          LOG.warn("{}: {} has not answered yet; serving the answer persisted {} ago ({} instance(s), {}) until"
+              + " it does", query, settings.backend(), loaded.age(), served.size(), loaded.file());
+          for (Consumer<List<ServiceInstance>> subscriber : subscribers) {
+            notify(subscriber, served);
+          }
+        }
+      }
+      failure = s.error;
+    }
+    if (served != null) {
+      stateChanged();
+      firstLoad.complete(served);
+    } else {
+      firstLoad.completeExceptionally(failure);
     }
   }
 

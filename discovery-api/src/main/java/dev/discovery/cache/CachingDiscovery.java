@@ -9,6 +9,8 @@ import dev.discovery.Subscription;
 import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.DiscoveryObserver;
 import dev.discovery.spi.Ticker;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,9 @@ import java.util.function.Function;
  *       {@link dev.discovery.RegistryUnavailableException}.</li>
  *   <li>Queries nobody has looked up or subscribed to for {@linkplain Builder#idleTimeout the idle time}
  *       stop being watched and are forgotten.</li>
+ *   <li>Opt-in, {@linkplain Builder#persistTo each query's last good answer is kept on disk}, so that a process
+ *       starting while the registry cannot be reached serves it, as stale and with its real age, until the
+ *       registry answers.</li>
  * </ul>
  */
 public final class CachingDiscovery implements ServiceDiscovery {
@@ -61,7 +66,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     this.backend = builder.backend;
     this.settings = new Settings(
         builder.refreshInterval, builder.maxStaleness, builder.loadTimeout, builder.errorBackoff,
-        backend.describe(), backend.name(), builder.ticker);
+        backend.describe(), backend.name(), builder.ticker, builder.persistence(backend));
     this.ticker = builder.ticker;
     this.scheduler = builder.scheduler != null
         ? builder.scheduler : Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
@@ -175,6 +180,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     queries.clear();
     scheduler.shutdownNow();
     notifier.shutdown();
+    settings.persistence().close();
     backend.close();
   }
 
@@ -197,6 +203,9 @@ public final class CachingDiscovery implements ServiceDiscovery {
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
     private Ticker ticker = Ticker.system();
     private ScheduledExecutorService scheduler;
+    private Path persistTo;
+    private Duration maxDiskStaleness;
+    private Clock clock = Clock.systemUTC();
 
     private Builder(DiscoveryBackend backend) {
       this.backend = Objects.requireNonNull(backend, "backend");
@@ -265,6 +274,62 @@ public final class CachingDiscovery implements ServiceDiscovery {
     Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
+    }
+
+    /**
+     * Opt-in: keeps each query's last good answer in a file under {@code directory} (created if missing), so that
+     * a process starting while the registry cannot be reached can serve what it knew before. Off by default.
+     *
+     * <ul>
+     *   <li>An answer is written when it changes (and an unchanged one again when its file's confirmation is a
+     *       quarter of {@link #maxDiskStaleness} old), on the cache's own thread, atomically: a temporary file in
+     *       the same directory, forced to disk, renamed over the query's file. One file per query, named by a digest
+     *       of the query's every field and of the {@linkplain DiscoveryBackend#identity() backend's identity}, so
+     *       several backends, clusters or applications may share a directory.</li>
+     *   <li>When the first load of a query fails because the registry cannot be reached (not when it rejects the
+     *       query: a bad filter or a refused token fail as before), the file is read back and served as a stale
+     *       answer with its real age ({@link ServiceSnapshot#fromDisk()}), never older than
+     *       {@link #maxDiskStaleness}; the query keeps being watched, and the registry's first answer replaces it.
+     *       Subscribers get the answer from disk first, then the live one if it differs.</li>
+     *   <li>A file that is corrupt, truncated, of another format version or for another query is ignored with one
+     *       WARN; a directory that cannot be written is one WARN; neither fails a lookup.</li>
+     * </ul>
+     *
+     * <p>Nothing secret is written: instances and the backend's identity carry no token. A persisted answer may
+     * name instances that have gone since: outlier ejection and the call policy's retry on another instance
+     * handle them as they handle any instance that fails.
+     */
+    public Builder persistTo(Path directory) {
+      this.persistTo = Objects.requireNonNull(directory, "persistTo directory");
+      return this;
+    }
+
+    /**
+     * How old an answer read back from disk ({@link #persistTo}) may be, when read and while served, before lookups
+     * throw instead. Default: the {@link #maxStaleness}, because an answer from disk is no more trustworthy than
+     * one kept in memory for as long; raise it to ride out restarts during longer outages.
+     */
+    public Builder maxDiskStaleness(Duration maxDiskStaleness) {
+      this.maxDiskStaleness = Checks.requirePositive(maxDiskStaleness, "maxDiskStaleness");
+      return this;
+    }
+
+    /**
+     * The wall clock on which persisted answers' confirmation times are written and, after a restart, their age is
+     * measured ({@link #ticker} cannot: its readings mean nothing across processes). Default
+     * {@link Clock#systemUTC()}; tests pass a fixed or offset one.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    private Persistence persistence(DiscoveryBackend backend) {
+      if (persistTo == null) {
+        return Persistence.OFF;
+      }
+      Duration bound = maxDiskStaleness != null ? maxDiskStaleness : maxStaleness;
+      return Persistence.to(new SnapshotStore(persistTo, backend.identity()), clock, bound);
     }
 
     /** Builds the discovery; it owns the backend and closes it on {@link CachingDiscovery#close()}. */

@@ -5,8 +5,9 @@ import java.time.Duration;
 
 /**
  * The cache's tunables, fixed at build time, plus the backend's description for messages, its name for
- * metrics, and the clock every age and idle time is measured on.
+ * metrics, the clock every age and idle time is measured on, and where last good answers are persisted
+ * ({@link Persistence#OFF} unless asked for).
  */
 record Settings(
     Duration refreshInterval, Duration maxStaleness, Duration loadTimeout, Duration errorBackoff,
-    String backend, String backendName, Ticker ticker) {}
+    String backend, String backendName, Ticker ticker, Persistence persistence) {}

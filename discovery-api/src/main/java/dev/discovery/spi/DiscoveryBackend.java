@@ -17,6 +17,17 @@ public interface DiscoveryBackend extends AutoCloseable {
   String describe();
 
   /**
+   * Everything besides the query that shapes this backend's answers, as a stable text: which registry (agents,
+   * servers) and the client-wide settings that change what it answers (a default datacenter, a filter). The cache
+   * names and checks {@linkplain dev.discovery.cache.CachingDiscovery.Builder#persistTo persisted answers} by it,
+   * so that two backends or clusters sharing a directory never read each other's. Never a secret (no token, no
+   * password). Default: {@link #describe()}.
+   */
+  default String identity() {
+    return describe();
+  }
+
+  /**
    * A short, stable name of the kind of backend, such as {@code consul-http}: a metrics tag, so never an
    * address or a secret. Default: the first word of {@link #describe()}.
    */

@@ -20,6 +20,8 @@ final class FakeBackend implements DiscoveryBackend {
   final List<WatchListener> listeners = new CopyOnWriteArrayList<>();
   private final boolean watching;
   volatile Function<ServiceQuery, CompletableFuture<Answer>> responder;
+  /** What tells this backend's persisted answers from another's; another value plays another cluster. */
+  volatile String identity = "fake-backend";
 
   FakeBackend(boolean watching) {
     this.watching = watching;
@@ -41,6 +43,11 @@ final class FakeBackend implements DiscoveryBackend {
   @Override
   public String describe() {
     return "fake-backend";
+  }
+
+  @Override
+  public String identity() {
+    return identity;
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.discovery.examples;
 import dev.discovery.HealthFilter;
 import dev.discovery.ServiceDiscovery;
 import dev.discovery.ServiceQuery;
+import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulAgent;
 import dev.discovery.consul.ConsulDiscovery;
 import java.net.InetSocketAddress;
@@ -34,6 +35,19 @@ final class DiscoveryOptions {
 
   @Option(names = "--dc", paramLabel = "DC", description = "Datacenter (default: the agent's own)")
   String datacenter;
+
+  // ---- persisted answers (issue 17): --snapshot-dir ----
+
+  @Option(names = "--snapshot-dir", paramLabel = "DIR", description = "Keep each answer in DIR and, when the"
+      + " registry cannot be reached, print the one kept there instead, saying so and how old it is")
+  Path snapshotDir;
+
+  /** The cache settings of {@code --snapshot-dir}: persisted answers in that directory, or none. */
+  private void persistence(CachingDiscovery.Builder cache) {
+    if (snapshotDir != null) {
+      cache.persistTo(snapshotDir);
+    }
+  }
 
   /**
    * Rejects option combinations that cannot work, as a usage error that names the problem and the fix.
@@ -82,13 +96,14 @@ final class DiscoveryOptions {
   ServiceDiscovery open(Duration loadTimeout) {
     if (dns != null) {
       var builder = ConsulDiscovery.dns().server(parseHostPort(dns)).refreshInterval(Duration.ofSeconds(1))
-          .cache(c -> c.loadTimeout(loadTimeout));
+          .cache(c -> c.loadTimeout(loadTimeout)).cache(this::persistence);
       if (datacenter != null) {
         builder.datacenter(datacenter);
       }
       return builder.build();
     }
-    var http = ConsulDiscovery.http().agents(consulUri()).cache(c -> c.loadTimeout(loadTimeout));
+    var http = ConsulDiscovery.http().agents(consulUri()).cache(c -> c.loadTimeout(loadTimeout))
+        .cache(this::persistence);
     if (datacenter != null) {
       http.datacenter(datacenter);
     }

@@ -113,8 +113,13 @@ final class LookupCommand implements Callable<Integer> {
         return watch(registry, query, loadTimeout, out, err);
       }
       List<ServiceInstance> instances = registry.instances(query);
+      ServiceSnapshot answered = snapshotOrNull(registry, query);
+      fromDisk = answered != null && answered.fromDisk();
       print(out, instances);
       out.flush();
+      if (fromDisk) {
+        err.println(diskNote(answered));
+      }
       if (instances.isEmpty()) {
         err.println(noInstance(query));
         return NONE;
@@ -276,6 +281,32 @@ final class LookupCommand implements Callable<Integer> {
     }
   }
 
+  // ---- answers read from disk (--snapshot-dir) ----
+
+  /** Whether the answer being printed was read back from --snapshot-dir: the "fromDisk" field of --json. */
+  private volatile boolean fromDisk;
+
+  private static ServiceSnapshot snapshotOrNull(ServiceDiscovery registry, ServiceQuery query) {
+    try {
+      return registry.snapshot(query); // a memory read once the query has its answer
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The stderr line saying that an answer came from disk, how old it is, and why. */
+  private String diskNote(ServiceSnapshot answered) {
+    return "lookup: " + discovery.describe() + " could not be reached for service '" + service + "' ("
+        + withoutAdvice(String.valueOf(answered.lastError())) + "); this answer was read from "
+        + discovery.snapshotDir + ", confirmed " + answered.age().toSeconds() + " s ago, and may name instances that"
+        + " are gone";
+  }
+
+  /** The mark of --watch's header line for an answer from disk: its age. */
+  private static String diskMark(ServiceSnapshot answered) {
+    return answered != null && answered.fromDisk() ? " from-disk age=" + answered.age().toSeconds() + "s" : "";
+  }
+
   private static boolean sleep() {
     try {
       Thread.sleep(STALENESS_POLL.toMillis());
@@ -298,6 +329,8 @@ final class LookupCommand implements Callable<Integer> {
     private final PrintWriter err;
     private List<ServiceInstance> shown;
     private boolean shownStale;
+    /** {@link #diskMark} of the list shown: empty unless it was read from disk. */
+    private String shownDisk = "";
     private boolean closed;
 
     WatchPrinter(ServiceDiscovery registry, ServiceQuery query, PrintWriter out, PrintWriter err) {
@@ -317,6 +350,8 @@ final class LookupCommand implements Callable<Integer> {
         sayTransition(now);
       }
       shown = instances;
+      shownDisk = diskMark(now);
+      fromDisk = !shownDisk.isEmpty();
       printShown();
     }
 
@@ -330,6 +365,8 @@ final class LookupCommand implements Callable<Integer> {
         return;
       }
       sayTransition(now);
+      shownDisk = diskMark(now);
+      fromDisk = !shownDisk.isEmpty();
       if (shown != null) {
         // The last delivered list, not the snapshot's: a newer one may still be on its way to list(), and
         // printing it here first would print the lists out of order.
@@ -364,7 +401,7 @@ final class LookupCommand implements Callable<Integer> {
     private void printShown() {
       int n = shown.size();
       out.println("# " + Instant.now() + " " + n + " instance" + (n == 1 ? "" : "s")
-          + (shownStale ? " STALE" : " fresh"));
+          + (shownStale ? " STALE" : " fresh") + shownDisk);
       print(out, shown);
       out.flush();
     }
@@ -391,6 +428,7 @@ final class LookupCommand implements Callable<Integer> {
         new TreeMap<>(i.meta()).forEach(meta::put);
         node.put("weight", i.weight());
         node.put("health", i.health().name().toLowerCase(Locale.ROOT));
+        node.put("fromDisk", fromDisk);
       }
       out.println(array.toString());
       return;

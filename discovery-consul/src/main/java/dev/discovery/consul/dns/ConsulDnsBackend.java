@@ -59,12 +59,14 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   private final InFlight<Name, Resolution> serviceLookups = new InFlight<>();
   private final InFlight<Name, List<InetAddress>> addressLookups = new InFlight<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private final String identity;
 
   ConsulDnsBackend(List<InetSocketAddress> servers, Name domain, Name altDomain, String datacenter,
       boolean rfc2782, Transport transport, Duration timeout) {
     this.description = "consul-dns "
         + servers.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
     this.names = new DnsNames(domain, altDomain, datacenter, rfc2782, description);
+    this.identity = description + " domain=" + domain + " dc=" + datacenter;
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "consul-dns");
       t.setDaemon(true);
@@ -81,6 +83,12 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   @Override
   public String name() {
     return "consul-dns";
+  }
+
+  /** The servers, the domain and the default datacenter, for telling persisted answers apart. */
+  @Override
+  public String identity() {
+    return identity;
   }
 
   @Override

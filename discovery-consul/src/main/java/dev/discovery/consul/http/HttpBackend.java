@@ -98,6 +98,17 @@ final class HttpBackend implements DiscoveryBackend {
     return "consul-http";
   }
 
+  /**
+   * The agents and the client-wide settings that change answers (default datacenter, filter, node-meta, near, the
+   * tagged address used as host), for telling persisted answers apart; never the token.
+   */
+  @Override
+  public String identity() {
+    return description + " dc=" + options.datacenter + " filter=" + options.filter
+        + " node-meta=" + new java.util.TreeMap<>(options.nodeMeta) + " near=" + options.near
+        + " tagged-address=" + options.taggedAddress;
+  }
+
   @Override
   public CompletableFuture<Answer> fetch(ServiceQuery query) {
     CompletableFuture<Answer> result = new CompletableFuture<>();
