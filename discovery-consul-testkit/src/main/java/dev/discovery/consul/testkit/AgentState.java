@@ -34,6 +34,7 @@ final class AgentState implements AutoCloseable {
 
   private final AgentConfig config;
   private final Store store = new Store();
+  private final PreparedQueries queries = new PreparedQueries();
   private final ScheduledExecutorService scheduler;
   private final Map<String, ScheduledFuture<?>> ttlTimers = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> runners = new ConcurrentHashMap<>();
@@ -67,6 +68,11 @@ final class AgentState implements AutoCloseable {
 
   AgentConfig config() {
     return config;
+  }
+
+  /** This datacenter's prepared queries. */
+  PreparedQueries queries() {
+    return queries;
   }
 
   /** The local agent's node, its Serf check and the {@code consul} service a dev-mode server registers. */
@@ -107,6 +113,7 @@ final class AgentState implements AutoCloseable {
     localOutput.clear();
     criticalSince.clear();
     store.clear();
+    queries.clear();
     bootstrap();
   }
 
