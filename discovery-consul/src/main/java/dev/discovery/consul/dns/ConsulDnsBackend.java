@@ -87,7 +87,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   public CompletableFuture<Answer> fetch(ServiceQuery query) {
     Name name;
     try {
-      name = names.serviceName(query);
+      name = query.prepared() ? names.preparedQueryName(query) : names.serviceName(query);
     } catch (InvalidQueryException e) {
       return CompletableFuture.failedFuture(e);
     }
