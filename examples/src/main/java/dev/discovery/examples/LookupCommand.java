@@ -67,7 +67,8 @@ final class LookupCommand implements Callable<Integer> {
   Function<Duration, ServiceDiscovery> openRegistry = loadTimeout -> this.discovery.open(loadTimeout);
   @Mixin DiscoveryOptions discovery;
 
-  @Parameters(index = "0", paramLabel = "SERVICE", description = "The service's name")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE",
+      description = "The service's name (or give --prepared-query=NAME instead)")
   String service;
 
   @Option(names = "--tag", paramLabel = "TAG", description = "Required tag (repeatable)")
@@ -87,6 +88,56 @@ final class LookupCommand implements Callable<Integer> {
       description = "How long the first answer may take, e.g. 500ms, 10s (default: ${DEFAULT-VALUE})")
   String timeout;
 
+  // ---- datacenter failover and prepared queries (issue 17) ----
+
+  @Option(names = "--failover-dc", split = ",", paramLabel = "DC",
+      description = "Fallback datacenters, in order, used while the own one has fewer than --min-healthy instances")
+  List<String> failoverDcs = new ArrayList<>();
+
+  @Option(names = "--min-healthy", paramLabel = "N",
+      description = "With --failover-dc: fail over while the own datacenter has fewer than N instances (default 1)")
+  Integer minHealthy;
+
+  @Option(names = "--prepared-query", paramLabel = "NAME",
+      description = "Run the prepared query NAME defined in Consul instead of looking up SERVICE")
+  String preparedQuery;
+
+  /** The datacenter the printed answer came from (ServiceSnapshot.datacenter), for --json; null: the agent's own. */
+  private String answeredDatacenter;
+
+  /** The query the flags describe, or a usage error naming the conflicting flags. */
+  private ServiceQuery selectedQuery() {
+    if (preparedQuery == null) {
+      if (service == null) {
+        // picocli's own wording, kept now that SERVICE is optional next to --prepared-query.
+        throw new IllegalArgumentException(
+            "Missing required parameter: 'SERVICE' (or give --prepared-query=NAME)");
+      }
+      ServiceQuery q = DiscoveryOptions.query(service, tags, discovery.datacenter, health);
+      return DiscoveryOptions.withFailover(q, failoverDcs, minHealthy);
+    }
+    if (service != null) {
+      throw new IllegalArgumentException("give SERVICE or --prepared-query=NAME, not both ('" + service + "' and '"
+          + preparedQuery + "')");
+    }
+    if (!tags.isEmpty() || !failoverDcs.isEmpty() || minHealthy != null || !"passing".equalsIgnoreCase(health)) {
+      throw new IllegalArgumentException("--tag, --health, --failover-dc and --min-healthy do not apply to"
+          + " --prepared-query: its selection and failover are defined in Consul; drop them or change the query there");
+    }
+    service = preparedQuery; // what messages name
+    return ServiceQuery.preparedQuery(preparedQuery).inDatacenter(discovery.datacenter);
+  }
+
+  /** Records which datacenter answered, for --json (a memory read once the query has its answer). */
+  private void noteDatacenter(ServiceDiscovery registry, ServiceQuery query) {
+    try {
+      String dc = registry.snapshot(query).datacenter();
+      answeredDatacenter = dc != null ? dc : discovery.datacenter;
+    } catch (RuntimeException e) {
+      answeredDatacenter = discovery.datacenter;
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -95,7 +146,7 @@ final class LookupCommand implements Callable<Integer> {
     ServiceQuery query;
     Duration loadTimeout;
     try {
-      query = DiscoveryOptions.query(service, tags, discovery.datacenter, health);
+      query = selectedQuery();
       loadTimeout = DiscoveryOptions.parseDuration(timeout, "--timeout");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -105,6 +156,7 @@ final class LookupCommand implements Callable<Integer> {
         return watch(registry, query, loadTimeout, out, err);
       }
       List<ServiceInstance> instances = registry.instances(query);
+      noteDatacenter(registry, query);
       print(out, instances);
       out.flush();
       if (instances.isEmpty()) {
@@ -125,6 +177,13 @@ final class LookupCommand implements Callable<Integer> {
     String where = discovery.describe();
     String tagged = tags.isEmpty() ? "" : " with tag(s) " + String.join(",", tags);
     String inDc = discovery.datacenter == null ? "" : " in datacenter '" + discovery.datacenter + "'";
+    if (query.prepared()) {
+      return "lookup: the prepared query '" + preparedQuery + "'" + inDc + " found no healthy instance in " + where
+          + ", its failover datacenters included; check the query's service and its instances' health checks";
+    }
+    if (!query.failover().isEmpty()) {
+      inDc += " nor in its fallback datacenter(s) " + String.join(",", query.failover());
+    }
     if (discovery.isDns()) {
       return "lookup: no instance of service '" + service + "'" + tagged + inDc + " from " + where
           + "; DNS cannot tell an unknown service from one without a healthy instance"
@@ -309,6 +368,7 @@ final class LookupCommand implements Callable<Integer> {
         sayTransition(now);
       }
       shown = instances;
+      noteDatacenter(registry, query);
       printShown();
     }
 
@@ -381,6 +441,7 @@ final class LookupCommand implements Callable<Integer> {
         new TreeMap<>(i.meta()).forEach(meta::put);
         node.put("weight", i.weight());
         node.put("health", i.health().name().toLowerCase(Locale.ROOT));
+        node.put("datacenter", answeredDatacenter); // null: the agent's own
       }
       out.println(array.toString());
       return;
