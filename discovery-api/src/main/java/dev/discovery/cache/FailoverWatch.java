@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * datacenter. Fallbacks no longer needed are closed (fail-back closes them all); a failed one is closed and skipped
  * until its cool-down ends, when a timer makes the choice again.
  *
- * <p>Listener calls are made under this watch's lock, so they never overlap; backend watches are opened and closed
- * outside it, since a backend calls its listener under its own lock.
+ * <p>Listener calls are made under this watch's lock, so they never overlap; fallback watches are opened and closed
+ * on the cache's refresh thread, outside every lock, since a backend calls its listener under its own lock.
  */
 final class FailoverWatch implements Watch {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverWatch.class);
@@ -63,6 +63,7 @@ final class FailoverWatch implements Watch {
 
     @Override
     public void onError(Throwable error) {
+      Watch failed;
       synchronized (FailoverWatch.this) {
         if (closed || slots[index] != this) {
           return;
@@ -70,8 +71,10 @@ final class FailoverWatch implements Watch {
         owner.fallbackFailed(query, fallbacks.get(index), FailoverBackend.unwrap(error));
         slots[index] = null;
         closed = true;
+        failed = watch; // null while still being opened: apply() closes it then
       }
-      closeQuietly(watch);
+      // Stop its retries (it is skipped until its cool-down ends), on the refresh thread as every close.
+      apply(List.of(), failed == null ? List.of() : List.of(failed), true);
       decide();
     }
 
@@ -187,8 +190,9 @@ final class FailoverWatch implements Watch {
           slots[i] = null;
         }
       }
-      // While failing over past a skipped fallback, ask again when its cool-down ends: it comes before.
-      scheduleRetry(d.served() != FailoverChoice.PRIMARY && nextRetry != Long.MAX_VALUE ? nextRetry : -1);
+      // While short of instances with a fallback skipped, ask it again when its cool-down ends.
+      boolean shortOfInstances = primary.instances().size() < query.minHealthy();
+      scheduleRetry(shortOfInstances && nextRetry != Long.MAX_VALUE ? nextRetry : -1);
       if (d.served() != FailoverChoice.WAIT) {
         Answer answer = FailoverBackend.served(query, d.served(), primary, slotAnswers());
         logTransition(served, d.served());
@@ -196,10 +200,36 @@ final class FailoverWatch implements Watch {
         listener.onAnswer(answer); // the cache tells subscribers only when the instances changed
       }
     }
+    if (toStart.isEmpty() && toClose.isEmpty()) {
+      return;
+    }
+    // On the cache's (single) refresh thread, never here: this may run in a backend watch's callback, under that
+    // watch's lock, and closing another watch from there could deadlock with that one's callback closing this one.
+    apply(toStart, toClose, true);
+  }
+
+  /**
+   * Closes the fallback watches no longer needed and opens the newly needed ones, in the order decided: later, on the
+   * refresh thread, when {@code later}.
+   */
+  private void apply(List<Slot> toStart, List<Watch> toClose, boolean later) {
+    if (later) {
+      try {
+        owner.scheduler.execute(() -> apply(toStart, toClose, false));
+      } catch (RejectedExecutionException e) {
+        toClose.forEach(FailoverWatch::closeQuietly); // the cache is closing: start nothing
+      }
+      return;
+    }
     for (Watch w : toClose) {
       closeQuietly(w);
     }
     for (Slot s : toStart) {
+      synchronized (this) {
+        if (s.closed || closed) {
+          continue;
+        }
+      }
       Watch w;
       try {
         w = owner.delegate().watch(fallbacks.get(s.index), s);
