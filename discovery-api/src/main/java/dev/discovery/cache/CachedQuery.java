@@ -70,6 +70,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
    */
   private final List<Runnable> stateListeners = new CopyOnWriteArrayList<>();
   private volatile State state = State.EMPTY;
+  /** The datacenter of the last good answer when it said one (a failover, a prepared query), else null. */
+  private volatile String answeredDatacenter;
   private volatile boolean closed;
   /** Set by every lookup, cleared by the idle sweep: cheaper on the hot path than reading the clock. */
   private volatile boolean touched = true;
@@ -127,7 +129,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       return;
     }
     try {
-      if (backend.supportsWatch()) {
+      if (backend.supportsWatch(query)) {
         Watch w = backend.watch(query, this);
         synchronized (this) {
           watch = w;
@@ -259,7 +261,8 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
     }
     Duration age = Duration.ofNanos(ticker.read() - s.goodAtNanos);
     String error = s.error == null ? null : String.valueOf(s.error.getMessage());
-    return new ServiceSnapshot(query, s.instances, age, s.error != null, error, query.datacenter(), s.fromDisk);
+    String dc = answeredDatacenter != null ? answeredDatacenter : query.datacenter();
+    return new ServiceSnapshot(query, s.instances, age, s.error != null, error, dc, s.fromDisk);
   }
 
   /**
@@ -300,6 +303,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
         observer.retryDelay(Duration.ZERO);
       }
       state = new State(same ? previous.instances : answer.instances(), ticker.read(), null, false);
+      answeredDatacenter = answer.datacenter();
       Persistence persistence = settings.persistence();
       if (persistence.enabled() && (!same || previous.fromDisk || persistence.rewriteDue(savedAtMillis))) {
         savedAtMillis = persistence.save(query, answer.instances());
@@ -314,7 +318,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
           notify(subscriber, changed);
         }
       }
-      if (!backend.supportsWatch()) {
+      if (!backend.supportsWatch(query)) {
         Duration next = answer.ttl() != null ? answer.ttl() : settings.refreshInterval();
         schedule(next);
       }
@@ -345,7 +349,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
             describe(error), consecutiveFailures);
       }
       observer.refreshFailed(error, consecutiveFailures);
-      if (!backend.supportsWatch()) {
+      if (!backend.supportsWatch(query)) {
         Duration delay = backoff();
         observer.retryDelay(delay);
         schedule(delay);

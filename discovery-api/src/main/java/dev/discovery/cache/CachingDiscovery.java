@@ -43,6 +43,9 @@ import java.util.function.Function;
  *   <li>Opt-in, {@linkplain Builder#persistTo each query's last good answer is kept on disk}, so that a process
  *       starting while the registry cannot be reached serves it, as stale and with its real age, until the
  *       registry answers.</li>
+ *   <li>A query with {@linkplain ServiceQuery#withFailover fallback datacenters} is answered from the first of them
+ *       with enough instances while its own datacenter has too few, for every backend (see
+ *       {@code FailoverBackend}); {@link ServiceSnapshot#datacenter()} says which one is served.</li>
  * </ul>
  */
 public final class CachingDiscovery implements ServiceDiscovery {
@@ -74,7 +77,10 @@ public final class CachingDiscovery implements ServiceDiscovery {
     this.idleNanos = builder.idleTimeout.toNanos();
     DiscoveryObserver observer = builder.observer;
     backend.observe(observer);
-    this.newQuery = q -> new CachedQuery(q, backend, this.settings, scheduler, notifier, observer);
+    // Queries with fallback datacenters go through the client-side failover; every other query straight to the backend.
+    FailoverBackend failover = new FailoverBackend(backend, this.settings, scheduler);
+    this.newQuery = q -> new CachedQuery(q, q.failover().isEmpty() ? backend : failover, this.settings, scheduler,
+        notifier, observer);
     // A query is forgotten between one and two sweep periods after the idle time has passed.
     long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(idleNanos / 4, TimeUnit.SECONDS.toNanos(30)));
     this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);

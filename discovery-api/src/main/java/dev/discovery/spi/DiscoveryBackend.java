@@ -46,6 +46,15 @@ public interface DiscoveryBackend extends AutoCloseable {
   }
 
   /**
+   * Whether {@link #watch} is supported for this query; when it is not, the cache refreshes it by calling
+   * {@link #fetch} on an interval. For a backend that can watch some queries only (Consul cannot block on a
+   * prepared query's execution). Default: {@link #supportsWatch()}.
+   */
+  default boolean supportsWatch(ServiceQuery query) {
+    return supportsWatch();
+  }
+
+  /**
    * Starts pushing the query's answers to {@code listener}: the current answer as soon as it is known, then
    * one after every change (repeating an unchanged answer is allowed). Runs until the returned watch is closed.
    */

@@ -157,6 +157,19 @@ final class DiscoveryOptions {
     return q;
   }
 
+  /**
+   * {@code q} with the lookup tool's {@code --failover-dc} list and {@code --min-healthy} minimum (issue 17); a
+   * minimum without a list is refused, since it would do nothing.
+   */
+  static ServiceQuery withFailover(ServiceQuery q, List<String> failoverDcs, Integer minHealthy) {
+    if (minHealthy != null && failoverDcs.isEmpty()) {
+      throw new IllegalArgumentException("--min-healthy needs --failover-dc=DC[,DC...]: without fallback datacenters"
+          + " there is nothing to fail over to");
+    }
+    ServiceQuery out = failoverDcs.isEmpty() ? q : q.withFailover(failoverDcs);
+    return minHealthy == null ? out : out.withMinHealthy(minHealthy);
+  }
+
   static InetSocketAddress parseHostPort(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostPort.length() - 1) {

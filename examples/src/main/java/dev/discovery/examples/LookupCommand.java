@@ -70,7 +70,8 @@ final class LookupCommand implements Callable<Integer> {
   /** --filter, --any-tag, --meta, --node-meta, --near. */
   @Mixin SelectionOptions selection;
 
-  @Parameters(index = "0", paramLabel = "SERVICE", description = "The service's name")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE",
+      description = "The service's name (or give --prepared-query=NAME instead)")
   String service;
 
   @Option(names = "--tag", paramLabel = "TAG", description = "Required tag (repeatable)")
@@ -90,6 +91,60 @@ final class LookupCommand implements Callable<Integer> {
       description = "How long the first answer may take, e.g. 500ms, 10s (default: ${DEFAULT-VALUE})")
   String timeout;
 
+  // ---- datacenter failover and prepared queries (issue 17) ----
+
+  @Option(names = "--failover-dc", split = ",", paramLabel = "DC",
+      description = "Fallback datacenters, in order, used while the own one has fewer than --min-healthy instances")
+  List<String> failoverDcs = new ArrayList<>();
+
+  @Option(names = "--min-healthy", paramLabel = "N",
+      description = "With --failover-dc: fail over while the own datacenter has fewer than N instances (default 1)")
+  Integer minHealthy;
+
+  @Option(names = "--prepared-query", paramLabel = "NAME",
+      description = "Run the prepared query NAME defined in Consul instead of looking up SERVICE")
+  String preparedQuery;
+
+  /** The datacenter the printed answer came from (ServiceSnapshot.datacenter), for --json; null: the agent's own. */
+  private String answeredDatacenter;
+
+  /** The query the flags describe, or a usage error naming the conflicting flags. */
+  private ServiceQuery selectedQuery() {
+    if (preparedQuery == null) {
+      if (service == null) {
+        // picocli's own wording, kept now that SERVICE is optional next to --prepared-query.
+        throw new IllegalArgumentException(
+            "Missing required parameter: 'SERVICE' (or give --prepared-query=NAME)");
+      }
+      ServiceQuery q = selection.apply(DiscoveryOptions.query(service, tags, discovery.datacenter, health));
+      return DiscoveryOptions.withFailover(q, failoverDcs, minHealthy);
+    }
+    if (service != null) {
+      throw new IllegalArgumentException("give SERVICE or --prepared-query=NAME, not both ('" + service + "' and '"
+          + preparedQuery + "')");
+    }
+    if (!tags.isEmpty() || !failoverDcs.isEmpty() || minHealthy != null || !"passing".equalsIgnoreCase(health)) {
+      throw new IllegalArgumentException("--tag, --health, --failover-dc and --min-healthy do not apply to"
+          + " --prepared-query: its selection and failover are defined in Consul; drop them or change the query there");
+    }
+    service = preparedQuery; // what messages name
+    try {
+      return selection.apply(ServiceQuery.preparedQuery(preparedQuery).inDatacenter(discovery.datacenter));
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException(e.getMessage(), e); // a selection flag other than --near
+    }
+  }
+
+  /** Records which datacenter answered, for --json (a memory read once the query has its answer). */
+  private void noteDatacenter(ServiceDiscovery registry, ServiceQuery query) {
+    try {
+      String dc = registry.snapshot(query).datacenter();
+      answeredDatacenter = dc != null ? dc : discovery.datacenter;
+    } catch (RuntimeException e) {
+      answeredDatacenter = discovery.datacenter;
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -98,7 +153,7 @@ final class LookupCommand implements Callable<Integer> {
     ServiceQuery query;
     Duration loadTimeout;
     try {
-      query = selection.apply(DiscoveryOptions.query(service, tags, discovery.datacenter, health));
+      query = selectedQuery();
       loadTimeout = DiscoveryOptions.parseDuration(timeout, "--timeout");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -115,6 +170,7 @@ final class LookupCommand implements Callable<Integer> {
       List<ServiceInstance> instances = registry.instances(query);
       ServiceSnapshot answered = snapshotOrNull(registry, query);
       fromDisk = answered != null && answered.fromDisk();
+      noteDatacenter(registry, query);
       print(out, instances);
       out.flush();
       if (fromDisk) {
@@ -138,6 +194,13 @@ final class LookupCommand implements Callable<Integer> {
     String where = discovery.describe();
     String tagged = (tags.isEmpty() ? "" : " with tag(s) " + String.join(",", tags)) + selection.describe();
     String inDc = discovery.datacenter == null ? "" : " in datacenter '" + discovery.datacenter + "'";
+    if (query.prepared()) {
+      return "lookup: the prepared query '" + preparedQuery + "'" + inDc + " found no healthy instance in " + where
+          + ", its failover datacenters included; check the query's service and its instances' health checks";
+    }
+    if (!query.failover().isEmpty()) {
+      inDc += " nor in its fallback datacenter(s) " + String.join(",", query.failover());
+    }
     if (discovery.isDns()) {
       return "lookup: no instance of service '" + service + "'" + tagged + inDc + " from " + where
           + "; DNS cannot tell an unknown service from one without a healthy instance"
@@ -352,6 +415,7 @@ final class LookupCommand implements Callable<Integer> {
       shown = instances;
       shownDisk = diskMark(now);
       fromDisk = !shownDisk.isEmpty();
+      noteDatacenter(registry, query);
       printShown();
     }
 
@@ -429,6 +493,7 @@ final class LookupCommand implements Callable<Integer> {
         node.put("weight", i.weight());
         node.put("health", i.health().name().toLowerCase(Locale.ROOT));
         node.put("fromDisk", fromDisk);
+        node.put("datacenter", answeredDatacenter); // null: the agent's own
       }
       out.println(array.toString());
       return;

@@ -35,6 +35,7 @@ final class AgentState implements AutoCloseable {
   private final AgentConfig config;
   private final Store store = new Store();
   private final Coordinates coordinates = new Coordinates();
+  private final PreparedQueries queries = new PreparedQueries();
   private final ScheduledExecutorService scheduler;
   private final Map<String, ScheduledFuture<?>> ttlTimers = new ConcurrentHashMap<>();
   private final Map<String, ScheduledFuture<?>> runners = new ConcurrentHashMap<>();
@@ -75,6 +76,11 @@ final class AgentState implements AutoCloseable {
     return coordinates;
   }
 
+  /** This datacenter's prepared queries. */
+  PreparedQueries queries() {
+    return queries;
+  }
+
   /** The local agent's node, its Serf check and the {@code consul} service a dev-mode server registers. */
   private void bootstrap() {
     ensureAgentNode(config.nodeName(), config.nodeAddress(), nodeId);
@@ -113,6 +119,7 @@ final class AgentState implements AutoCloseable {
     localOutput.clear();
     criticalSince.clear();
     store.clear();
+    queries.clear();
     bootstrap();
   }
 

@@ -45,6 +45,7 @@ public final class ConsulTestAgent implements AutoCloseable {
 
   private final AgentConfig config;
   private final AgentState state;
+  private final Datacenters datacenters;
   private final Faults faults = new Faults();
   private final InetAddress bind;
   private int httpPort;
@@ -65,12 +66,14 @@ public final class ConsulTestAgent implements AutoCloseable {
     this.maxConnsPerClient = maxConnsPerClient;
     this.bind = InetAddress.getByName(config.bindAddress());
     this.state = new AgentState(config);
+    this.datacenters = new Datacenters(state);
     this.httpPort = config.httpPort();
     this.dnsPort = config.dnsPort();
     try {
       startServers();
     } catch (IOException | RuntimeException e) {
       state.close();
+      datacenters.close();
       throw e;
     }
   }
@@ -100,7 +103,7 @@ public final class ConsulTestAgent implements AutoCloseable {
       throw new IOException("cannot bind Consul HTTP on " + config.bindAddress() + ":" + httpPort
           + " (is the port in use? use httpPort(0) for an ephemeral port)", e);
     }
-    http.createContext("/", new HttpApi(state, faults, stopping::get));
+    http.createContext("/", new HttpApi(datacenters, faults, stopping::get));
     http.setExecutor(httpExecutor);
     http.start();
     if (maxConnsPerClient > 0) {
@@ -116,7 +119,7 @@ public final class ConsulTestAgent implements AutoCloseable {
       httpPort = http.getAddress().getPort();
     }
     try {
-      dns = DnsServer.start(new DnsResponder(state, faults), bind, dnsPort, node);
+      dns = DnsServer.start(new DnsResponder(datacenters, faults), bind, dnsPort, node);
     } catch (IOException e) {
       stopHttp();
       throw e;
@@ -133,7 +136,7 @@ public final class ConsulTestAgent implements AutoCloseable {
       gate = null;
     }
     httpStopping.set(true);
-    state.store().wakeAll();
+    datacenters.wakeAll();
     http.stop(0);
     httpExecutor.shutdownNow();
   }
@@ -227,7 +230,47 @@ public final class ConsulTestAgent implements AutoCloseable {
     }
   }
 
-  private static ServiceRegistration parseRegistration(String json) {
+  /**
+   * Adds another datacenter to the WAN this agent reaches (or returns it if already added): requests with
+   * {@code ?dc=<name>} are then answered from its own catalog, blocking queries included, instead of HTTP 500
+   * {@code No path to datacenter}; DNS answers {@code <service>.service.<name>.consul} from it; and prepared-query
+   * failover can reach it. It starts with a server node of its own and no other service.
+   */
+  public TestDatacenter addDatacenter(String name) {
+    if (name == null || name.isEmpty() || name.contains(".")) {
+      throw new IllegalArgumentException("datacenter must be a non-empty DNS label without dots, got " + name);
+    }
+    return new TestDatacenter(datacenters.add(name.toLowerCase(Locale.ROOT)), datacenters);
+  }
+
+  /**
+   * The datacenter called {@code name}: this agent's own or one {@linkplain #addDatacenter added}.
+   *
+   * @throws IllegalArgumentException if the agent has no path to it (add it first)
+   */
+  public TestDatacenter datacenter(String name) {
+    AgentState dc = datacenters.find(Objects.requireNonNull(name, "name"));
+    if (dc == null) {
+      throw new IllegalArgumentException("no datacenter " + name + " (known: " + datacenters.names()
+          + "); add it with addDatacenter(\"" + name + "\")");
+    }
+    return new TestDatacenter(dc, datacenters);
+  }
+
+  /**
+   * Creates a prepared query in this agent's datacenter, with the body of {@code POST /v1/query} (for example
+   * {@code {"Name":"web-ha","Service":{"Service":"web","Failover":{"Datacenters":["dc2"]}}}}); returns its ID.
+   */
+  public String createPreparedQuery(String queryJson) {
+    try {
+      PreparedQuery q = PreparedQuery.parse(Payloads.parse(queryJson), PreparedQueries.newId(), state.store().index());
+      return state.queries().create(q).id();
+    } catch (ApiException e) {
+      throw new IllegalArgumentException("invalid prepared query: " + e.getMessage());
+    }
+  }
+
+  static ServiceRegistration parseRegistration(String json) {
     try {
       return Payloads.serviceRegistration(Payloads.parse(json));
     } catch (ApiException e) {
@@ -286,7 +329,7 @@ public final class ConsulTestAgent implements AutoCloseable {
    */
   public void dropConnections(boolean on) {
     faults.drop(on);
-    state.store().wakeAll();
+    datacenters.wakeAll();
   }
 
   /** How many HTTP requests arrived for {@code path} (no query string), e.g. {@code /v1/health/service/web}. */
@@ -338,6 +381,7 @@ public final class ConsulTestAgent implements AutoCloseable {
   public synchronized void close() {
     stopServers();
     state.close();
+    datacenters.close();
   }
 
   @Override

@@ -42,10 +42,12 @@ final class DnsResponder {
   /** Consul's TTL for everything but service lookups ({@code node_ttl}, SOA, NS): 0. */
   private static final long TTL = 0;
   private final AgentState state;
+  private final Datacenters datacenters;
   private final Faults faults;
 
-  DnsResponder(AgentState state, Faults faults) {
-    this.state = state;
+  DnsResponder(Datacenters datacenters, Faults faults) {
+    this.state = datacenters.local();
+    this.datacenters = datacenters;
     this.faults = faults;
   }
 
@@ -198,7 +200,8 @@ final class DnsResponder {
       nameError(m, domain);
       return;
     }
-    if (!dc.equals(state.config().datacenter())) {
+    AgentState target = datacenters.find(dc);
+    if (target == null) {
       nameError(m, domain); // "No path to datacenter" surfaces as NXDOMAIN
       return;
     }
@@ -221,21 +224,30 @@ final class DnsResponder {
           service = parts.get(n - 1);
           tag = n >= 2 ? String.join(".", parts.subList(0, n - 1)) : "";
         }
-        serviceLookup(m, qname, domain, qtype, service, tag);
+        serviceLookup(m, qname, domain, qtype, target, service, tag);
+        return;
+      case "query":
+        if (parts.isEmpty()) {
+          nameError(m, domain);
+          return;
+        }
+        // RFC 2782 form _<query>._<proto>.query: the first label without its underscore names the query.
+        String queryName = parts.size() == 2 && parts.get(0).startsWith("_") && parts.get(1).startsWith("_")
+            ? parts.get(0).substring(1) : String.join(".", parts);
+        preparedQueryLookup(m, qname, domain, qtype, target, queryName);
         return;
       case "node":
         if (parts.isEmpty()) {
           nameError(m, domain);
           return;
         }
-        nodeLookup(m, qname, domain, qtype, String.join(".", parts));
+        nodeLookup(m, qname, domain, qtype, target, String.join(".", parts));
         return;
       case "addr":
         addrLookup(m, qname, domain, qtype, parts);
         return;
       default:
-        // .query (prepared queries), .connect, .ingress, .virtual: not modelled; Consul answers an unknown
-        // prepared query with NXDOMAIN too.
+        // .connect, .ingress, .virtual: not modelled.
         nameError(m, domain);
     }
   }
@@ -259,26 +271,53 @@ final class DnsResponder {
     m.addRecord(soa(domain), Section.AUTHORITY);
   }
 
-  private void serviceLookup(Message m, Name qname, String domain, int qtype, String service, String tag) {
+  private void serviceLookup(Message m, Name qname, String domain, int qtype, AgentState dc, String service,
+      String tag) {
     List<HealthEntry> healthy = new ArrayList<>();
-    Store store = state.store();
+    Store store = dc.store();
     store.locked(() -> {
-      for (HealthEntry e : store.healthLocked(findServiceName(service))) {
+      for (HealthEntry e : store.healthLocked(findServiceName(store, service))) {
         if ((tag.isEmpty() || e.service().hasTagIgnoreCase(tag)) && !e.excludedFromDns(state.config().onlyPassing())) {
           healthy.add(e);
         }
       }
       return null;
     });
+    Collections.shuffle(healthy, ThreadLocalRandom.current());
+    answerNodes(m, qname, domain, qtype, healthy, dc.config().datacenter(), state.config().serviceTtlSeconds());
+  }
+
+  /**
+   * {@code <query>.query[.<dc>].<domain>}: executes the prepared query of that datacenter, failover included, and
+   * answers with its nodes like a service lookup (Consul's {@code preparedQueryLookup}): SRV targets name the
+   * datacenter that answered, the TTL is the query's {@code DNS.TTL} when set, else {@code service_ttl}. An unknown
+   * query, or one with no healthy node anywhere, is NXDOMAIN. DNS lower-cases the name, so it finds a query by its
+   * ID or by a lower-case name only.
+   */
+  private void preparedQueryLookup(Message m, Name qname, String domain, int qtype, AgentState dc, String name) {
+    PreparedQueries.Execution run = PreparedQueries.execute(datacenters, dc, name, 0);
+    if (run == null) {
+      nameError(m, domain);
+      return;
+    }
+    long ttl = state.config().serviceTtlSeconds();
+    if (!run.query().dnsTtl().isEmpty()) {
+      ttl = GoDuration.parse(run.query().dnsTtl()).toSeconds();
+    }
+    answerNodes(m, qname, domain, qtype, run.nodes(), run.datacenter(), ttl);
+  }
+
+  /** The answer for a service's healthy, shuffled nodes from datacenter {@code dc}; NXDOMAIN when there are none. */
+  private void answerNodes(Message m, Name qname, String domain, int qtype, List<HealthEntry> healthy, String dc,
+      long ttl) {
     if (healthy.isEmpty()) {
       nameError(m, domain);
       return;
     }
-    Collections.shuffle(healthy, ThreadLocalRandom.current());
     if (qtype == Type.SRV) {
-      serviceSrv(m, qname, domain, healthy);
+      serviceSrv(m, qname, domain, healthy, dc, ttl);
     } else {
-      serviceAddresses(m, qname, qtype, healthy, state.config().serviceTtlSeconds());
+      serviceAddresses(m, qname, qtype, healthy, ttl);
     }
     if (m.getSection(Section.ANSWER).isEmpty()) {
       m.addRecord(soa(domain), Section.AUTHORITY);
@@ -286,8 +325,8 @@ final class DnsResponder {
   }
 
   // DNS names are case-insensitive; catalog service names are not, so map the lower-cased label back.
-  private String findServiceName(String lowerName) {
-    for (String name : state.store().serviceTagsLocked().keySet()) {
+  private static String findServiceName(Store store, String lowerName) {
+    for (String name : store.serviceTagsLocked().keySet()) {
       if (name.equalsIgnoreCase(lowerName)) {
         return name;
       }
@@ -309,10 +348,8 @@ final class DnsResponder {
     }
   }
 
-  private void serviceSrv(Message m, Name qname, String domain, List<HealthEntry> healthy) {
-    String dc = state.config().datacenter();
+  private void serviceSrv(Message m, Name qname, String domain, List<HealthEntry> healthy, String dc, long ttl) {
     // service_ttl applies to every record of a service lookup, the additional ones included.
-    long ttl = state.config().serviceTtlSeconds();
     Set<String> seen = new HashSet<>();
     Set<Name> extraNames = new LinkedHashSet<>();
     Set<Name> metaNodes = new HashSet<>();
@@ -356,9 +393,9 @@ final class DnsResponder {
     return out;
   }
 
-  private void nodeLookup(Message m, Name qname, String domain, int qtype, String nodeName) {
-    NodeEntry node = state.store().locked(() -> {
-      for (NodeEntry n : state.store().nodesLocked().values()) {
+  private void nodeLookup(Message m, Name qname, String domain, int qtype, AgentState dc, String nodeName) {
+    NodeEntry node = dc.store().locked(() -> {
+      for (NodeEntry n : dc.store().nodesLocked().values()) {
         if (n.name().equalsIgnoreCase(nodeName)) {
           return n;
         }

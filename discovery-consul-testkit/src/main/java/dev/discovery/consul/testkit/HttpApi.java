@@ -31,11 +31,13 @@ final class HttpApi implements HttpHandler {
   private static final String TEXT = "text/plain; charset=utf-8";
 
   private final AgentState state;
+  private final Datacenters datacenters;
   private final Faults faults;
   private final BooleanSupplier stopping;
 
-  HttpApi(AgentState state, Faults faults, BooleanSupplier stopping) {
-    this.state = state;
+  HttpApi(Datacenters datacenters, Faults faults, BooleanSupplier stopping) {
+    this.state = datacenters.local();
+    this.datacenters = datacenters;
     this.faults = faults;
     this.stopping = stopping;
   }
@@ -65,7 +67,9 @@ final class HttpApi implements HttpHandler {
           return;
         }
       }
-      route(ex, path, QueryParams.parse(ex.getRequestURI().getRawQuery()));
+      QueryParams params = QueryParams.parse(ex.getRequestURI().getRawQuery());
+      datacenters.count(params.get("dc"), path);
+      route(ex, path, params);
     } catch (ApiException e) {
       sendText(ex, e.status(), e.getMessage());
     } catch (Store.Aborted e) {
@@ -98,7 +102,13 @@ final class HttpApi implements HttpHandler {
       catalogRegister(ex, q);
     } else if (path.equals("/v1/catalog/datacenters")) {
       requireMethod(ex, "GET");
-      sendJson(ex, JsonNodeFactory.instance.arrayNode().add(state.config().datacenter()), q, null);
+      ArrayNode dcs = JsonNodeFactory.instance.arrayNode();
+      datacenters.names().forEach(dcs::add);
+      sendJson(ex, dcs, q, null);
+    } else if (path.equals("/v1/query")) {
+      preparedQueries(ex, q);
+    } else if (path.startsWith("/v1/query/")) {
+      preparedQuery(ex, path.substring("/v1/query/".length()), q);
     } else if (path.equals("/v1/agent/service/register")) {
       requireMethod(ex, "PUT");
       agentRegister(ex, q);
@@ -151,7 +161,7 @@ final class HttpApi implements HttpHandler {
     }
     Caller caller = authorize(ex, q);
     Blocking blocking = blocking(q);
-    checkDatacenter(q);
+    Store store = datacenters.resolve(q.get("dc")).store();
     Boolean passing = q.bool("passing");
     if (passing == null) {
       throw new ApiException(400, "Invalid value for ?passing");
@@ -159,7 +169,6 @@ final class HttpApi implements HttpHandler {
     List<String> tags = q.all("tag");
     List<String[]> nodeMeta = nodeMeta(q);
     Filter filter = Filter.parse(q.get("filter"));
-    Store store = state.store();
     Store.Indexed<List<HealthEntry>> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
       List<HealthEntry> rows = new ArrayList<>();
       if (caller == Caller.ALLOWED) {
@@ -191,11 +200,10 @@ final class HttpApi implements HttpHandler {
     }
     Caller caller = authorize(ex, q);
     Blocking blocking = blocking(q);
-    checkDatacenter(q);
+    Store store = datacenters.resolve(q.get("dc")).store();
     List<String> tags = q.all("tag");
     List<String[]> nodeMeta = nodeMeta(q);
     Filter filter = Filter.parse(q.get("filter"));
-    Store store = state.store();
     Store.Indexed<ArrayNode> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
       ArrayNode rows = JsonNodeFactory.instance.arrayNode();
       if (caller == Caller.ALLOWED) {
@@ -214,9 +222,8 @@ final class HttpApi implements HttpHandler {
   private void catalogServices(HttpExchange ex, QueryParams q) {
     Caller caller = authorize(ex, q);
     Blocking blocking = blocking(q);
-    checkDatacenter(q);
+    Store store = datacenters.resolve(q.get("dc")).store();
     List<String[]> nodeMeta = nodeMeta(q);
-    Store store = state.store();
     Store.Indexed<ObjectNode> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
       Map<String, Set<String>> tags = new TreeMap<>();
       if (caller == Caller.ALLOWED) {
@@ -236,6 +243,96 @@ final class HttpApi implements HttpHandler {
     }, this::aborting);
     ex.getResponseHeaders().set("X-Consul-Effective-Consistency", consistency(q));
     sendJson(ex, result.value(), q, result.index());
+  }
+
+  // ---- prepared queries (api-docs/query.mdx; agent/prepared_query_endpoint.go) ----
+
+  /** {@code /v1/query}: POST creates (answers {@code {"ID": ...}}), GET lists; neither blocks. */
+  private void preparedQueries(HttpExchange ex, QueryParams q) {
+    String method = ex.getRequestMethod();
+    if (!method.equals("GET") && !method.equals("POST")) {
+      ex.getResponseHeaders().set("Allow", "OPTIONS,GET,POST");
+      throw new ApiException(method.equals("OPTIONS") ? 200 : 405,
+          method.equals("OPTIONS") ? "" : "method " + method + " not allowed");
+    }
+    Caller caller = authorize(ex, q);
+    AgentState dc = datacenters.resolve(q.get("dc"));
+    if (method.equals("POST")) {
+      PreparedQuery query = PreparedQuery.parse(Payloads.parse(readBody(ex)), PreparedQueries.newId(),
+          dc.store().index());
+      denyAnonymous(caller, "query:write", query.name());
+      dc.queries().create(query);
+      ObjectNode out = JsonNodeFactory.instance.objectNode();
+      out.put("ID", query.id());
+      sendJson(ex, out, q, null);
+      return;
+    }
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    if (caller == Caller.ALLOWED) {
+      dc.queries().list().forEach(p -> out.add(p.toJson()));
+    }
+    sendJson(ex, out, q, dc.store().index());
+  }
+
+  /** {@code /v1/query/:id} (GET, DELETE) and {@code /v1/query/:id-or-name/execute} (GET). */
+  private void preparedQuery(HttpExchange ex, String rest, QueryParams q) {
+    String method = ex.getRequestMethod();
+    if (rest.endsWith("/execute")) {
+      requireMethod(ex, "GET");
+      execute(ex, rest.substring(0, rest.length() - "/execute".length()), q);
+      return;
+    }
+    if (!method.equals("GET") && !method.equals("DELETE")) {
+      ex.getResponseHeaders().set("Allow", "OPTIONS,GET,DELETE");
+      throw new ApiException(method.equals("OPTIONS") ? 200 : 405,
+          method.equals("OPTIONS") ? "" : "method " + method + " not allowed");
+    }
+    Caller caller = authorize(ex, q);
+    AgentState dc = datacenters.resolve(q.get("dc"));
+    PreparedQuery query = dc.queries().resolve(rest);
+    if (method.equals("DELETE")) {
+      denyAnonymous(caller, "query:write", rest);
+      if (query == null || !query.id().equals(rest) || !dc.queries().delete(rest)) {
+        throw new ApiException(500, "Cannot modify non-existent prepared query: '" + rest + "'");
+      }
+      sendEmpty(ex);
+      return;
+    }
+    if (query == null || !query.id().equals(rest)) {
+      throw new ApiException(404, PreparedQueries.NOT_FOUND); // GET reads by ID only
+    }
+    sendJson(ex, JsonNodeFactory.instance.arrayNode().add(query.toJson()), q, dc.store().index());
+  }
+
+  /**
+   * Executes a prepared query, failover included. Not a blocking query (query.mdx: "Blocking Queries: NO"): index and
+   * wait are ignored and the answer is immediate; Consul sets no index on it, so {@code X-Consul-Index} is 1
+   * ({@code setIndex} turns 0 into 1). An unknown query is 404 {@code Query not found}.
+   */
+  private void execute(HttpExchange ex, String idOrName, QueryParams q) {
+    Caller caller = authorize(ex, q);
+    AgentState dc = datacenters.resolve(q.get("dc"));
+    int limit = 0;
+    String rawLimit = q.get("limit");
+    if (rawLimit != null && !rawLimit.isEmpty()) {
+      try {
+        limit = Integer.parseInt(rawLimit);
+      } catch (NumberFormatException e) {
+        throw new ApiException(500, "Bad limit: strconv.Atoi: parsing \"" + rawLimit + "\": invalid syntax");
+      }
+    }
+    PreparedQueries.Execution run = PreparedQueries.execute(datacenters, dc, idOrName, limit);
+    if (run == null) {
+      throw new ApiException(404, PreparedQueries.NOT_FOUND);
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("Service", run.query().service());
+    // Anonymous callers under a deny policy see the nodes filtered away, as reads are.
+    out.set("Nodes", JsonViews.health(caller == Caller.ALLOWED ? run.nodes() : List.of()));
+    out.set("DNS", run.query().dnsJson());
+    out.put("Datacenter", run.datacenter());
+    out.put("Failovers", run.failovers());
+    sendJson(ex, out, q, 1L);
   }
 
   private static String consistency(QueryParams q) {
@@ -280,13 +377,6 @@ final class HttpApi implements HttpHandler {
       }
     }
     return true;
-  }
-
-  private void checkDatacenter(QueryParams q) {
-    String dc = q.get("dc");
-    if (dc != null && !dc.isEmpty() && !dc.equals(state.config().datacenter())) {
-      throw new ApiException(500, "No path to datacenter");
-    }
   }
 
   record Blocking(long index, long timeoutNanos) {}
@@ -344,10 +434,8 @@ final class HttpApi implements HttpHandler {
     Payloads.CatalogRegistration reg = Payloads.catalogRegistration(Payloads.parse(readBody(ex)),
         state.config().datacenter());
     denyAnonymous(caller, "node:write", reg.node().name());
-    if (!reg.node().datacenter().equals(state.config().datacenter())) {
-      throw new ApiException(500, "No path to datacenter");
-    }
-    state.catalogRegister(reg);
+    // Consul forwards a write for another datacenter to that datacenter's servers.
+    datacenters.resolve(reg.node().datacenter()).catalogRegister(reg);
     sendJson(ex, JsonNodeFactory.instance.booleanNode(true), q, null);
   }
 

@@ -44,6 +44,10 @@ final class Http {
         .PUT(HttpRequest.BodyPublishers.ofString(body == null ? "" : body)).build());
   }
 
+  static Response post(ConsulTestAgent agent, String pathAndQuery, String body) {
+    return send(request(agent, pathAndQuery).POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
   static Response method(ConsulTestAgent agent, String method, String pathAndQuery) {
     return send(request(agent, pathAndQuery).method(method, HttpRequest.BodyPublishers.noBody()).build());
   }

@@ -98,7 +98,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
     try {
       asked = DnsSelection.names(query, description);
       for (ServiceQuery q : asked) {
-        queryNames.add(names.serviceName(q));
+        queryNames.add(q.prepared() ? names.preparedQueryName(q) : names.serviceName(q));
       }
     } catch (InvalidQueryException e) {
       return CompletableFuture.failedFuture(e);

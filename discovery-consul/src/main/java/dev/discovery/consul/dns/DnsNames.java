@@ -105,6 +105,31 @@ final class DnsNames {
   }
 
   /**
+   * The name that runs the prepared query {@code query} over Consul DNS: {@code <name>.query[.<dc>].<domain>}
+   * (Consul's {@code agent/dns.go} dispatch; reference/consul.md section 2.2). Consul lower-cases the name it is
+   * asked, so a query defined with capitals is found only by its ID.
+   *
+   * @throws InvalidQueryException when the name or the datacenter is not a DNS label
+   */
+  Name preparedQueryName(ServiceQuery query) {
+    String name = query.service();
+    if (!isLabel(name, false)) {
+      throw invalid(query, "prepared query name '" + name + "' is not a DNS label (letters, digits, '-' or '_', at"
+          + " most 63 characters); run it with the HTTP backend (ConsulDiscovery.http())");
+    }
+    String dc = query.datacenter() != null ? query.datacenter() : defaultDatacenter;
+    if (dc != null && !isLabel(dc, false)) {
+      throw invalid(query, "datacenter '" + dc + "' is not a DNS label; use a name such as 'dc1'");
+    }
+    String text = name + ".query" + (dc == null ? "" : "." + dc);
+    try {
+      return Name.concatenate(Name.fromString(text), domain);
+    } catch (TextParseException | NameTooLongException e) {
+      throw invalid(query, "the DNS name '" + text + "." + domain + "' is not valid (" + e.getMessage() + ")");
+    }
+  }
+
+  /**
    * The address Consul encoded in an {@code <hex>.addr[.<dc>].<domain>} target (8 hex digits for IPv4, 32 for
    * IPv6), or {@code null} when the target is not such a name under the domain or the alt domain.
    */

@@ -6,6 +6,7 @@ import dev.discovery.consul.internal.AgentTransport;
 import dev.discovery.consul.internal.ConsulIndex;
 import dev.discovery.consul.internal.HealthParser;
 import dev.discovery.consul.internal.InvalidAnswerException;
+import dev.discovery.consul.internal.PreparedQueryParser;
 import dev.discovery.consul.internal.ResponseTooLargeException;
 import dev.discovery.ServiceQuery;
 import dev.discovery.spi.Answer;
@@ -34,7 +35,8 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * The Consul HTTP backend: one-shot lookups and blocking-query watches of {@code /v1/health/service}.
+ * The Consul HTTP backend: one-shot lookups and blocking-query watches of {@code /v1/health/service}, and
+ * prepared queries run with {@code /v1/query/:name/execute} (fetched only: Consul cannot block on them).
  * All I/O is OkHttp's asynchronous calls on a dispatcher whose limits are raised far above OkHttp's 5 per
  * host, since every watched query holds one request open at its agent.
  */
@@ -176,10 +178,20 @@ final class HttpBackend implements DiscoveryBackend {
     return true;
   }
 
+  /** Every query but a prepared one, which Consul cannot block on: the cache refreshes those on an interval. */
+  @Override
+  public boolean supportsWatch(ServiceQuery query) {
+    return !query.prepared();
+  }
+
   @Override
   public Watch watch(ServiceQuery query, WatchListener listener) {
     if (closed) {
       throw new IllegalStateException(description + " is closed");
+    }
+    if (query.prepared()) {
+      throw new IllegalArgumentException(query + " cannot be watched: Consul has no blocking query for a prepared"
+          + " query's execution; fetch it (the cache refreshes it on its interval)");
     }
     BlockingWatch watch = new BlockingWatch(this, query, listener);
     watches.add(watch);
@@ -197,7 +209,8 @@ final class HttpBackend implements DiscoveryBackend {
   }
 
   Call newCall(HttpUrl agent, ServiceQuery query, long index) {
-    HttpUrl url = HealthRequests.url(agent, query, options, index);
+    HttpUrl url = query.prepared() ? PreparedQueryRequests.url(agent, query, options)
+        : HealthRequests.url(agent, query, options, index);
     if (LOG.isTraceEnabled()) {
       LOG.trace("GET {}", url);
     }
@@ -253,6 +266,10 @@ final class HttpBackend implements DiscoveryBackend {
             response.code() == 429, AgentStatus.quote(text), rejected);
       }
       byte[] body = transport.readBody(response);
+      if (query.prepared()) {
+        PreparedQueryParser.Execution run = PreparedQueryParser.parse(body, options.taggedAddress);
+        return new Outcome(new Answer(run.result().instances(), null, run.datacenter()), 0, null);
+      }
       HealthParser.Result parsed = HealthParser.parse(body, query, options.taggedAddress);
       if (parsed.withoutPort() > 0 && LOG.isDebugEnabled()) {
         LOG.debug("{}: left out {} instance(s) registered without a port", query, parsed.withoutPort());

@@ -11,10 +11,10 @@ import dev.discovery.consul.internal.AgentStatus;
  * <ul>
  *   <li>403: {@link InvalidQueryException} saying the token was refused and that it needs
  *       {@code service:read} and {@code node:read}.</li>
- *   <li>400, and 500 for an unknown datacenter or a malformed filter: {@link InvalidQueryException}; the
- *       request itself must change. For a filter the message quotes the whole expression sent (the client's and
- *       the query's filters and the generated selections together) and says it is not retried
- *       ({@link AgentStatus#rejectsRequest()}).</li>
+ *   <li>400, 500 for an unknown datacenter or a malformed filter, and 404 for an unknown prepared query:
+ *       {@link InvalidQueryException}; the request itself must change. For a filter the message quotes the whole
+ *       expression sent (the client's and the query's filters and the generated selections together) and says it
+ *       is not retried ({@link AgentStatus#rejectsRequest()}).</li>
  *   <li>429 and every other 5xx: a {@link DiscoveryException} marked transient; retried with back-off.</li>
  *   <li>Anything else: a {@link DiscoveryException} with the status and Consul's text.</li>
  * </ul>
@@ -56,6 +56,12 @@ final class StatusErrors {
             + ": HTTP " + status + said + "; retrying with back-off (check the Consul servers' leader and logs)",
             null);
       case NOT_FOUND:
+        if (query.prepared()) {
+          // agent/prepared_query_endpoint.go answers an unknown query with 404 "Query not found".
+          return new InvalidQueryException(service, backend, "consul agent " + agent + " has no prepared query '"
+              + service + "'" + (query.datacenter() == null ? "" : " in datacenter '" + query.datacenter() + "'")
+              + said + "; create it with POST /v1/query, or check its name", null);
+        }
         return new DiscoveryException(service, backend, "consul agent " + agent + " answered HTTP 404 for " + query
             + said + "; is the address a Consul agent's HTTP API (port 8500), without an extra path?", null);
       default:
