@@ -109,7 +109,7 @@ public final class WatchBudget {
   private final java.util.List<dev.discovery.spi.DiscoveryObserver> observers =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final PriorityQueue<Entry> queue =
-      new PriorityQueue<>(Comparator.<Entry>comparingLong(e -> e.dueNanos).thenComparingLong(e -> e.seq));
+      new PriorityQueue<>(WatchBudget::byDue);
   private long nextSeq;
   /** Feeds placed by the current rebalance, started after its unparks. */
   private final List<Runnable> pendingStarts = new ArrayList<>();
@@ -226,7 +226,7 @@ public final class WatchBudget {
     long now = clock.getAsLong();
     int n = 0;
     for (Entry e : queue) {
-      n += e.feed != null && e.feed.vouching && e.dueNanos > now + rotationNanos ? 1 : 0;
+      n += e.feed != null && e.feed.vouching && e.dueNanos - (now + rotationNanos) > 0 ? 1 : 0;
     }
     return n;
   }
@@ -444,7 +444,7 @@ public final class WatchBudget {
     feedConnections -= f.feed.connections();
     List<Entry> revert = new ArrayList<>();
     for (Entry e : queue) {
-      if (e.feed == f && e.dueNanos > now + rotationNanos) {
+      if (e.feed == f && e.dueNanos - (now + rotationNanos) > 0) {
         revert.add(e);
       }
     }
@@ -464,7 +464,7 @@ public final class WatchBudget {
       }
       if (e.state == State.POLLING) {
         e.again = true; // its read may have been answered before the change
-      } else if (e.state == State.QUEUED && !e.backingOff && e.dueNanos > now) {
+      } else if (e.state == State.QUEUED && !e.backingOff && e.dueNanos - now > 0) {
         due.add(e);
       }
     }
@@ -514,7 +514,7 @@ public final class WatchBudget {
     for (Map.Entry<Feed, Integer> o : outside.entrySet()) {
       Feed f = o.getKey();
       boolean worth = f.running ? o.getValue() >= 1 : o.getValue() > f.feed.connections();
-      if (worth && (f.running || now >= f.retryAtNanos)) {
+      if (worth && (f.running || now - f.retryAtNanos >= 0)) {
         wanted.add(f);
       }
     }
@@ -549,6 +549,15 @@ public final class WatchBudget {
 
   // ---- scheduling, under the lock ----
 
+  /**
+   * Earliest due first, then the first joined. Times are compared by their difference, as {@code System.nanoTime}
+   * requires: its values may be anywhere, near overflow included.
+   */
+  private static int byDue(Entry a, Entry b) {
+    int c = Long.signum(a.dueNanos - b.dueNanos);
+    return c != 0 ? c : Long.compare(a.seq, b.seq);
+  }
+
   private void enqueue(Entry e, long due) {
     e.state = State.QUEUED;
     e.dueNanos = due;
@@ -559,7 +568,7 @@ public final class WatchBudget {
   /** Starts rotation reads on free lanes, and arranges to be woken when the next one is due. */
   private void dispatch(long now, List<Runnable> actions) {
     int lanes = BudgetLimit.lanes(limit.current(now));
-    while (polling < lanes && !queue.isEmpty() && queue.peek().dueNanos <= now) {
+    while (polling < lanes && !queue.isEmpty() && queue.peek().dueNanos - now <= 0) {
       Entry e = queue.poll();
       e.state = State.POLLING;
       polling++;
@@ -567,7 +576,7 @@ public final class WatchBudget {
     }
     if (!queue.isEmpty() && polling < lanes) {
       long due = queue.peek().dueNanos;
-      if (wakeup == null || due < wakeupAt) {
+      if (wakeup == null || due - wakeupAt < 0) {
         if (wakeup != null) {
           wakeup.run();
         }
@@ -598,7 +607,7 @@ public final class WatchBudget {
         parked--;
         enqueue(e, now);
         actions.add(e.member::unpark);
-      } else if (i < slots && e.state == State.QUEUED && !(e.backingOff && e.dueNanos > now)) {
+      } else if (i < slots && e.state == State.QUEUED && !(e.backingOff && e.dueNanos - now > 0)) {
         promote.add(e);
       }
     }
