@@ -150,4 +150,32 @@ class ChangeFeedTest {
       }
     }
   }
+
+  @Test
+  void afterASnapshotRestoreTheFeedResetsAndAChangeOutsideTheBudgetIsStillSeen() throws Exception {
+    try (ConsulTestAgent agent = ConsulTestAgent.builder().maxConnsPerClient(10).runChecks(false).start()) {
+      for (int i = 0; i < QUERIES; i++) {
+        agent.registerService(instance(name(i), name(i) + "-a", true));
+      }
+      // A short wait, so that the feed's parked queries (whose index is now above the agent's) come back soon.
+      WatchBudget budget = WatchBudget.of(BUDGET, Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10));
+      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+          .agents(agent.httpUri()).waitTime(Duration.ofSeconds(1)).watchBudget(budget).build();
+      try {
+        for (int i = 0; i < QUERIES; i++) {
+          assertThat(discovery.instances(query(i))).hasSize(1);
+        }
+        Await.until("the feed vouching", () -> budget.feeds() == 1 && budget.resting() > 0);
+        agent.resetIndex(2); // every index goes back below what the feed holds
+        int i = QUERIES - 1;
+        agent.setCheckStatus("chk-" + name(i) + "-a", "warning", "after the restore");
+        Await.until("the warning on " + name(i), () -> {
+          List<ServiceInstance> now = discovery.instances(query(i));
+          return now.size() == 1 && now.get(0).health() == Health.WARNING;
+        });
+      } finally {
+        discovery.close();
+      }
+    }
+  }
 }
