@@ -244,11 +244,13 @@ final class ChangeFeed implements FeedMember {
         retry = backend.backoff.delay(failures).toNanos();
       }
       LOG.debug("{} stopped: {} on {}; its queries are read in turn until it starts again", this, what, path);
+      // Lost first: a 429 shrinks the budget, and the shrinking must find the feed already stopped with its
+      // back-off set, not stop it without one.
+      budget.feedLost(ChangeFeed.this, retry);
       if (rateLimited) {
         budget.rejected(backend.agentName(backend.rotation.agent(agentPosition)), consulText,
             backend.connectionCount());
       }
-      budget.feedLost(ChangeFeed.this, retry);
     }
   }
 }
