@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Figure 7: a thousand watched services of one {@code ServiceDiscovery} against one agent that enforces
+ * Figure 9: a thousand watched services of one {@code ServiceDiscovery} against one agent that enforces
  * {@code limits.http_max_conns_per_client} (200, Consul's default), with the default watch budget (64): connections
  * held, threads, requests per minute reaching the agent with no changes and with one change per second, and the
  * time from a change to its visibility for a query inside the budget (reported as subscribed) and one outside it. Then
@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  * lookups that failed. Not a JMH benchmark: it counts and times events, it does not time code.
  *
  * <p>Run: {@code java -cp benchmarks.jar dev.discovery.benchmarks.BudgetLoad [services [windowSeconds
- * [changesTimed [processes]]]]} (defaults 1000, 30, 20, 3).
+ * [changesTimed [processes [feed|rotation]]]]]} (defaults 1000, 30, 20, 3, feed; {@code rotation} turns the change
+ * feed off, as before it existed). Requests counted are the queries' reads and the change feed's.
  */
 public final class BudgetLoad {
   private BudgetLoad() {}
@@ -43,8 +44,9 @@ public final class BudgetLoad {
     return "{\"Name\":\"" + service + "\",\"ID\":\"" + id + "\",\"Address\":\"10.0.0.1\",\"Port\":8080}";
   }
 
+  /** Every request that reaches the agent for the watches: the queries' reads and the change feed's. */
   private static long requests(ConsulTestAgent agent, int services) {
-    long n = 0;
+    long n = agent.requestCount("/v1/health/state/any") + agent.requestCount("/v1/catalog/services");
     for (int i = 0; i < services; i++) {
       n += agent.requestCount("/v1/health/service/" + name(i));
     }
@@ -89,6 +91,31 @@ public final class BudgetLoad {
     return ms;
   }
 
+  /**
+   * The same for a change of health (a check of the instance turned warning, then passing), which the change feed
+   * names exactly; an instance registration without checks is a change it cannot name (all covered queries are
+   * read again).
+   */
+  private static long[] healthLatency(ConsulTestAgent agent, AtomicIntegerArray seen, int index, int n)
+      throws InterruptedException {
+    long[] ms = new long[n];
+    String service = name(index);
+    agent.setServiceHealth(service + "-a", "passing"); // gives the instance a check
+    await(() -> seen.get(index) == 1, Duration.ofSeconds(60), "the check on " + service);
+    Thread.sleep(300);
+    for (int i = 0; i < n; i++) {
+      boolean fail = i % 2 == 0;
+      long t0 = System.nanoTime();
+      agent.setServiceHealth(service + "-a", fail ? "warning" : "passing");
+      int want = fail ? 0 : 1; // the default query asks for passing instances only
+      await(() -> seen.get(index) == want, Duration.ofSeconds(60), "the health change of " + service);
+      ms[i] = (System.nanoTime() - t0) / 1_000_000;
+      Thread.sleep(300);
+    }
+    Arrays.sort(ms);
+    return ms;
+  }
+
   private static String percentiles(long[] sorted) {
     long p50 = sorted[(sorted.length - 1) / 2];
     long p99 = sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)];
@@ -101,17 +128,19 @@ public final class BudgetLoad {
     long window = args.length > 1 ? Long.parseLong(args[1]) : 30;
     int timed = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     int processes = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    // "rotation": the queries outside the budget read in turn, as before the change feed (changeFeed(false)).
+    boolean feed = !(args.length > 4 && args[4].equals("rotation"));
     try (ConsulTestAgent agent = ConsulTestAgent.builder().maxConnsPerClient(200).runChecks(false).start()) {
       for (int i = 0; i < services; i++) {
         agent.registerService(instance(name(i), name(i) + "-a"));
       }
-      System.out.printf(Locale.ROOT, "# %d services, agent limit 200 per client, budget %d, Java %s%n", services,
-          WatchBudget.DEFAULT_CONNECTIONS, Runtime.version());
+      System.out.printf(Locale.ROOT, "# %d services, agent limit 200 per client, budget %d, change feed %s, Java %s%n",
+          services, WatchBudget.DEFAULT_CONNECTIONS, feed ? "on" : "off", Runtime.version());
       int threadsBefore = Thread.activeCount();
       // The backend's own watches, without the cache, so that measuring a query does not count as using it (a
       // query that is read often gets a parked slot at the next ranking). The first is "subscribed".
       DiscoveryBackend backend = ConsulDiscovery.http().environment(ConsulEnvironment.none())
-          .agents(agent.httpUri()).backend();
+          .agents(agent.httpUri()).changeFeed(feed).backend();
       AtomicIntegerArray seen = new AtomicIntegerArray(services);
       List<Watch> watches = new ArrayList<>();
       try {
@@ -165,6 +194,8 @@ public final class BudgetLoad {
             + percentiles(changeLatency(agent, seen, 0, timed)));
         System.out.println("change visible, outside the budget (" + name(services - 1) + "): "
             + percentiles(changeLatency(agent, seen, services - 1, timed)));
+        System.out.println("health change visible, outside the budget (" + name(services - 2) + "): "
+            + percentiles(healthLatency(agent, seen, services - 2, timed)));
         System.out.printf(Locale.ROOT, "connections held %d, busy call threads %d, agent refusals %d%n",
             agent.openConnections(), callThreads(agent), agent.rejectedConnections());
       } finally {
@@ -189,7 +220,7 @@ public final class BudgetLoad {
       try {
         for (int p = 0; p < processes; p++) {
           all.add(ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(agent.httpUri())
-              .cache(c -> c.observer(counting)).build());
+              .changeFeed(feed).cache(c -> c.observer(counting)).build());
         }
         long end = System.nanoTime() + Duration.ofSeconds(window).toNanos();
         while (System.nanoTime() < end) {

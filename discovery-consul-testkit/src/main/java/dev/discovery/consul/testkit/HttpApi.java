@@ -91,6 +91,9 @@ final class HttpApi implements HttpHandler {
     if (path.startsWith("/v1/health/service/")) {
       requireMethod(ex, "GET");
       healthService(ex, path.substring("/v1/health/service/".length()), q);
+    } else if (path.startsWith("/v1/health/state/")) {
+      requireMethod(ex, "GET");
+      healthState(ex, path.substring("/v1/health/state/".length()), q);
     } else if (path.equals("/v1/catalog/services")) {
       requireMethod(ex, "GET");
       catalogServices(ex, q);
@@ -194,6 +197,42 @@ final class HttpApi implements HttpHandler {
     sendJson(ex, JsonViews.health(rows), q, result.index());
   }
 
+  /**
+   * {@code GET /v1/health/state/:state} as Consul's {@code HealthChecksInState} and state store's
+   * {@code checksInStateTxn}: every check of the datacenter in that state ({@code any}: all of them), node-level
+   * ones included; the index is the checks table's (any check written or deleted anywhere, and every service
+   * deregistration, moves it), blocking as every read does; an unknown state matches nothing ({@code []}); an
+   * empty one is 400 {@code Missing check state}. {@code node-meta} narrows the answer, not the index. Consul's
+   * {@code filter} on checks is not imitated: the testkit says so with a 400 rather than ignore it.
+   */
+  private void healthState(HttpExchange ex, String checkState, QueryParams q) {
+    if (checkState.isEmpty()) {
+      throw new ApiException(400, "Missing check state");
+    }
+    Caller caller = authorize(ex, q);
+    Blocking blocking = blocking(q);
+    checkDatacenter(q);
+    List<String[]> nodeMeta = nodeMeta(q);
+    if (q.get("filter") != null && !q.get("filter").isEmpty()) {
+      throw new ApiException(400, "the testkit does not imitate ?filter on /v1/health/state");
+    }
+    Store store = state.store();
+    Store.Indexed<ArrayNode> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
+      ArrayNode rows = JsonNodeFactory.instance.arrayNode();
+      if (caller == Caller.ALLOWED) {
+        Map<String, NodeEntry> nodes = store.nodesLocked();
+        for (CheckEntry c : store.checksLocked()) {
+          if ((checkState.equals("any") || checkState.equals(c.status()))
+              && matchesNodeMeta(nodes.get(c.node()), nodeMeta)) {
+            rows.add(JsonViews.check(c));
+          }
+        }
+      }
+      return new Store.Indexed<>(rows, store.checksIndexLocked());
+    }, this::aborting);
+    sendJson(ex, result.value(), q, result.index());
+  }
+
   private void catalogService(HttpExchange ex, String service, QueryParams q) {
     if (service.isEmpty()) {
       throw new ApiException(400, "Missing service name");
@@ -239,7 +278,7 @@ final class HttpApi implements HttpHandler {
           }
         }
       }
-      return new Store.Indexed<>(JsonViews.catalogServices(tags), store.tableIndexLocked());
+      return new Store.Indexed<>(JsonViews.catalogServices(tags), store.servicesIndexLocked());
     }, this::aborting);
     ex.getResponseHeaders().set("X-Consul-Effective-Consistency", consistency(q));
     sendJson(ex, result.value(), q, result.index());

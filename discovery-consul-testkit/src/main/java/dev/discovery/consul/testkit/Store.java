@@ -30,6 +30,11 @@ final class Store {
   private final Map<String, Map<String, CheckEntry>> checks = new TreeMap<>();
   // Consul's "service.<name>" index entries; a service without instances falls back to the table index.
   private final Map<String, Long> serviceIndex = new HashMap<>();
+  // Consul's table indexes for "checks" and "services" (memdb's index table): /v1/health/state/:state reports the
+  // checks table's (catalogChecksMaxIndex), /v1/catalog/services the services table's (catalogServicesMaxIndex).
+  // A node update moves neither (catalogInsertNode raises the nodes and per-service indexes only).
+  private long checksIndex = 1;
+  private long servicesIndex = 1;
 
   /** A query result with the index it is valid at. */
   record Indexed<T>(T value, long index) {}
@@ -173,6 +178,7 @@ final class Store {
         touched.add(existing.name());
       }
       long idx = bump(touched);
+      servicesIndex = idx;
       onNode.put(service.id(), service.withIndexes(existing == null ? idx : existing.createIndex(), idx));
       if (existing != null && !existing.name().equals(service.name())) {
         dropServiceIndexIfUnused(existing.name());
@@ -212,7 +218,10 @@ final class Store {
       }
       Map<String, CheckEntry> nodeChecks = checks.getOrDefault(node, Map.of());
       nodeChecks.values().removeIf(c -> c.serviceId().equals(id));
-      bump(List.of(removed.name()));
+      long idx = bump(List.of(removed.name()));
+      // Consul's deleteServiceTxn raises the checks table index whether or not the instance had checks.
+      servicesIndex = idx;
+      checksIndex = idx;
       dropServiceIndexIfUnused(removed.name());
       return removed;
     } finally {
@@ -242,6 +251,7 @@ final class Store {
         return false;
       }
       long idx = bump(affectedServices(check, existing));
+      checksIndex = idx;
       nodeChecks.put(check.checkId(), check.withIndexes(existing == null ? idx : existing.createIndex(), idx));
       return true;
     } finally {
@@ -297,7 +307,7 @@ final class Store {
       if (removed == null) {
         return false;
       }
-      bump(affectedServices(removed, null));
+      checksIndex = bump(affectedServices(removed, null));
       return true;
     } finally {
       lock.unlock();
@@ -312,7 +322,9 @@ final class Store {
       services.clear();
       checks.clear();
       serviceIndex.clear();
-      bump(List.of());
+      long idx = bump(List.of());
+      checksIndex = idx; // deleting a node deletes its services and checks
+      servicesIndex = idx;
     } finally {
       lock.unlock();
     }
@@ -339,6 +351,8 @@ final class Store {
             c.withIndexes(Math.min(c.createIndex(), index), Math.min(c.modifyIndex(), index)));
       }
       serviceIndex.replaceAll((k, v) -> Math.min(v, index));
+      checksIndex = Math.min(checksIndex, index);
+      servicesIndex = Math.min(servicesIndex, index);
       writes++;
       changed.signalAll();
     } finally {
@@ -355,6 +369,23 @@ final class Store {
 
   long tableIndexLocked() {
     return Math.max(1, index);
+  }
+
+  /** The checks table's index: what {@code /v1/health/state/:state} reports; never 0. */
+  long checksIndexLocked() {
+    return Math.max(1, checksIndex);
+  }
+
+  /** The services table's index: what {@code /v1/catalog/services} reports; never 0. */
+  long servicesIndexLocked() {
+    return Math.max(1, servicesIndex);
+  }
+
+  /** Every check of every node, in memdb's order (by node, then check ID). */
+  List<CheckEntry> checksLocked() {
+    List<CheckEntry> all = new ArrayList<>();
+    checks.values().forEach(m -> all.addAll(m.values()));
+    return all;
   }
 
   /** All instances of {@code service} with their node and the checks that apply (node-level first). */

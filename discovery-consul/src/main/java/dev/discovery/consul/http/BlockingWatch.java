@@ -44,6 +44,8 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
   private final ServiceQuery query;
   private final WatchListener listener;
   private final WatchBudget watchBudget;
+  /** The change feed covering this query outside a slot, or null. */
+  private final ChangeFeed feed;
   private boolean closed;
   private long index;
   private int failures;
@@ -66,6 +68,7 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
     this.query = query;
     this.listener = listener;
     this.watchBudget = backend.watchBudget;
+    this.feed = backend.feedFor(query);
     this.budget = new RequestBudget(backend.options.minRequestInterval.toNanos(), System.nanoTime());
   }
 
@@ -85,6 +88,16 @@ final class BlockingWatch implements Watch, Callback, BudgetMember {
   @Override
   public boolean recentlyUsed() {
     return listener.recentlyUsed();
+  }
+
+  @Override
+  public FeedMember feed() {
+    return feed;
+  }
+
+  @Override
+  public String service() {
+    return query.service();
   }
 
   @Override

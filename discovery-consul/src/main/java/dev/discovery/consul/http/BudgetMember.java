@@ -19,4 +19,14 @@ interface BudgetMember {
 
   /** Its turn in the rotation: one short read, then {@link WatchBudget#done} when it has finished. */
   void poll();
+
+  /** The change feed that can say when this query's service changes, or null: it is read in turn. */
+  default FeedMember feed() {
+    return null;
+  }
+
+  /** The service the query reads, as a feed names it. */
+  default String service() {
+    return "";
+  }
 }

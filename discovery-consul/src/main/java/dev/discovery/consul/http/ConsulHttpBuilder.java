@@ -57,6 +57,7 @@ public final class ConsulHttpBuilder {
   WatchBudget watchBudget;
   int budgetConnections = WatchBudget.DEFAULT_CONNECTIONS;
   Duration rotationInterval = Duration.ofSeconds(1);
+  boolean changeFeed = true;
   private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
   /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
@@ -282,6 +283,20 @@ public final class ConsulHttpBuilder {
       throw new IllegalArgumentException("rotationInterval must not be negative, was " + interval);
     }
     this.rotationInterval = interval;
+    return this;
+  }
+
+  /**
+   * Whether queries outside the {@link #watchBudget(int) budget}'s parked slots are kept fresh by a change feed
+   * (default true): two parked blocking queries per datacenter, {@code /v1/health/state/any} and
+   * {@code /v1/catalog/services}, say which services changed, and only those are read, plus a slow safety-net
+   * read of each (see {@link WatchBudget#of(int, Duration, Duration, Duration)}). Without it they are read in
+   * turn once per {@link #rotationInterval}. Turn it off where one datacenter's checks are so many, or change so
+   * often, that an answer listing all of them on every change costs more than the rotation (the module README
+   * gives the figures).
+   */
+  public ConsulHttpBuilder changeFeed(boolean enabled) {
+    this.changeFeed = enabled;
     return this;
   }
 

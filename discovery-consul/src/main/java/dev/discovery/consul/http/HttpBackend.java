@@ -57,6 +57,8 @@ final class HttpBackend implements DiscoveryBackend {
   private final boolean ownsPool;
   private final String description;
   private final Set<BlockingWatch> watches = ConcurrentHashMap.newKeySet();
+  /** One change feed per datacenter queried ("" for the agent's own), created with its first watch. */
+  private final java.util.Map<String, ChangeFeed> feeds = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private volatile DiscoveryObserver observer;
 
@@ -199,6 +201,36 @@ final class HttpBackend implements DiscoveryBackend {
     return watch;
   }
 
+  /**
+   * The change feed that covers {@code query}, or null when none can: feeds are off, or the query is a prepared
+   * query or has failover datacenters (its answer may come from elsewhere than one datacenter's catalog).
+   */
+  ChangeFeed feedFor(ServiceQuery query) {
+    if (!options.changeFeed || query.prepared() || !query.failover().isEmpty()) {
+      return null;
+    }
+    String dc = query.datacenter() != null ? query.datacenter() : options.datacenter;
+    return feeds.computeIfAbsent(dc == null ? "" : dc, k -> new ChangeFeed(this, dc));
+  }
+
+  /** A change feed's request: immediate, or blocking (with the long read time-out). */
+  Call newFeedCall(HttpUrl url, boolean blocking) {
+    if (LOG.isTraceEnabled()) {
+      LOG.trace("GET {}", url);
+    }
+    return (blocking ? blockingTransport : transport).newCall(new Request.Builder().url(url).get());
+  }
+
+  /** Consul's text of an error answer, bounded and scrubbed. */
+  String errorText(Response response) throws IOException {
+    return AgentStatus.quote(transport.readErrorText(response));
+  }
+
+  /** A 200 answer's body, within the body cap. */
+  byte[] readBody(Response response) throws IOException {
+    return transport.readBody(response);
+  }
+
   void forget(BlockingWatch watch) {
     watches.remove(watch);
   }
@@ -310,6 +342,7 @@ final class HttpBackend implements DiscoveryBackend {
     for (BlockingWatch w : new ArrayList<>(watches)) {
       w.close();
     }
+    feeds.values().forEach(ChangeFeed::stop);
     DiscoveryObserver heard = observer;
     if (heard != null) {
       watchBudget.unobserve(heard);

@@ -36,6 +36,7 @@ final class HttpOptions {
   final WatchBudget watchBudget;
   final int budgetConnections;
   final Duration rotationInterval;
+  final boolean changeFeed;
 
   private HttpOptions(ConsulHttpBuilder b, List<URI> agents, Credentials credentials, ConsulTls tls) {
     this.agents = List.copyOf(agents);
@@ -59,6 +60,7 @@ final class HttpOptions {
     this.watchBudget = b.watchBudget;
     this.budgetConnections = b.budgetConnections;
     this.rotationInterval = b.rotationInterval;
+    this.changeFeed = b.changeFeed;
   }
 
   static HttpOptions from(ConsulHttpBuilder b) {

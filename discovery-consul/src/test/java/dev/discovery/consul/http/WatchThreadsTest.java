@@ -84,8 +84,10 @@ class WatchThreadsTest {
             + "\"Port\":8080}");
       }
       long before = callThreads(agent);
+      // The rotation itself, without the change feed (which would let the rotating queries rest for minutes;
+      // the next test counts the threads with it).
       CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
-          .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(budget).build();
+          .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(budget).changeFeed(false).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
           assertThat(discovery.instances(ServiceQuery.of("svc-" + i))).hasSize(1);
@@ -103,6 +105,38 @@ class WatchThreadsTest {
         for (int round = 0; round < 20; round++) { // sampled while the rotation runs: never above the budget
           assertThat(busyCallThreads(agent)).isLessThanOrEqualTo(limit + 1); // +1: a lane handing over its thread
           Thread.sleep(50);
+        }
+      } finally {
+        discovery.close();
+      }
+      await("the call threads to end after close", () -> callThreads(agent) <= before);
+    }
+  }
+
+  @Test
+  void withTheChangeFeedTheParkedQueriesAndTheFeedHoldNoMorePlatformThreadsThanTheBudget() throws Exception {
+    int budget = 10; // 9 slots: the feed's 2 and 7 parked queries; 1 rotation lane
+    try (ConsulTestAgent agent = ConsulTestAgent.builder().start()) {
+      for (int i = 0; i < WATCHES; i++) {
+        agent.registerService("{\"Name\":\"svc-" + i + "\",\"ID\":\"svc-" + i + "\",\"Address\":\"10.0.0.1\","
+            + "\"Port\":8080}");
+      }
+      long before = callThreads(agent);
+      WatchBudget shared = WatchBudget.of(budget);
+      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+          .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(shared).build();
+      try {
+        for (int i = 0; i < WATCHES; i++) {
+          assertThat(discovery.instances(ServiceQuery.of("svc-" + i))).hasSize(1);
+        }
+        int parked = BudgetLimit.slots(budget) - 2;
+        await("the feed running and " + (WATCHES - parked) + " queries resting on it",
+            () -> shared.feeds() == 1 && shared.parked() == parked && shared.resting() == WATCHES - parked);
+        long limit = CallThreads.virtual() ? 0 : BudgetLimit.slots(budget);
+        await("at most " + limit + " platform threads for " + WATCHES + " watches and the feed",
+            () -> busyCallThreads(agent) <= limit);
+        if (!CallThreads.virtual()) {
+          assertThat(busyCallThreads(agent)).as("the feed's and the parked queries' calls").isPositive();
         }
       } finally {
         discovery.close();
