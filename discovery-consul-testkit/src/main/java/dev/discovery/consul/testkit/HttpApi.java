@@ -164,7 +164,8 @@ final class HttpApi implements HttpHandler {
     }
     Caller caller = authorize(ex, q);
     Blocking blocking = blocking(q);
-    Store store = datacenters.resolve(q.get("dc")).store();
+    AgentState dc = datacenters.resolve(q.get("dc"));
+    Store store = dc.store();
     Boolean passing = q.bool("passing");
     if (passing == null) {
       throw new ApiException(400, "Invalid value for ?passing");
@@ -192,7 +193,7 @@ final class HttpApi implements HttpHandler {
     if (near != null && !near.isEmpty()) {
       // Consul's parseSource: "_agent" is the agent's own node; then the servers sort by distance from it.
       String source = near.equals("_agent") ? state.config().nodeName() : near;
-      rows = state.coordinates().sortNear(source, store.node(source) != null, rows);
+      rows = dc.coordinates().sortNear(source, store.node(source) != null, rows);
     }
     sendJson(ex, JsonViews.health(rows), q, result.index());
   }
@@ -211,12 +212,12 @@ final class HttpApi implements HttpHandler {
     }
     Caller caller = authorize(ex, q);
     Blocking blocking = blocking(q);
-    checkDatacenter(q);
+    AgentState dc = datacenters.resolve(q.get("dc")); // 500 No path to datacenter for an unknown one
     List<String[]> nodeMeta = nodeMeta(q);
     if (q.get("filter") != null && !q.get("filter").isEmpty()) {
       throw new ApiException(400, "the testkit does not imitate ?filter on /v1/health/state");
     }
-    Store store = state.store();
+    Store store = dc.store();
     Store.Indexed<ArrayNode> result = store.block(blocking.index, blocking.timeoutNanos, () -> {
       ArrayNode rows = JsonNodeFactory.instance.arrayNode();
       if (caller == Caller.ALLOWED) {
