@@ -288,6 +288,7 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       return;
     }
     List<ServiceInstance> changed = null;
+    List<Consumer<List<ServiceInstance>>> toTell = List.of();
     synchronized (this) {
       if (closed) {
         return;
@@ -314,16 +315,23 @@ final class CachedQuery implements WatchListener, DiscoveryObserver.QueryState {
       }
       if (!same) {
         changed = answer.instances();
-        for (Consumer<List<ServiceInstance>> subscriber : subscribers) {
-          notify(subscriber, changed);
-        }
+        toTell = List.copyOf(subscribers); // one who subscribes from here on is handed this answer itself
       }
       if (!backend.supportsWatch(query)) {
         Duration next = answer.ttl() != null ? answer.ttl() : settings.refreshInterval();
         schedule(next);
       }
     }
+    // The selector's handles first, then the subscribers: a subscriber told of a change must find the picks on
+    // it already (one query's answers arrive on one thread at a time, so the subscribers' order is kept).
     stateChanged();
+    if (changed != null) {
+      synchronized (this) {
+        for (Consumer<List<ServiceInstance>> subscriber : toTell) {
+          notify(subscriber, changed); // skipped on delivery if it unsubscribed meanwhile
+        }
+      }
+    }
     firstLoad.complete(answer.instances());
   }
 

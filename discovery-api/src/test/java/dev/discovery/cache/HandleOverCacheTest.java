@@ -61,6 +61,24 @@ class HandleOverCacheTest {
   }
 
   @Test
+  void aSubscriberToldOfAChangeFindsThePicksOnItAlready() throws Exception {
+    loaded(1, three);
+    ServiceHandle web = selector.forService("web");
+    web.next();
+    java.util.concurrent.CompletableFuture<Set<ServiceInstance>> pickedWhenTold =
+        new java.util.concurrent.CompletableFuture<>();
+    try (dev.discovery.Subscription s = discovery.subscribe(WEB, list -> {
+      if (list.size() == 1) {
+        pickedWhenTold.complete(picks(web, 3));
+      }
+    })) {
+      backend.push(three.subList(0, 1));
+      assertThat(pickedWhenTold.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the handle had the change before the subscriber heard of it").containsExactly(three.get(0));
+    }
+  }
+
+  @Test
   void aStaleAnswerServesUpToTheMaximumStalenessThenThrows() {
     loaded(1, three);
     ServiceHandle web = selector.forService("web");
