@@ -297,12 +297,13 @@ final class HttpBackend implements DiscoveryBackend {
             StatusErrors.of(response.code(), text, query, agentName, description, filter),
             response.code() == 429, AgentStatus.quote(text), rejected);
       }
-      byte[] body = transport.readBody(response);
       if (query.prepared()) {
-        PreparedQueryParser.Execution run = PreparedQueryParser.parse(body, options.taggedAddress);
+        PreparedQueryParser.Execution run =
+            PreparedQueryParser.parse(transport.readBody(response), options.taggedAddress);
         return new Outcome(new Answer(run.result().instances(), null, run.datacenter()), 0, null);
       }
-      HealthParser.Result parsed = HealthParser.parse(body, query, options.taggedAddress);
+      // Parsed as it arrives: a large answer is not held whole before its first entry is read.
+      HealthParser.Result parsed = HealthParser.parse(transport.bodyStream(response), query, options.taggedAddress);
       if (parsed.withoutPort() > 0 && LOG.isDebugEnabled()) {
         LOG.debug("{}: left out {} instance(s) registered without a port", query, parsed.withoutPort());
       }

@@ -2,6 +2,7 @@ package dev.discovery.consul.internal;
 
 import dev.discovery.consul.ConsulTls;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -10,7 +11,11 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.Buffer;
 import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+import okio.Source;
 
 /**
  * The one HTTP transport to Consul agents, shared by the discovery backend and {@code ConsulAgent} (and through
@@ -131,6 +136,36 @@ public final class AgentTransport {
       throw tooLarge("more than " + maxBodyBytes + " bytes");
     }
     return source.getBuffer().readByteArray();
+  }
+
+  /**
+   * The body of a successful response as a stream, for a parser that reads while the body arrives; the stream
+   * fails with {@link ResponseTooLargeException} as soon as the body passes the cap, so no more than the cap is read.
+   *
+   * @throws ResponseTooLargeException when the announced length is over the cap
+   */
+  public InputStream bodyStream(Response response) throws IOException {
+    ResponseBody body = response.body();
+    if (body == null) {
+      return InputStream.nullInputStream();
+    }
+    if (body.contentLength() > maxBodyBytes) {
+      throw tooLarge(body.contentLength() + " bytes");
+    }
+    long cap = maxBodyBytes;
+    Source capped = new ForwardingSource(body.source()) {
+      private long read;
+
+      @Override
+      public long read(Buffer sink, long byteCount) throws IOException {
+        long n = super.read(sink, byteCount);
+        if (n > 0 && (read += n) > cap) {
+          throw tooLarge("more than " + cap + " bytes");
+        }
+        return n;
+      }
+    };
+    return Okio.buffer(capped).inputStream();
   }
 
   private ResponseTooLargeException tooLarge(String size) {

@@ -205,11 +205,16 @@ class HttpBackendTest {
   @Test
   void oversizedAndNullBodiesAreRefusedClearly() throws Exception {
     server.enqueue(ok(web("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"), 1));
+    server.enqueue(new MockResponse().setHeader("X-Consul-Index", "1")
+        .setChunkedBody(web("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"), 100));
     server.enqueue(ok("null", 1));
     HttpBackend backend = builder().maxBodySize(1024).buildBackend();
     try {
       Throwable big = backend.fetch(WEB).handle((a, e) -> e).get(10, TimeUnit.SECONDS);
       assertThat(big).hasMessageContaining("exceeds the limit of 1024 bytes").hasMessageContaining("maxBodySize");
+      // Without a declared length the answer is parsed as it arrives, and refused once it passes the cap.
+      Throwable chunked = backend.fetch(WEB).handle((a, e) -> e).get(10, TimeUnit.SECONDS);
+      assertThat(chunked).hasMessageContaining("more than 1024 bytes").hasMessageContaining("unusable answer");
       Throwable nul = backend.fetch(WEB).handle((a, e) -> e).get(10, TimeUnit.SECONDS);
       assertThat(nul).hasMessageContaining("JSON array").hasMessageContaining("NULL");
     } finally {

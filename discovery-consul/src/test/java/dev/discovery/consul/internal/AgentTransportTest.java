@@ -66,6 +66,25 @@ class AgentTransportTest {
   }
 
   @Test
+  void aStreamedBodyStopsAtTheCapWhetherItsLengthIsDeclaredOrNot() throws Exception {
+    server.enqueue(new MockResponse().setBody("x".repeat(4096)));
+    try (Response r = get()) {
+      assertThatThrownBy(() -> transport.bodyStream(r)).isInstanceOf(ResponseTooLargeException.class)
+          .hasMessageContaining("4096 bytes").hasMessageContaining("maxBodySize");
+    }
+    server.enqueue(new MockResponse().setChunkedBody("y".repeat(4096), 512));
+    try (Response r = get()) {
+      java.io.InputStream in = transport.bodyStream(r);
+      assertThatThrownBy(in::readAllBytes).isInstanceOf(ResponseTooLargeException.class)
+          .hasMessageContaining("more than 2048 bytes");
+    }
+    server.enqueue(new MockResponse().setChunkedBody("z".repeat(2048), 512));
+    try (Response r = get()) {
+      assertThat(transport.bodyStream(r).readAllBytes()).hasSize(2048);
+    }
+  }
+
+  @Test
   void errorTextIsBoundedAndScrubbed() throws Exception {
     Buffer huge = new Buffer().writeUtf8("token " + TOKEN + " refused ").writeUtf8("e".repeat(200_000));
     server.enqueue(new MockResponse().setResponseCode(403).setBody(huge));
