@@ -34,6 +34,8 @@ import java.util.Set;
  *   <li>Weight: {@code Weights.Passing}, or {@code Weights.Warning} for a warning instance; default 1,
  *       at least 1.</li>
  *   <li>ID: {@code <Node>/<Service.ID>}, since service IDs are only unique per agent.</li>
+ *   <li>Node meta: {@code Node.Meta}, for selectors that read an instance's zone from its node; equal node meta
+ *       is one shared map.</li>
  *   <li>Instances the query does not accept (critical under passing-or-warning; anything not passing
  *       under passing) are left out, as are services registered without a port (port 0).</li>
  * </ul>
@@ -75,7 +77,7 @@ public final class HealthParser {
   }
 
   /**
-   * The part of each entry this parser reads. Everything else (check outputs and definitions, node meta, raft
+   * The part of each entry this parser reads. Everything else (check outputs and definitions, raft
    * indexes, proxy settings: most of an entry's bytes) is skipped by the tokenizer and never becomes a tree, which
    * cuts the allocation of a large answer by a quarter. Skipped parts are still checked for valid JSON. Tagged
    * addresses are read, and checked, only when the backend is configured to use them.
@@ -84,7 +86,8 @@ public final class HealthParser {
   private static final Shape BODY_WITH_TAGGED_ADDRESSES = body(true);
 
   private static Shape body(boolean taggedAddresses) {
-    Map<String, Shape> node = new java.util.HashMap<>(Map.of("Node", Shape.ALL, "Address", Shape.ALL));
+    Map<String, Shape> node = new java.util.HashMap<>(Map.of("Node", Shape.ALL, "Address", Shape.ALL,
+        "Meta", Shape.ALL));
     Map<String, Shape> service = new java.util.HashMap<>(Map.of("ID", Shape.ALL, "Service", Shape.ALL,
         "Address", Shape.ALL, "Port", Shape.ALL, "Tags", Shape.ALL, "Meta", Shape.ALL, "Weights", Shape.ALL));
     if (taggedAddresses) {
@@ -165,11 +168,17 @@ public final class HealthParser {
     }
     List<ServiceInstance> out = new ArrayList<>(root.size());
     int withoutPort = 0;
+    // Node meta is mostly the same on every node (Consul always sends consul-network-segment, often
+    // consul-version): instances with equal node meta share one immutable map, so it costs no memory per instance.
+    Map<Map<String, String>, Map<String, String>> sharedNodeMeta = new java.util.HashMap<>();
     for (int i = 0; i < root.size(); i++) {
       Entry e = entry(root.get(i), i, query);
       if (e.port == 0) {
         withoutPort++;
         continue;
+      }
+      if (!e.nodeMeta.isEmpty()) {
+        e.nodeMeta = sharedNodeMeta.computeIfAbsent(e.nodeMeta, Map::copyOf);
       }
       ServiceInstance instance = e.instance(taggedAddress, i);
       if (query.matches(instance)) {
@@ -240,6 +249,7 @@ public final class HealthParser {
     int port;
     Set<String> tags;
     Map<String, String> meta;
+    Map<String, String> nodeMeta;
     Map<String, JsonNode> serviceTagged;
     int passingWeight = 1;
     int warningWeight = 1;
@@ -269,7 +279,7 @@ public final class HealthParser {
       int weight = health == Health.WARNING ? warningWeight : passingWeight;
       try {
         return new ServiceInstance(node + "/" + serviceId, service, host, p, tags, meta, Math.max(1, weight),
-            health);
+            health, nodeMeta);
       } catch (IllegalArgumentException e) {
         throw new InvalidAnswerException("entry " + index + " is not a usable instance: " + e.getMessage(), e);
       }
@@ -298,6 +308,7 @@ public final class HealthParser {
     e.node = text(node, "Node", i, " Node", -1, true);
     e.nodeAddress = text(node, "Address", i, " Node", -1, true);
     e.nodeTagged = stringMap(node, "TaggedAddresses", i, " Node", true);
+    e.nodeMeta = stringMap(node, "Meta", i, " Node", false);
     e.serviceId = text(service, "ID", i, " Service", -1, true);
     e.service = text(service, "Service", i, " Service", -1, true);
     if (e.serviceId.isEmpty() || e.service.isEmpty() || e.node.isEmpty()) {

@@ -37,6 +37,23 @@ class HealthParserTest {
   }
 
   @Test
+  void nodeMetaIsReadAndSharedBetweenInstancesWithTheSameOne() throws Exception {
+    ServiceInstance redis = parse(Fixtures.consul("health-service-redis.json"), REDIS, null).get(0);
+    assertThat(redis.nodeMeta()).containsExactly(java.util.Map.entry("instance_type", "t2.medium"));
+    String zoneA = "\"Meta\":{\"zone\":\"a\",\"consul-network-segment\":\"\"}},";
+    String body = Bodies.array(
+        Bodies.entry("n1", "10.0.0.1", "web-1", "web", "", 8080, List.of(), "passing").replace("\"Meta\":{}},", zoneA),
+        Bodies.entry("n2", "10.0.0.2", "web-2", "web", "", 8081, List.of(), "passing").replace("\"Meta\":{}},", zoneA),
+        Bodies.entry("n3", "10.0.0.3", "web-3", "web", "", 8082, List.of(), "passing"));
+    List<ServiceInstance> web = parse(body, WEB_ANY, null);
+    assertThat(web.get(0).nodeMeta()).containsEntry("zone", "a");
+    assertThat(web.get(1).nodeMeta()).isSameAs(web.get(0).nodeMeta());
+    assertThat(web.get(2).nodeMeta()).isEmpty();
+    assertThatThrownBy(() -> parse(body.replaceFirst("\"zone\":\"a\"", "\"zone\":1"), WEB_ANY, null))
+        .hasMessageContaining("Node Meta.zone must be a string");
+  }
+
+  @Test
   void taggedAddressesAreReadWhicheverCaseTheKeysUse() throws Exception {
     String sample = Fixtures.consul("health-service-redis.json");
     ServiceInstance wan = parse(sample, REDIS, "wan").get(0);
