@@ -4,8 +4,10 @@ import dev.discovery.NoHealthyInstanceException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.QueryView;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One service (one query) of a {@link ServiceSelector}, held so that a pick costs no lookup: get it once with
@@ -42,13 +44,16 @@ public final class ServiceHandle {
   /** Where answers come from, off the hot path; changed only under {@code this}. */
   private volatile QueryView view;
   private volatile Snapshot snapshot = Snapshot.EMPTY;
+  /** The most instances the caller's zone had, and when it last had that many; changed only under {@code this}. */
+  private int zoneHigh;
+  private long zoneHighAtNanos;
 
   /**
    * What a pick needs, immutable. {@code direct} means "pick from {@code usable} without any check": the
    * answer is fresh from a live view, non-empty, and nothing is ejected.
    */
   private static final class Snapshot {
-    static final Snapshot EMPTY = new Snapshot(null, null, null, new ServiceInstance[0], false, false, 0);
+    static final Snapshot EMPTY = new Snapshot(null, null, null, new ServiceInstance[0], false, false, 0, null);
     /** The cached list this was built from, compared by identity to see whether the cache has moved on. */
     final List<ServiceInstance> source;
     /** The view the answer came from, or {@code null} over a discovery without one. */
@@ -59,11 +64,16 @@ public final class ServiceHandle {
     final boolean direct;
     /** Whether some instance is ejected (or the selector is in panic mode because of ejections). */
     final boolean ejecting;
-    /** When the first ejection in force ends; then the snapshot is rebuilt. Only meaningful if ejecting. */
+    /**
+     * When the first ejection in force ends, or the zone's remembered size is forgotten; then the snapshot is
+     * rebuilt. Only meaningful if ejecting.
+     */
     final long recheckAtNanos;
+    /** The two zone levels, or {@code null} without zones. */
+    final Zones zones;
 
     Snapshot(List<ServiceInstance> source, QueryView view, List<ServiceInstance> usableList,
-        ServiceInstance[] usable, boolean direct, boolean ejecting, long recheckAtNanos) {
+        ServiceInstance[] usable, boolean direct, boolean ejecting, long recheckAtNanos, Zones zones) {
       this.source = source;
       this.view = view;
       this.usable = usable;
@@ -71,6 +81,27 @@ public final class ServiceHandle {
       this.direct = direct;
       this.ejecting = ejecting;
       this.recheckAtNanos = recheckAtNanos;
+      this.zones = zones;
+    }
+  }
+
+  /**
+   * The caller's zone and the rest, each the instances a pick may use there (the available ones, or all of the
+   * level in panic), and the share of picks, out of {@link ZoneSplit#SCALE}, that stay in the caller's zone.
+   */
+  private static final class Zones {
+    final ServiceInstance[] local;
+    final List<ServiceInstance> localList;
+    final ServiceInstance[] remote;
+    final List<ServiceInstance> remoteList;
+    final int localShare;
+
+    Zones(ServiceInstance[] local, ServiceInstance[] remote, int localShare) {
+      this.local = local;
+      this.localList = List.of(local);
+      this.remote = remote;
+      this.remoteList = List.of(remote);
+      this.localShare = remote.length == 0 ? ZoneSplit.SCALE : local.length == 0 ? 0 : localShare;
     }
   }
 
@@ -103,15 +134,35 @@ public final class ServiceHandle {
     return nextSlow(s);
   }
 
+  /**
+   * The share of picks that now stay in the caller's zone (0 to 1), as of the last pick; empty when the selector
+   * has no {@linkplain ServiceSelector.Builder#zone zone} or nothing was picked yet. For status pages and tools.
+   */
+  public java.util.OptionalDouble localZoneShare() {
+    Zones z = snapshot.zones;
+    return z == null ? java.util.OptionalDouble.empty()
+        : java.util.OptionalDouble.of((double) z.localShare / ZoneSplit.SCALE);
+  }
+
   /** Reports how a call to an instance from {@link #next()} went; the same as the selector's {@code report}. */
   public void report(ServiceInstance instance, Outcome outcome) {
     selector.report(instance, outcome);
   }
 
   private ServiceInstance pick(Snapshot s) {
+    ServiceInstance[] from = s.usable;
+    List<ServiceInstance> fromList = s.usableList;
+    Zones z = s.zones;
+    if (z != null) {
+      // A draw per pick decides the level; a thread-local random costs no shared write.
+      boolean stay = z.localShare >= ZoneSplit.SCALE
+          || z.localShare > 0 && ThreadLocalRandom.current().nextInt(ZoneSplit.SCALE) < z.localShare;
+      from = stay ? z.local : z.remote;
+      fromList = stay ? z.localList : z.remoteList;
+    }
     ServiceInstance chosen = position != null
-        ? s.usable[position.next() % s.usable.length]
-        : balancer.choose(query, s.usableList);
+        ? from[position.next() % from.length]
+        : balancer.choose(query, fromList);
     balancer.onStart(chosen);
     return chosen;
   }
@@ -193,10 +244,56 @@ public final class ServiceHandle {
       }
       usableList = List.of(usable);
     }
-    boolean direct = v != null && !v.isClosed() && v.fresh() == instances && size > 0 && ejected == 0;
-    Snapshot s = new Snapshot(instances, v, usableList, usable, direct, ejected > 0, firstEnd);
+    Split zones = null;
+    boolean zoneShort = false;
+    if (selector.zoneKey() != null && size > 0) {
+      zones = zones(instances, out, now);
+      if (zoneHigh > zones.localCount) {
+        // Short of the remembered size: look again when that memory ends.
+        long forget = zoneHighAtNanos + selector.zoneMemoryNanos();
+        firstEnd = ejected == 0 || forget - firstEnd < 0 ? forget : firstEnd;
+        zoneShort = true;
+      }
+    }
+    boolean direct = v != null && !v.isClosed() && v.fresh() == instances && size > 0 && ejected == 0 && !zoneShort;
+    Snapshot s = new Snapshot(instances, v, usableList, usable, direct, ejected > 0 || zoneShort, firstEnd,
+        zones == null ? null : zones.zones);
     snapshot = s;
     return s;
+  }
+
+  /** The two levels of a zoned snapshot and how many instances the caller's zone has in the answer. */
+  private record Split(Zones zones, int localCount) {}
+
+  /** Splits the answer by zone, remembers the zone's size, and computes the share (under {@code this}). */
+  private Split zones(List<ServiceInstance> instances, boolean[] ejected, long now) {
+    ZoneKey key = selector.zoneKey();
+    String caller = selector.callerZone();
+    List<ServiceInstance> local = new ArrayList<>();
+    List<ServiceInstance> localUp = new ArrayList<>();
+    List<ServiceInstance> remote = new ArrayList<>();
+    List<ServiceInstance> remoteUp = new ArrayList<>();
+    for (int i = 0; i < instances.size(); i++) {
+      ServiceInstance instance = instances.get(i);
+      boolean up = ejected == null || !ejected[i];
+      boolean mine = caller.equals(key.zoneOf(instance));
+      (mine ? local : remote).add(instance);
+      if (up) {
+        (mine ? localUp : remoteUp).add(instance);
+      }
+    }
+    if (local.size() >= zoneHigh || now - zoneHighAtNanos - selector.zoneMemoryNanos() >= 0) {
+      zoneHigh = local.size();
+      zoneHighAtNanos = now;
+    }
+    int share = ZoneSplit.localShare(localUp.size(), zoneHigh, remoteUp.size());
+    return new Split(new Zones(level(local, localUp), level(remote, remoteUp), share), local.size());
+  }
+
+  /** A level's usable instances: the available ones, or all of them when too many are ejected (panic). */
+  private ServiceInstance[] level(List<ServiceInstance> all, List<ServiceInstance> up) {
+    boolean panic = up.isEmpty() || selector.levelPanics(all.size() - up.size(), all.size());
+    return (panic ? all : up).toArray(new ServiceInstance[0]);
   }
 
   /** The instances a pick may use now, for tests. */

@@ -41,6 +41,10 @@ public final class ServiceSelector {
   private final int failuresToEject;
   private final long ejectionNanos;
   private final int maxEjectedPercent;
+  /** The caller's zone and where instances' zones are read, or both {@code null}: no zones. */
+  private final String callerZone;
+  private final ZoneKey zoneKey;
+  private final long zoneMemoryNanos;
   private final DiscoveryObserver observer;
   private final String backend;
   /** Read when a handle rebuilds its snapshot and while an instance is ejected; never by a pick while all are fine. */
@@ -58,6 +62,9 @@ public final class ServiceSelector {
     this.maxEjectedPercent = builder.maxEjectedPercent;
     this.observer = builder.observer;
     this.ticker = builder.ticker;
+    this.callerZone = builder.callerZone;
+    this.zoneKey = builder.zoneKey;
+    this.zoneMemoryNanos = builder.zoneMemory.toNanos();
     this.backend = builder.discovery instanceof CachingDiscovery
         ? ((CachingDiscovery) builder.discovery).backendName()
         : builder.discovery.getClass().getSimpleName();
@@ -134,6 +141,23 @@ public final class ServiceSelector {
     return ticker.read();
   }
 
+  String callerZone() {
+    return callerZone;
+  }
+
+  ZoneKey zoneKey() {
+    return zoneKey;
+  }
+
+  long zoneMemoryNanos() {
+    return zoneMemoryNanos;
+  }
+
+  /** Whether {@code ejected} of a zone level's {@code size} instances are too many: then the level uses them all. */
+  boolean levelPanics(int ejected, int size) {
+    return ejected * 100 > maxEjectedPercent * size;
+  }
+
   /**
    * Whether {@code ejected} of {@code size} instances puts the service in panic mode (use every instance);
    * logs once per episode. Called when a handle rebuilds its snapshot, not per pick.
@@ -193,6 +217,9 @@ public final class ServiceSelector {
     private int maxEjectedPercent = 50;
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
     private Ticker ticker = Ticker.system();
+    private String callerZone;
+    private ZoneKey zoneKey;
+    private Duration zoneMemory = Duration.ofMinutes(5);
 
     private Builder(ServiceDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -246,6 +273,33 @@ public final class ServiceSelector {
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Sends picks to the caller's own zone first, reading each instance's zone with {@code key}: every pick stays
+     * in {@code callerZone} while at least about 71 % of its instances are available, and below that the picks
+     * spill over to the other zones in proportion (Envoy's zone-aware routing with its overprovisioning factor
+     * of 1.4, see {@code ZoneSplit}). Ejection and the panic threshold apply within each of the two levels (the
+     * caller's zone, the rest). Off by default.
+     */
+    public Builder zone(String callerZone, ZoneKey key) {
+      if (callerZone == null || callerZone.isBlank()) {
+        throw new IllegalArgumentException("the caller's zone must not be blank (for example zone(\"eu-west-1a\","
+            + " ZoneKey.serviceMeta(\"zone\")))");
+      }
+      this.callerZone = callerZone;
+      this.zoneKey = Objects.requireNonNull(key, "zone key");
+      return this;
+    }
+
+    /**
+     * How long the most instances the caller's zone has had counts as its full size (5 minutes by default): an
+     * instance whose checks fail leaves Consul's answer, and the zone counts as short of it for this long. A zone
+     * scaled down on purpose spills over for this long, then its new size is its full size.
+     */
+    public Builder zoneMemory(Duration memory) {
+      this.zoneMemory = Checks.requirePositive(memory, "zoneMemory");
       return this;
     }
 
