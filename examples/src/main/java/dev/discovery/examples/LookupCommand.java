@@ -12,6 +12,9 @@ import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
 import dev.discovery.Subscription;
+import dev.discovery.balance.ServiceHandle;
+import dev.discovery.balance.ServiceSelector;
+import dev.discovery.balance.ZoneKey;
 import dev.discovery.consul.ConsulAgent;
 import dev.discovery.consul.ServiceCatalog;
 import java.io.IOException;
@@ -105,6 +108,47 @@ final class LookupCommand implements Callable<Integer> {
       description = "Run the prepared query NAME defined in Consul instead of looking up SERVICE")
   String preparedQuery;
 
+  // ---- zones (issue 17) ----
+
+  @Option(names = "--zone", paramLabel = "ZONE",
+      description = "The caller's zone: print each instance's zone and the share of picks a selector in ZONE keeps"
+          + " there (needs --zone-key)")
+  String zone;
+
+  @Option(names = "--zone-key", paramLabel = "service:KEY|node:KEY",
+      description = "Where an instance's zone is written: a service meta key or a node meta key")
+  String zoneKey;
+
+  /** The parsed --zone-key, or null. */
+  private ZoneKey zoneKeyParsed;
+
+  private void checkZoneFlags() {
+    if (zone == null && zoneKey == null) {
+      return;
+    }
+    if (zone == null || zone.isBlank() || zoneKey == null) {
+      throw new IllegalArgumentException("--zone and --zone-key go together (for example --zone=eu-west-1a"
+          + " --zone-key=service:zone)");
+    }
+    try {
+      zoneKeyParsed = ZoneKey.parse(zoneKey);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--zone-key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stderr line saying how a selector in --zone would split its picks over this answer. */
+  private String zoneNote(ServiceDiscovery registry, ServiceQuery query, List<ServiceInstance> instances) {
+    ServiceSelector selector = ServiceSelector.builder(registry).zone(zone, zoneKeyParsed).build();
+    ServiceHandle handle = selector.forQuery(query);
+    handle.next();
+    double share = handle.localZoneShare().orElse(1.0);
+    long mine = instances.stream().filter(i -> zone.equals(zoneKeyParsed.zoneOf(i))).count();
+    return String.format(Locale.ROOT, "lookup: a caller in zone '%s' (%s) keeps %.1f%% of its picks there (%d of %d"
+        + " instances) and spills %.1f%% over to the other zones", zone, zoneKeyParsed, share * 100, mine,
+        instances.size(), (1 - share) * 100);
+  }
+
   /** The datacenter the printed answer came from (ServiceSnapshot.datacenter), for --json; null: the agent's own. */
   private String answeredDatacenter;
 
@@ -154,6 +198,7 @@ final class LookupCommand implements Callable<Integer> {
     Duration loadTimeout;
     try {
       query = selectedQuery();
+      checkZoneFlags();
       loadTimeout = DiscoveryOptions.parseDuration(timeout, "--timeout");
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -179,6 +224,9 @@ final class LookupCommand implements Callable<Integer> {
       if (instances.isEmpty()) {
         err.println(noInstance(query));
         return NONE;
+      }
+      if (zoneKeyParsed != null) {
+        err.println(zoneNote(registry, query, instances));
       }
       return FOUND;
     } catch (DiscoveryException e) {
@@ -494,13 +542,17 @@ final class LookupCommand implements Callable<Integer> {
         node.put("health", i.health().name().toLowerCase(Locale.ROOT));
         node.put("fromDisk", fromDisk);
         node.put("datacenter", answeredDatacenter); // null: the agent's own
+        if (zoneKeyParsed != null) {
+          node.put("zone", zoneKeyParsed.zoneOf(i)); // null: in no zone
+        }
       }
       out.println(array.toString());
       return;
     }
     for (ServiceInstance i : sorted) {
       String tagList = String.join(",", new TreeSet<>(i.tags()));
-      out.println(tagList.isEmpty() ? i.address() : i.address() + " " + tagList);
+      String line = tagList.isEmpty() ? i.address() : i.address() + " " + tagList;
+      out.println(zoneKeyParsed == null ? line : line + " zone=" + zoneKeyParsed.zoneOf(i));
     }
   }
 }
