@@ -87,7 +87,7 @@ public final class HealthParser {
 
   private static Shape body(boolean taggedAddresses) {
     Map<String, Shape> node = new java.util.HashMap<>(Map.of("Node", Shape.ALL, "Address", Shape.ALL,
-        "Meta", Shape.ALL));
+        "Meta", Shape.SHARED_STRINGS));
     Map<String, Shape> service = new java.util.HashMap<>(Map.of("ID", Shape.ALL, "Service", Shape.ALL,
         "Address", Shape.ALL, "Port", Shape.ALL, "Tags", Shape.ALL, "Meta", Shape.ALL, "Weights", Shape.ALL));
     if (taggedAddresses) {
@@ -103,6 +103,12 @@ public final class HealthParser {
   /** Which fields of an object to keep (null: keep the whole value), or the shape of an array's elements. */
   private record Shape(Map<String, Shape> fields, Shape elements) {
     static final Shape ALL = new Shape(null, null);
+    /**
+     * An object of strings that repeats from entry to entry (node meta): read straight into a map, the same map
+     * object as an equal one read before, so that repeats cost neither a tree nor a map nor a string. Compared by
+     * identity: records are equal by value, and this one has the same components as {@link #ALL}.
+     */
+    static final Shape SHARED_STRINGS = new Shape(null, null);
 
     static Shape object(Map<String, Shape> fields) {
       return new Shape(fields, null);
@@ -150,7 +156,7 @@ public final class HealthParser {
     JsonNode root;
     try (JsonParser parser = source) {
       root = parser.nextToken() == null ? null
-          : read(parser, taggedAddress == null ? BODY : BODY_WITH_TAGGED_ADDRESSES);
+          : read(parser, taggedAddress == null ? BODY : BODY_WITH_TAGGED_ADDRESSES, new Recent());
       JsonToken trailing = root == null ? null : parser.nextToken();
       if (trailing != null) {
         throw new InvalidAnswerException("the body is not valid JSON (a " + trailing + " token follows the"
@@ -168,17 +174,11 @@ public final class HealthParser {
     }
     List<ServiceInstance> out = new ArrayList<>(root.size());
     int withoutPort = 0;
-    // Node meta is mostly the same on every node (Consul always sends consul-network-segment, often
-    // consul-version): instances with equal node meta share one immutable map, so it costs no memory per instance.
-    Map<Map<String, String>, Map<String, String>> sharedNodeMeta = new java.util.HashMap<>();
     for (int i = 0; i < root.size(); i++) {
       Entry e = entry(root.get(i), i, query);
       if (e.port == 0) {
         withoutPort++;
         continue;
-      }
-      if (!e.nodeMeta.isEmpty()) {
-        e.nodeMeta = sharedNodeMeta.computeIfAbsent(e.nodeMeta, Map::copyOf);
       }
       ServiceInstance instance = e.instance(taggedAddress, i);
       if (query.matches(instance)) {
@@ -192,8 +192,11 @@ public final class HealthParser {
    * Reads the value at the parser's current token as a tree, keeping only what {@code shape} names. A value of
    * another kind than the shape expects is read whole, so that the checks below report its type.
    */
-  private static JsonNode read(JsonParser p, Shape shape) throws IOException {
+  private static JsonNode read(JsonParser p, Shape shape, Recent recent) throws IOException {
     JsonToken t = p.currentToken();
+    if (t == JsonToken.START_OBJECT && shape == Shape.SHARED_STRINGS) {
+      return recent.read(p);
+    }
     if (t == JsonToken.START_OBJECT && shape.fields() != null) {
       ObjectNode object = ((CompactNodes) NODES).objectNode(shape.fields().size());
       while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -203,7 +206,7 @@ public final class HealthParser {
         if (field == null) {
           p.skipChildren();
         } else {
-          object.set(name, read(p, field));
+          object.set(name, read(p, field, recent));
         }
       }
       return object;
@@ -211,7 +214,7 @@ public final class HealthParser {
     if (t == JsonToken.START_ARRAY && shape.elements() != null) {
       ArrayNode array = NODES.arrayNode();
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        array.add(read(p, shape.elements()));
+        array.add(read(p, shape.elements(), recent));
       }
       return array;
     }
@@ -308,7 +311,7 @@ public final class HealthParser {
     e.node = text(node, "Node", i, " Node", -1, true);
     e.nodeAddress = text(node, "Address", i, " Node", -1, true);
     e.nodeTagged = stringMap(node, "TaggedAddresses", i, " Node", true);
-    e.nodeMeta = stringMap(node, "Meta", i, " Node", false);
+    e.nodeMeta = sharedStrings(node, "Meta", i, " Node");
     e.serviceId = text(service, "ID", i, " Service", -1, true);
     e.service = text(service, "Service", i, " Service", -1, true);
     if (e.serviceId.isEmpty() || e.service.isEmpty() || e.node.isEmpty()) {
@@ -483,6 +486,128 @@ public final class HealthParser {
   }
 
   /** A map of string values; node tagged addresses are plain strings, lower-cased keys. */
+  /** A {@link Shape#SHARED_STRINGS} value: the shared map, or a tree that {@link #stringMap} rejects. */
+  private static Map<String, String> sharedStrings(JsonNode parent, String field, int i, String part)
+      throws InvalidAnswerException {
+    JsonNode v = parent.get(field);
+    if (v instanceof SharedStrings) {
+      return ((SharedStrings) v).map;
+    }
+    return stringMap(parent, field, i, part, false); // null, absent, or not an object of strings: its errors
+  }
+
+  /** A read object of strings, carried in the tree as a leaf. */
+  private static final class SharedStrings extends com.fasterxml.jackson.databind.node.POJONode {
+    private static final long serialVersionUID = 1L;
+    final transient Map<String, String> map;
+
+    SharedStrings(Map<String, String> map) {
+      super(map);
+      this.map = map;
+    }
+  }
+
+  /**
+   * The objects of strings read lately in one parse, newest first: a new one equal to one of them is that one.
+   * Values are compared in the parser's own buffer, so a repeat allocates nothing.
+   */
+  private static final class Recent {
+    private static final int KEEP = 8;
+    private final SharedStrings[] recent = new SharedStrings[KEEP];
+    private int size;
+    private String[] names = new String[8];
+
+    JsonNode read(JsonParser p) throws IOException {
+      int viable = (1 << size) - 1; // bit k: recent[k] has every pair read so far
+      int pairs = 0;
+      Map<String, String> built = null; // from the first pair no recent object has
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+          return notStrings(p, name);
+        }
+        if (built == null) {
+          int still = viable;
+          for (int k = 0; k < size; k++) {
+            if ((still & (1 << k)) != 0 && !sameText(recent[k].map.get(name), p)) {
+              still &= ~(1 << k);
+            }
+          }
+          if (still == 0) {
+            built = new java.util.LinkedHashMap<>();
+            copyPairs(viable, pairs, built); // the pairs before this one, as any object that had them has them
+            built.put(name, p.getText());
+          } else {
+            if (pairs == names.length) {
+              names = java.util.Arrays.copyOf(names, pairs * 2);
+            }
+            names[pairs] = name; // field names are canonical strings: no copy
+          }
+          viable = still;
+        } else {
+          built.put(name, p.getText());
+        }
+        pairs++;
+      }
+      if (built == null) {
+        for (int k = 0; k < size; k++) {
+          if ((viable & (1 << k)) != 0 && recent[k].map.size() == pairs) {
+            return recent[k];
+          }
+        }
+        built = new java.util.LinkedHashMap<>(); // fewer pairs than the objects it matched
+        copyPairs(viable, pairs, built);
+      }
+      return remember(Map.copyOf(built));
+    }
+
+    private void copyPairs(int viable, int pairs, Map<String, String> into) {
+      if (pairs > 0) {
+        Map<String, String> earlier = recent[Integer.numberOfTrailingZeros(viable)].map;
+        for (int j = 0; j < pairs; j++) {
+          into.put(names[j], earlier.get(names[j]));
+        }
+      }
+    }
+
+    private SharedStrings remember(Map<String, String> map) {
+      SharedStrings node = new SharedStrings(map);
+      System.arraycopy(recent, 0, recent, 1, Math.min(size, KEEP - 1));
+      recent[0] = node;
+      size = Math.min(size + 1, KEEP);
+      return node;
+    }
+
+    /** The offending field as a tree, the rest skipped: {@link #stringMap} then names the field and its type. */
+    private static JsonNode notStrings(JsonParser p, String name) throws IOException {
+      ObjectNode object = NODES.objectNode();
+      object.set(name, MAPPER.readTree(p));
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        p.nextToken();
+        p.skipChildren();
+      }
+      return object;
+    }
+
+    private static boolean sameText(String expected, JsonParser p) throws IOException {
+      if (expected == null) {
+        return false;
+      }
+      int length = p.getTextLength();
+      if (expected.length() != length) {
+        return false;
+      }
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      for (int c = 0; c < length; c++) {
+        if (chars[offset + c] != expected.charAt(c)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
   private static Map<String, String> stringMap(JsonNode parent, String field, int i, String part, boolean lowerKeys)
       throws InvalidAnswerException {
     JsonNode v = parent.get(field);

@@ -54,6 +54,33 @@ class HealthParserTest {
   }
 
   @Test
+  void nodeMetaThatRepeatsIsOneMapWhateverComesBetweenAndEveryOtherIsReadAsWritten() throws Exception {
+    String[] metas = {
+        "{\"zone\":\"a\",\"seg\":\"\"}", "{\"zone\":\"b\",\"seg\":\"\"}", "{\"zone\":\"a\",\"seg\":\"\"}",
+        "{\"zone\":\"a\"}", "{\"zone\":\"a\",\"seg\":\"\",\"x\":\"1\"}", "{\"seg\":\"\",\"zone\":\"b\"}",
+        "{}", "{\"zone\":\"ab\"}"};
+    String[] entries = new String[metas.length];
+    for (int i = 0; i < metas.length; i++) {
+      entries[i] = Bodies.entry("n" + i, "10.0.0." + (i + 1), "web-" + i, "web", "", 8080 + i, List.of(), "passing")
+          .replace("\"Meta\":{}},", "\"Meta\":" + metas[i] + "},");
+    }
+    List<ServiceInstance> web = parse(Bodies.array(entries), WEB_ANY, null);
+    assertNodeMetaAsWritten(web, metas);
+    assertThat(web.get(2).nodeMeta()).isSameAs(web.get(0).nodeMeta());
+    assertThat(web.get(5).nodeMeta()).as("the same pairs in another order").isSameAs(web.get(1).nodeMeta());
+    assertThat(web.get(3).nodeMeta()).isNotSameAs(web.get(0).nodeMeta());
+  }
+
+  /** Each instance's node meta equals the JSON object it was read from. */
+  private static void assertNodeMetaAsWritten(List<ServiceInstance> web, String[] metas) throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (int i = 0; i < metas.length; i++) {
+      java.util.Map<?, ?> expected = mapper.readValue(metas[i], java.util.Map.class);
+      assertThat(web.get(i).nodeMeta()).as("entry %d", i).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void taggedAddressesAreReadWhicheverCaseTheKeysUse() throws Exception {
     String sample = Fixtures.consul("health-service-redis.json");
     ServiceInstance wan = parse(sample, REDIS, "wan").get(0);
