@@ -34,16 +34,7 @@ final class HealthRequests {
     for (Map.Entry<String, String> m : nodeMeta(query, options).entrySet()) {
       u.addQueryParameter("node-meta", m.getKey() + ":" + m.getValue());
     }
-    String near = query.near() != null ? query.near() : options.near;
-    if (near != null) {
-      u.addQueryParameter("near", near);
-    }
-    if (options.stale) {
-      u.addQueryParameter("stale", null);
-    }
-    if (options.cached) {
-      u.addQueryParameter("cached", null);
-    }
+    addNearAndConsistency(u, query, options);
     if (index > 0) {
       u.addQueryParameter("index", Long.toString(index));
       u.addQueryParameter("wait", waitParameter(options.waitTime));
@@ -70,5 +61,22 @@ final class HealthRequests {
   /** How long to allow a blocking call: the wait, Consul's jitter of up to wait/16, and a margin. */
   static Duration blockingTimeout(Duration wait, Duration margin) {
     return wait.plus(wait.dividedBy(16)).plus(margin);
+  }
+
+  /**
+   * The parameters a health read and a prepared-query execution share: the query's {@code near} (else the
+   * client's), and the client's {@code stale} and {@code cached} reads.
+   */
+  static void addNearAndConsistency(HttpUrl.Builder u, ServiceQuery query, HttpOptions options) {
+    String near = query.near() != null ? query.near() : options.near;
+    if (near != null) {
+      u.addQueryParameter("near", near);
+    }
+    if (options.stale) {
+      u.addQueryParameter("stale", null);
+    }
+    if (options.cached) {
+      u.addQueryParameter("cached", null);
+    }
   }
 }

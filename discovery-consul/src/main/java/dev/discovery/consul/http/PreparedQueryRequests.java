@@ -19,16 +19,7 @@ final class PreparedQueryRequests {
     if (dc != null) {
       u.addQueryParameter("dc", dc);
     }
-    String near = query.near() != null ? query.near() : options.near;
-    if (near != null) {
-      u.addQueryParameter("near", near);
-    }
-    if (options.stale) {
-      u.addQueryParameter("stale", null);
-    }
-    if (options.cached) {
-      u.addQueryParameter("cached", null);
-    }
+    HealthRequests.addNearAndConsistency(u, query, options);
     return u.build();
   }
 }
