@@ -1,5 +1,6 @@
 package dev.discovery;
 
+import dev.discovery.internal.Checks;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -10,7 +11,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * What to look up: a service's name and how to select its instances.
@@ -42,9 +42,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class ServiceQuery {
-  /** Consul's rule for metadata keys: ASCII letters, digits, dashes and underscores, at most 128 of them. */
-  private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-
   private final String service;
   private final boolean prepared;
   private final Set<String> tags;
@@ -344,7 +341,7 @@ public final class ServiceQuery {
   }
 
   private Map<String, String> putMeta(Map<String, String> existing, String key, String value, String field) {
-    if (key == null || !META_KEY.matcher(key).matches()) {
+    if (!Checks.isMetaKey(key)) {
       throw new IllegalArgumentException(field + " key '" + key + "' of '" + service + "' must be 1 to 128 ASCII"
           + " letters, digits, dashes or underscores, as Consul requires");
     }

@@ -32,4 +32,12 @@ public final class Checks {
       throw new IllegalArgumentException(args.length == 0 ? message : String.format(message, args));
     }
   }
+
+  /** Consul's rule for metadata keys: ASCII letters, digits, dashes and underscores, at most 128 of them. */
+  private static final java.util.regex.Pattern META_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+  /** Whether {@code key} is a metadata key Consul accepts (for services and nodes alike). */
+  public static boolean isMetaKey(String key) {
+    return key != null && META_KEY.matcher(key).matches();
+  }
 }

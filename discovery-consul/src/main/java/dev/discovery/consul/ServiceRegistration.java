@@ -1,5 +1,6 @@
 package dev.discovery.consul;
 
+import dev.discovery.internal.Checks;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -7,7 +8,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A service instance to register with a Consul agent: name, ID, address, port, tags, meta, weights and
@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class ServiceRegistration {
-  private static final Pattern META_KEY = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
   private final String name;
   private final String id;
@@ -274,7 +273,7 @@ public final class ServiceRegistration {
 
     /** Adds one metadata entry; keys are 1..128 of {@code [A-Za-z0-9_-]} and must not start with {@code consul-}. */
     public Builder meta(String key, String value) {
-      if (key == null || !META_KEY.matcher(key).matches()) {
+      if (!Checks.isMetaKey(key)) {
         throw new IllegalArgumentException("service meta key '" + key
             + "' must be 1..128 characters of letters, digits, '_' and '-'");
       }
