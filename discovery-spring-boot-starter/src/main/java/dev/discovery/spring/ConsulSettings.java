@@ -2,7 +2,8 @@ package dev.discovery.spring;
 
 import dev.discovery.HealthFilter;
 import dev.discovery.ServiceQuery;
-import dev.discovery.consul.ConsulEnvironment;
+import dev.discovery.consul.dns.ConsulDnsBuilder;
+import dev.discovery.consul.http.ConsulHttpBuilder;
 import dev.discovery.consul.internal.AgentAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,8 +20,10 @@ import java.util.Locale;
 
 /**
  * The checked form of {@link DiscoveryConsulProperties}: agent URIs parsed, the token file found, the DNS
- * server resolved. Every check fails with a {@link DiscoveryConfigurationException} that names the property
- * and the fix, so start-up stops before anything talks to Consul with a half-understood setting.
+ * server resolved, the datacenter, DNS domain and refresh interval held to the library's own rules, the
+ * selector's numbers in range. Every check fails with a {@link DiscoveryConfigurationException} that names the
+ * property and the fix, so start-up stops before anything talks to Consul with a half-understood setting, and a
+ * value the library would refuse is blamed on its own property rather than on {@code discovery.consul.agents}.
  *
  * <p>The token is kept, but {@link #toString()} and every message leave it out.
  */
@@ -35,6 +38,8 @@ public final class ConsulSettings {
   private final Duration maxStaleness;
   private final DiscoveryConsulProperties.Backend backend;
   private final InetSocketAddress dnsServer;
+  private final String dnsDomain;
+  private final Duration dnsRefreshInterval;
 
   private ConsulSettings(DiscoveryConsulProperties p) {
     this.agents = parseAgents(p.getAgents());
@@ -44,13 +49,20 @@ public final class ConsulSettings {
     }
     this.token = p.getToken() == null || p.getToken().isBlank() ? null : p.getToken().strip();
     this.tokenFile = tokenFile(p.getTokenFile());
-    this.datacenter = blankToNull(p.getDatacenter());
+    this.backend = p.getBackend();
+    this.datacenter = datacenter(blankToNull(p.getDatacenter()), backend);
     this.health = p.getHealth() == DiscoveryConsulProperties.HealthMode.WARNING
         ? HealthFilter.PASSING_OR_WARNING : HealthFilter.PASSING;
     this.maxStaleness = DiscoveryConfigurationException.requirePositive(p.getMaxStaleness(), P + "max-staleness",
         "set it to how long a last good answer may be served, such as 10m");
-    this.backend = p.getBackend();
-    this.dnsServer = backend == DiscoveryConsulProperties.Backend.DNS ? dnsServer(p.getDns().getServer()) : null;
+    boolean dns = backend == DiscoveryConsulProperties.Backend.DNS;
+    this.dnsServer = dns ? dnsServer(p.getDns().getServer()) : null;
+    // Only the DNS backend reads these two, so only then can a bad value do harm.
+    this.dnsDomain = dns ? dnsDomain(p.getDns().getDomain()) : p.getDns().getDomain();
+    this.dnsRefreshInterval = dns ? DiscoveryConfigurationException.requirePositive(p.getDns().getRefreshInterval(),
+        P + "dns.refresh-interval", "set it to how often DNS answers are asked again, such as 5s")
+        : p.getDns().getRefreshInterval();
+    checkSelector(p.getSelector());
   }
 
   /**
@@ -65,11 +77,6 @@ public final class ConsulSettings {
   /** The agents to ask, in order; empty for the {@code CONSUL_HTTP_ADDR} default. */
   public List<URI> agents() {
     return agents;
-  }
-
-  /** The agent registration and the catalog use: the first configured, else the environment's. */
-  public URI firstAgent() {
-    return agents.isEmpty() ? ConsulEnvironment.system().address() : agents.get(0);
   }
 
   /** The configured token, or {@code null}. */
@@ -105,6 +112,16 @@ public final class ConsulSettings {
   /** The DNS server, when the backend is DNS. */
   public InetSocketAddress dnsServer() {
     return dnsServer;
+  }
+
+  /** The DNS domain of the agent (for the DNS backend). */
+  public String dnsDomain() {
+    return dnsDomain;
+  }
+
+  /** How often the DNS backend asks again. */
+  public Duration dnsRefreshInterval() {
+    return dnsRefreshInterval;
   }
 
   /** The query every integration of the starter uses for {@code service}: this health filter, all tags. */
@@ -148,6 +165,55 @@ public final class ConsulSettings {
       }
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * The datacenter, held to the rule of the backend that will use it (one word for HTTP, one DNS label for DNS)
+   * by asking that backend's own builder, so the starter and the library cannot disagree.
+   */
+  private static String datacenter(String value, DiscoveryConsulProperties.Backend backend) {
+    if (value == null) {
+      return null;
+    }
+    String fix = backend == DiscoveryConsulProperties.Backend.DNS
+        ? "give one DNS label (letters, digits, '-' or '_'), such as dc1, or leave it unset for the agent's own"
+        : "give one word without spaces, such as dc1, or leave it unset for the agent's own";
+    libraryCheck(P + "datacenter", fix, () -> {
+      if (backend == DiscoveryConsulProperties.Backend.DNS) {
+        new ConsulDnsBuilder().datacenter(value);
+      }
+      new ConsulHttpBuilder().datacenter(value); // the catalog is read over HTTP with either backend
+    });
+    return value;
+  }
+
+  private static String dnsDomain(String value) {
+    String v = value == null ? null : value.strip();
+    libraryCheck(P + "dns.domain", "set it to the agent's DNS domain (its 'domain' setting), such as consul.",
+        () -> new ConsulDnsBuilder().domain(v));
+    return v;
+  }
+
+  /** Runs one of the library's own argument checks and blames a refusal on {@code property}. */
+  private static void libraryCheck(String property, String fix, Runnable check) {
+    try {
+      check.run();
+    } catch (IllegalArgumentException e) {
+      throw new DiscoveryConfigurationException(property, e.getMessage(), fix, e);
+    }
+  }
+
+  private static void checkSelector(DiscoveryConsulProperties.Selector s) {
+    String prefix = P + "selector.";
+    if (s.getFailuresToEject() < 0) {
+      throw new DiscoveryConfigurationException(prefix + "failures-to-eject", "must not be negative, was "
+          + s.getFailuresToEject(), "set it to 0 (ejection off) or more, such as 5", null);
+    }
+    if (s.getMaxEjectedPercent() < 0 || s.getMaxEjectedPercent() > 100) {
+      throw new DiscoveryConfigurationException(prefix + "max-ejected-percent", "must be within 0..100, was "
+          + s.getMaxEjectedPercent(), "set it to a percentage such as 50", null);
+    }
+    DiscoveryConfigurationException.requirePositive(s.getEjectionTime(), prefix + "ejection-time", "set it such as 30s");
   }
 
   private static Path tokenFile(String value) {

@@ -5,6 +5,7 @@ import dev.discovery.spring.cloud.ConsulDiscoveryClient;
 import dev.discovery.spring.cloud.ServiceCatalogReader;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.client.CommonsClientAutoConfiguration;
 import org.springframework.cloud.client.ConditionalOnBlockingDiscoveryEnabled;
@@ -19,6 +20,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = DiscoveryConsulAutoConfiguration.class,
     before = {SimpleDiscoveryClientAutoConfiguration.class, CommonsClientAutoConfiguration.class})
+@ConditionalOnBooleanProperty(name = DiscoveryConsulProperties.PREFIX + ".enabled", matchIfMissing = true)
 @ConditionalOnDiscoveryEnabled
 @ConditionalOnBlockingDiscoveryEnabled
 @ConditionalOnBean(ServiceDiscovery.class)

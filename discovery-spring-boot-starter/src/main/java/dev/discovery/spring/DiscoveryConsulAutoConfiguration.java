@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -39,6 +40,15 @@ public class DiscoveryConsulAutoConfiguration {
   @ConditionalOnMissingBean
   public ConsulSettings discoveryConsulSettings(DiscoveryConsulProperties properties) {
     return ConsulSettings.of(properties);
+  }
+
+  /**
+   * Keeps the settings eager under {@code spring.main.lazy-initialization=true}: otherwise nothing asks for
+   * them until the first lookup, and a bad property would surface at run time instead of stopping start-up.
+   */
+  @Bean
+  static LazyInitializationExcludeFilter discoveryConsulSettingsEagerly() {
+    return LazyInitializationExcludeFilter.forBeanTypes(ConsulSettings.class);
   }
 
   /** Tracks the watched queries for the health contributor. */
@@ -81,8 +91,8 @@ public class DiscoveryConsulAutoConfiguration {
       if (settings.backend() == DiscoveryConsulProperties.Backend.DNS) {
         ConsulDnsBuilder dns = ConsulDiscovery.dns()
             .server(settings.dnsServer())
-            .domain(properties.getDns().getDomain())
-            .refreshInterval(properties.getDns().getRefreshInterval())
+            .domain(settings.dnsDomain())
+            .refreshInterval(settings.dnsRefreshInterval())
             .cache(cache -> cache.maxStaleness(settings.maxStaleness()).observer(observer));
         if (settings.datacenter() != null) {
           dns.datacenter(settings.datacenter());
@@ -113,17 +123,8 @@ public class DiscoveryConsulAutoConfiguration {
   @ConditionalOnMissingBean
   public ServiceSelector discoveryServiceSelector(ServiceDiscovery discovery, DiscoveryConsulProperties properties,
       ObjectProvider<DiscoveryObserver> observers) {
+    // The selector.* values were checked by ConsulSettings, which the discovery bean depends on.
     DiscoveryConsulProperties.Selector s = properties.getSelector();
-    String prefix = DiscoveryConsulProperties.PREFIX + ".selector.";
-    if (s.getFailuresToEject() < 0) {
-      throw new DiscoveryConfigurationException(prefix + "failures-to-eject", "must not be negative, was "
-          + s.getFailuresToEject(), "set it to 0 (ejection off) or more, such as 5", null);
-    }
-    if (s.getMaxEjectedPercent() < 0 || s.getMaxEjectedPercent() > 100) {
-      throw new DiscoveryConfigurationException(prefix + "max-ejected-percent", "must be within 0..100, was "
-          + s.getMaxEjectedPercent(), "set it to a percentage such as 50", null);
-    }
-    DiscoveryConfigurationException.requirePositive(s.getEjectionTime(), prefix + "ejection-time", "set it such as 30s");
     List<DiscoveryObserver> all = observers.orderedStream().collect(Collectors.toList());
     return ServiceSelector.builder(discovery)
         .balancer(balancer(s.getBalancer()))

@@ -28,6 +28,7 @@ import org.springframework.context.annotation.Configuration;
  */
 @AutoConfiguration(after = {DiscoveryConsulAutoConfiguration.class, DiscoveryRegistrationAutoConfiguration.class})
 @ConditionalOnBooleanProperty(name = "management.health.discovery-consul.enabled", matchIfMissing = true)
+@ConditionalOnBooleanProperty(name = DiscoveryConsulProperties.PREFIX + ".enabled", matchIfMissing = true)
 @ConditionalOnBean({ServiceDiscovery.class, QueryStates.class})
 public class DiscoveryHealthAutoConfiguration {
   static final String BOOT4_INDICATOR = "org.springframework.boot.health.contributor.HealthIndicator";

@@ -23,6 +23,7 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = DiscoveryConsulAutoConfiguration.class, before = LoadBalancerAutoConfiguration.class)
 @ConditionalOnClass({ReactorServiceInstanceLoadBalancer.class, LoadBalancerClients.class})
+@ConditionalOnBooleanProperty(name = DiscoveryConsulProperties.PREFIX + ".enabled", matchIfMissing = true)
 @ConditionalOnDiscoveryEnabled
 @ConditionalOnBooleanProperty(name = "spring.cloud.loadbalancer.enabled", matchIfMissing = true)
 @ConditionalOnBean(ServiceSelector.class)

@@ -5,6 +5,7 @@ import dev.discovery.spring.cloud.ConsulReactiveDiscoveryClient;
 import dev.discovery.spring.cloud.ServiceCatalogReader;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.cloud.client.ConditionalOnDiscoveryEnabled;
@@ -22,6 +23,7 @@ import reactor.core.publisher.Flux;
 @AutoConfiguration(after = DiscoveryConsulAutoConfiguration.class,
     before = {SimpleReactiveDiscoveryClientAutoConfiguration.class, ReactiveCommonsClientAutoConfiguration.class})
 @ConditionalOnClass(Flux.class)
+@ConditionalOnBooleanProperty(name = DiscoveryConsulProperties.PREFIX + ".enabled", matchIfMissing = true)
 @ConditionalOnDiscoveryEnabled
 @ConditionalOnReactiveDiscoveryEnabled
 @ConditionalOnBean(ServiceDiscovery.class)

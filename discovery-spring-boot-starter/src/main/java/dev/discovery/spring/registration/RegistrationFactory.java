@@ -7,6 +7,7 @@ import dev.discovery.spring.DiscoveryConsulProperties;
 import dev.discovery.spring.cloud.ConsulServiceInstance;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.core.env.Environment;
@@ -21,16 +22,31 @@ public final class RegistrationFactory {
   private final DiscoveryConsulProperties.Registration properties;
   private final Environment environment;
   private final Supplier<String> defaultAddress;
+  private final boolean reactive;
 
   /**
+   * For a servlet web application.
+   *
    * @param defaultAddress the address when {@code registration.address} is not set (normally
    *     {@link HostAddresses#firstNonLoopback()})
    */
   public RegistrationFactory(DiscoveryConsulProperties.Registration properties, Environment environment,
       Supplier<String> defaultAddress) {
+    this(properties, environment, defaultAddress, false);
+  }
+
+  /**
+   * @param defaultAddress the address when {@code registration.address} is not set (normally
+   *     {@link HostAddresses#firstNonLoopback()})
+   * @param reactive whether the application is a reactive (WebFlux) one, whose paths start at
+   *     {@code spring.webflux.base-path} rather than {@code server.servlet.context-path}
+   */
+  public RegistrationFactory(DiscoveryConsulProperties.Registration properties, Environment environment,
+      Supplier<String> defaultAddress, boolean reactive) {
     this.properties = properties;
     this.environment = environment;
     this.defaultAddress = defaultAddress;
+    this.reactive = reactive;
   }
 
   /** The service name: {@code registration.service-name}, else {@code spring.application.name}. */
@@ -50,10 +66,27 @@ public final class RegistrationFactory {
 
   /** The port to register, or 0 when no web server listens (and nothing is to be registered). */
   public int port() {
-    if (properties.getPort() != null) {
-      return properties.getPort();
+    Integer configured = properties.getPort();
+    if (configured != null) {
+      if (configured < 1 || configured > 65535) {
+        throw new DiscoveryConfigurationException(P + "port", "must be within 1..65535, was " + configured,
+            "set the port clients should call, or leave it unset for the web server's own port", null);
+      }
+      return configured;
     }
     return environment.getProperty("local.server.port", Integer.class, 0);
+  }
+
+  /**
+   * Checks every property that does not depend on the running server (the name, the id, address, port,
+   * tags, meta and check settings) by building a registration for a stand-in address and port. Called when
+   * the bean is made, so that a bad value stops start-up before the web server listens.
+   *
+   * @throws DiscoveryConfigurationException naming the exact property that is wrong
+   */
+  public void validate() {
+    int port = properties.getPort() != null ? port() : 1;
+    build(port, blankToNull(properties.getAddress()) != null ? null : "127.0.0.1");
   }
 
   /**
@@ -62,12 +95,19 @@ public final class RegistrationFactory {
    * @throws DiscoveryConfigurationException if a property holds something Consul cannot take
    */
   public ServiceRegistration build(int port) {
+    return build(port, null);
+  }
+
+  private ServiceRegistration build(int port, String standInAddress) {
     String name = serviceName();
+    String nameProperty = blankToNull(properties.getServiceName()) != null ? P + "service-name"
+        : "spring.application.name";
     String address = blankToNull(properties.getAddress());
     if (address == null) {
-      address = defaultAddress.get();
+      address = standInAddress != null ? standInAddress : defaultAddress.get();
     }
     String id = blankToNull(properties.getInstanceId());
+    boolean idGiven = id != null;
     if (id == null) {
       id = (name + "-" + address + "-" + port).replaceAll("[^A-Za-z0-9._-]", "-");
     }
@@ -75,17 +115,39 @@ public final class RegistrationFactory {
     if (environment.getProperty("server.ssl.enabled", Boolean.class, false)) {
       meta.putIfAbsent(ConsulServiceInstance.SECURE_META, "true");
     }
+    // Each step on its own, so that Consul's refusal is blamed on the one property that caused it.
+    ServiceRegistration.Builder b = consul(nameProperty, "set a name of letters, digits, '-', '_' or '.'",
+        () -> ServiceRegistration.builder(name));
+    String finalId = id;
+    consul(idGiven ? P + "instance-id" : nameProperty, "set an id without white space, '/', '?', '#' or '%'",
+        () -> b.id(finalId));
+    String finalAddress = address;
+    consul(P + "address", "set the address clients should connect to, such as 10.0.0.5",
+        () -> b.address(finalAddress));
+    consul(P + "port", "set a port within 1..65535", () -> b.port(port));
+    List<String> tags = properties.getTags();
+    for (int i = 0; i < tags.size(); i++) {
+      String tag = tags.get(i);
+      consul(P + "tags[" + i + "]", "remove the empty tag", () -> b.tags(java.util.Arrays.asList(tag)));
+    }
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(meta).entrySet()) {
+      consul(P + "meta." + e.getKey(), "use a key of 1..128 letters, digits, '_' or '-' not starting with"
+          + " 'consul-', a value of at most 512 characters, and at most 64 entries",
+          () -> b.meta(e.getKey(), e.getValue()));
+    }
+    CheckDefinition check = check(address, port);
+    if (check != null) {
+      b.check(check);
+    }
+    return consul(P + "check", "fix the check settings", b::build);
+  }
+
+  /** Runs one builder step; an {@link IllegalArgumentException} becomes an error naming {@code property}. */
+  private static <T> T consul(String property, String fix, Supplier<T> step) {
     try {
-      ServiceRegistration.Builder b = ServiceRegistration.builder(name).id(id).address(address).port(port)
-          .tags(properties.getTags()).meta(meta);
-      CheckDefinition check = check(address, port);
-      if (check != null) {
-        b.check(check);
-      }
-      return b.build();
+      return step.get();
     } catch (IllegalArgumentException e) {
-      throw new DiscoveryConfigurationException(P + "*", "Consul cannot take this registration: "
-          + e.getMessage(), "fix the property the message names", e);
+      throw new DiscoveryConfigurationException(property, "Consul cannot take it: " + e.getMessage(), fix, e);
     }
   }
 
@@ -96,8 +158,11 @@ public final class RegistrationFactory {
       case NONE:
         return null;
       case HTTP:
-        check = CheckDefinition.http(healthUrl(address, port), positive(c.getInterval(), "check.interval"))
-            .timeout(positive(c.getTimeout(), "check.timeout"));
+        Duration interval = positive(c.getInterval(), "check.interval");
+        Duration timeout = positive(c.getTimeout(), "check.timeout");
+        String url = healthUrl(address, port);
+        check = consul(P + "check.path", "give a path such as /actuator/health",
+            () -> CheckDefinition.http(url, interval)).timeout(timeout);
         break;
       default:
         check = CheckDefinition.ttl(positive(c.getTtl(), "check.ttl"));
@@ -110,9 +175,15 @@ public final class RegistrationFactory {
     return check;
   }
 
-  /** The actuator health endpoint, on the management port when it has one of its own. */
+  /**
+   * The actuator health endpoint, on the management port when it has one of its own. The path (the actuator's,
+   * or {@code registration.check.path}) is under the prefix the server puts in front of every path on that port:
+   * {@code management.server.base-path} on a management port of its own, else {@code server.servlet.context-path}
+   * (servlet) or {@code spring.webflux.base-path} (reactive).
+   */
   String healthUrl(String address, int port) {
     int managementPort = environment.getProperty("local.management.port", Integer.class, 0);
+    boolean ownManagementPort = managementPort > 0 && managementPort != port;
     boolean ssl = environment.getProperty("server.ssl.enabled", Boolean.class, false);
     String path = blankToNull(properties.getCheck().getPath());
     if (path == null) {
@@ -120,11 +191,23 @@ public final class RegistrationFactory {
       String health = environment.getProperty("management.endpoints.web.path-mapping.health", "health");
       path = (base.endsWith("/") ? base : base + "/") + health;
     }
-    if (!path.startsWith("/")) {
-      path = "/" + path;
-    }
+    String prefix = ownManagementPort ? environment.getProperty("management.server.base-path")
+        : environment.getProperty(reactive ? "spring.webflux.base-path" : "server.servlet.context-path");
+    path = join(prefix, path);
     String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-    return (ssl ? "https" : "http") + "://" + host + ":" + (managementPort > 0 ? managementPort : port) + path;
+    return (ssl ? "https" : "http") + "://" + host + ":" + (ownManagementPort ? managementPort : port) + path;
+  }
+
+  /** {@code prefix + path} with exactly one slash between them and a leading one. */
+  private static String join(String prefix, String path) {
+    String p = blankToNull(prefix) == null ? "" : prefix.strip();
+    while (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    if (!p.isEmpty() && !p.startsWith("/")) {
+      p = "/" + p;
+    }
+    return p + (path.startsWith("/") ? path : "/" + path);
   }
 
   private static Duration positive(Duration d, String property) {
