@@ -55,13 +55,15 @@ public class DiscoveryRegistrationAutoConfiguration {
 
   /** Whether {@code context} runs a web server; by name, as the interface moved package in Boot 4. */
   static boolean hasWebServer(ApplicationContext context) {
-    for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(context.getClass())) {
-      if (type.getName().equals(BOOT4_WEB_SERVER_CONTEXT) || type.getName().equals(BOOT3_WEB_SERVER_CONTEXT)) {
+    ClassLoader loader = context.getClassLoader();
+    for (String name : new String[] {BOOT4_WEB_SERVER_CONTEXT, BOOT3_WEB_SERVER_CONTEXT}) {
+      if (ClassUtils.isPresent(name, loader) && ClassUtils.resolveClassName(name, loader).isInstance(context)) {
         return true;
       }
     }
     return false;
   }
+
 
   /** Keeps the registration checks eager under {@code spring.main.lazy-initialization=true}. */
   @Bean

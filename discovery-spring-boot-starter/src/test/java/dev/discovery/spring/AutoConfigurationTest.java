@@ -268,6 +268,121 @@ class AutoConfigurationTest {
     web.run(context -> assertThat(context.getBean(SelfRegistration.class).registration()).isNull());
   }
 
+  @Test
+  void invalidDatacenterNamesItsOwnProperty() {
+    runner.withPropertyValues("discovery.consul.datacenter=dc 1").run(context -> {
+      DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.datacenter");
+      assertThat(e.fix()).contains("dc1");
+    });
+    // DNS needs one label: a dot is fine over HTTP but not there.
+    runner.withPropertyValues("discovery.consul.backend=dns", "discovery.consul.dns.server=127.0.0.1:8600",
+        "discovery.consul.datacenter=eu.west").run(context -> {
+          DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.datacenter");
+          assertThat(e.fix()).contains("DNS label");
+        });
+  }
+
+  @Test
+  void invalidDnsDomainNamesItsOwnProperty() {
+    runner.withPropertyValues("discovery.consul.backend=dns", "discovery.consul.dns.server=127.0.0.1:8600",
+        "discovery.consul.dns.domain=..consul").run(context -> {
+          DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.dns.domain");
+          assertThat(e.fix()).contains("consul.");
+        });
+  }
+
+  @Test
+  void zeroDnsRefreshIntervalNamesItsOwnProperty() {
+    runner.withPropertyValues("discovery.consul.backend=dns", "discovery.consul.dns.server=127.0.0.1:8600",
+        "discovery.consul.dns.refresh-interval=0s").run(context -> {
+          DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.dns.refresh-interval");
+          assertThat(e.fix()).contains("5s");
+        });
+    // The HTTP backend never reads the dns.* settings, so they cannot stop it.
+    runner.withPropertyValues("discovery.consul.dns.refresh-interval=0s", "discovery.consul.dns.domain=..x")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+
+  @Test
+  void dnsSettingsReachTheDiscovery() {
+    runner.withPropertyValues("discovery.consul.backend=dns", "discovery.consul.dns.server=127.0.0.1:8600",
+        "discovery.consul.dns.domain=corp", "discovery.consul.dns.refresh-interval=2s").run(context -> {
+          ConsulSettings settings = context.getBean(ConsulSettings.class);
+          assertThat(settings.dnsDomain()).isEqualTo("corp");
+          assertThat(settings.dnsRefreshInterval()).hasSeconds(2);
+        });
+  }
+
+  @Test
+  void zeroEjectionTimeNamesItsOwnProperty() {
+    runner.withPropertyValues("discovery.consul.selector.ejection-time=0s")
+        .run(context -> assertStartupFailure(context, "discovery.consul.selector.ejection-time"));
+  }
+
+  @Test
+  void enabledFalseWithTheApplicationsOwnDiscoveryAndSelectorStarts() {
+    runner.withUserConfiguration(OwnDiscoveryAndSelector.class).withPropertyValues("discovery.consul.enabled=false")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(ServiceDiscovery.class)).isSameAs(context.getBean("ownDiscovery"));
+          assertThat(context).doesNotHaveBean(ConsulSettings.class);
+          assertThat(context).doesNotHaveBean(ConsulDiscoveryClient.class);
+          assertThat(context).doesNotHaveBean(ConsulReactiveDiscoveryClient.class);
+          assertThat(context).doesNotHaveBean(SelectorOutcomeReporter.class);
+          assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator");
+        });
+    new WebApplicationContextRunner().withConfiguration(ALL).withUserConfiguration(OwnDiscoveryAndSelector.class)
+        .withBean(ConsulAgent.class, () -> ConsulAgent.create(URI.create(AGENT)))
+        .withPropertyValues("discovery.consul.enabled=false", "spring.application.name=web").run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).doesNotHaveBean(SelfRegistration.class);
+        });
+  }
+
+  @Test
+  void registrationPropertiesAreCheckedWhenTheBeanIsMadeNamingTheExactProperty() {
+    // With registration.port set, even a context without a web server would register, so it is checked.
+    WebApplicationContextRunner web = new WebApplicationContextRunner().withConfiguration(ALL)
+        .withPropertyValues("discovery.consul.agents=" + AGENT, "discovery.consul.registration.port=8080",
+            "spring.application.name=orders");
+    web.run(context -> assertThat(context).hasNotFailed().hasSingleBean(SelfRegistration.class));
+    web.withPropertyValues("discovery.consul.registration.port=0")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.port"));
+    web.withPropertyValues("discovery.consul.registration.port=-1")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.port"));
+    web.withPropertyValues("discovery.consul.registration.port=65536")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.port"));
+    web.withPropertyValues("spring.application.name=")
+        .run(context -> assertStartupFailure(context, "spring.application.name"));
+    web.withPropertyValues("discovery.consul.registration.service-name=a b")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.service-name"));
+    web.withPropertyValues("discovery.consul.registration.instance-id=orders/1")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.instance-id"));
+    web.withPropertyValues("discovery.consul.registration.address=0.0.0.0")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.address"));
+    web.withPropertyValues("discovery.consul.registration.tags[0]=v1", "discovery.consul.registration.tags[1]= ")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.tags[1]"));
+    web.withPropertyValues("discovery.consul.registration.meta.consul-owner=me")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.meta.consul-owner"));
+    web.withPropertyValues("discovery.consul.registration.check.ttl=0s")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.check.ttl"));
+    web.withPropertyValues("discovery.consul.registration.check.type=http",
+        "discovery.consul.registration.check.timeout=-1s")
+        .run(context -> assertStartupFailure(context, "discovery.consul.registration.check.timeout"));
+    web.withPropertyValues("discovery.consul.registration.check.deregister-critical-service-after=0s").run(context ->
+        assertStartupFailure(context, "discovery.consul.registration.check.deregister-critical-service-after"));
+  }
+
+  @Test
+  void aWebContextWithoutAServerNeedsNoApplicationName() {
+    // A mock-MVC test registers nothing, so a missing spring.application.name must not stop it.
+    new WebApplicationContextRunner().withConfiguration(ALL).withPropertyValues("discovery.consul.agents=" + AGENT)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(SelfRegistration.class).registration()).isNull();
+        });
+  }
+
   private static DiscoveryConfigurationException assertStartupFailure(ApplicationContextAssertProvider<?> context,
       String property) {
     Throwable failure = context.getStartupFailure();
@@ -281,6 +396,19 @@ class AutoConfigurationTest {
     assertThat(e.property()).isEqualTo(property);
     assertThat(e.getMessage()).startsWith(property + ":");
     return e;
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class OwnDiscoveryAndSelector {
+    @Bean
+    ServiceDiscovery ownDiscovery() {
+      return ConsulDiscovery.http().agents(URI.create(AGENT)).build();
+    }
+
+    @Bean
+    ServiceSelector ownSelector(ServiceDiscovery discovery) {
+      return ServiceSelector.builder(discovery).build();
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

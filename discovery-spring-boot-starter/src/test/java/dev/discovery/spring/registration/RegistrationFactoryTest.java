@@ -86,6 +86,49 @@ class RegistrationFactoryTest {
   }
 
   @Test
+  void httpCheckUrlIncludesTheServletContextPath() {
+    props.getCheck().setType(DiscoveryConsulProperties.CheckType.HTTP);
+    env.setProperty("server.servlet.context-path", "/shop/");
+    env.setProperty("spring.webflux.base-path", "/ignored-by-servlet");
+    assertThat(factory().build(8080).checks().get(0).target()).isEqualTo("http://10.1.2.3:8080/shop/actuator/health");
+    props.getCheck().setPath("ready");
+    assertThat(factory().build(8080).checks().get(0).target()).isEqualTo("http://10.1.2.3:8080/shop/ready");
+  }
+
+  @Test
+  void httpCheckUrlIncludesTheWebFluxBasePath() {
+    props.getCheck().setType(DiscoveryConsulProperties.CheckType.HTTP);
+    env.setProperty("spring.webflux.base-path", "api");
+    env.setProperty("server.servlet.context-path", "/ignored-by-webflux");
+    RegistrationFactory reactive = new RegistrationFactory(props, env, () -> "10.1.2.3", true);
+    assertThat(reactive.build(8080).checks().get(0).target()).isEqualTo("http://10.1.2.3:8080/api/actuator/health");
+  }
+
+  @Test
+  void httpCheckUrlOnAManagementPortUsesTheManagementBasePath() {
+    props.getCheck().setType(DiscoveryConsulProperties.CheckType.HTTP);
+    env.setProperty("server.servlet.context-path", "/shop");
+    env.setProperty("management.server.base-path", "/ops");
+    env.setProperty("local.management.port", "9090");
+    assertThat(factory().build(8080).checks().get(0).target()).isEqualTo("http://10.1.2.3:9090/ops/actuator/health");
+  }
+
+  @Test
+  void validateChecksEverythingButTheServerPort() {
+    factory().validate(); // defaults are fine, with no port known yet
+    props.getMeta().put("bad key", "x");
+    assertThatThrownBy(() -> factory().validate()).isInstanceOf(DiscoveryConfigurationException.class)
+        .hasMessageStartingWith("discovery.consul.registration.meta.bad key:");
+    props.getMeta().clear();
+    props.setPort(0);
+    assertThatThrownBy(() -> factory().validate()).isInstanceOf(DiscoveryConfigurationException.class)
+        .hasMessageStartingWith("discovery.consul.registration.port:").hasMessageContaining("1..65535");
+    props.setPort(null);
+    assertThatThrownBy(() -> new RegistrationFactory(props, new MockEnvironment(), () -> "10.1.2.3").validate())
+        .isInstanceOf(DiscoveryConfigurationException.class).hasMessageStartingWith("spring.application.name:");
+  }
+
+  @Test
   void noCheck() {
     props.getCheck().setType(DiscoveryConsulProperties.CheckType.NONE);
     assertThat(factory().build(8080).checks()).isEmpty();
