@@ -37,7 +37,10 @@ public class DiscoveryConsulProperties {
   /** The datacenter to ask. Default: the agent's own. */
   private String datacenter;
 
-  /** Which instances count as healthy: only passing ones, or passing and warning ones. */
+  /**
+   * Which instances count as healthy: only passing ones, or passing and warning ones. HTTP backend only: with
+   * backend=dns, the agent decides (its dns_config.only_passing setting).
+   */
   private HealthMode health = HealthMode.PASSING;
 
   /**
