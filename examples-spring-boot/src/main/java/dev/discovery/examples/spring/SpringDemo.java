@@ -3,6 +3,7 @@ package dev.discovery.examples.spring;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.examples.spring.backend.BackendApplication;
 import dev.discovery.examples.spring.frontend.FrontendApplication;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,23 +20,52 @@ import org.springframework.context.ConfigurableApplicationContext;
  * {@link BackendApplication}s that register themselves, and a {@link FrontendApplication} that calls them.
  * (They live in packages of their own so that neither application's component scan picks up the other.)
  * It prints how 20 calls spread, shuts {@code backend-2} down (it deregisters), shows that no further call
- * goes there, prints the frontend's discovery health and stops everything. Exit code 0 when it ran through,
- * 1 when something failed, 2 on bad usage.
+ * goes there, prints the frontend's discovery health and stops everything. Exit code 0 when it ran through
+ * (or after {@code --help}), 1 when something failed, 2 on bad usage.
  */
 public final class SpringDemo {
+  static final String USAGE = String.join(System.lineSeparator(),
+      "Usage: java -jar discovery-examples-spring-boot.jar [--consul=http://host:port] [--help]",
+      "Runs two Spring Boot backends that register themselves and a frontend that calls them through a",
+      "@LoadBalanced RestClient, shuts one backend down and shows that no further call goes there.",
+      "      --consul=URL   a real Consul agent's HTTP address (default: the testkit's in-process stand-in)",
+      "  -h, --help         print this help and exit",
+      "Exit codes: 0 ran through, 1 something failed, 2 bad usage.");
+
   private SpringDemo() {}
+
+  /** What the command line asks for: the agent to use ({@code null}: the stand-in), or an exit code. */
+  record Arguments(String consulUrl, Integer exitCode) {}
+
+  /**
+   * Parses {@code args}; help goes to {@code out}, a usage error to {@code err} as one line naming the problem
+   * and the fix (the convention of every command in {@code examples/README.md}).
+   */
+  static Arguments parse(String[] args, PrintStream out, PrintStream err) {
+    String consulUrl = null;
+    for (String arg : args) {
+      if (arg.equals("--help") || arg.equals("-h")) {
+        out.println(USAGE);
+        return new Arguments(null, 0);
+      } else if (arg.startsWith("--consul=") && arg.length() > "--consul=".length()) {
+        consulUrl = arg.substring("--consul=".length());
+      } else {
+        String problem = arg.startsWith("--consul=") ? "--consul needs a URL, such as --consul=http://127.0.0.1:8500"
+            : "unknown argument '" + arg + "'";
+        err.println("spring-demo: " + problem + "; see 'java -jar discovery-examples-spring-boot.jar --help'");
+        return new Arguments(null, 2);
+      }
+    }
+    return new Arguments(consulUrl, null);
+  }
 
   /** Runs the demo; {@code --consul=http://host:port} uses that agent instead of the stand-in. */
   public static void main(String[] args) throws Exception {
-    String consulUrl = null;
-    for (String arg : args) {
-      if (arg.startsWith("--consul=")) {
-        consulUrl = arg.substring("--consul=".length());
-      } else {
-        System.err.println("unknown argument '" + arg + "'; usage: [--consul=http://host:port]");
-        System.exit(2);
-      }
+    Arguments parsed = parse(args, System.out, System.err);
+    if (parsed.exitCode() != null) {
+      System.exit(parsed.exitCode());
     }
+    String consulUrl = parsed.consulUrl();
     ConsulTestAgent standIn = consulUrl == null ? ConsulTestAgent.builder().start() : null;
     String agent = standIn != null ? standIn.httpUri().toString() : consulUrl;
     System.out.println("1. Consul agent: " + agent + (standIn != null ? " (the testkit's stand-in)" : ""));
