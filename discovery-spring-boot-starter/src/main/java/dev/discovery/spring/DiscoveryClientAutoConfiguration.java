@@ -14,7 +14,8 @@ import org.springframework.cloud.client.discovery.simple.SimpleDiscoveryClientAu
 import org.springframework.context.annotation.Bean;
 
 /**
- * Spring Cloud's blocking {@code DiscoveryClient}, unless {@code spring.cloud.discovery.enabled} or
+ * Spring Cloud's blocking {@code DiscoveryClient}, unless {@code discovery.consul.enabled},
+ * {@code spring.cloud.discovery.enabled} or
  * {@code spring.cloud.discovery.blocking.enabled} is false. Ordered before Spring Cloud's simple (static list)
  * client and its commons configuration, as Spring Cloud's own registries are.
  */

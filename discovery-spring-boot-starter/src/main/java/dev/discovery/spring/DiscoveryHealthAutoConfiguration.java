@@ -24,7 +24,7 @@ import org.springframework.context.annotation.Configuration;
  * ({@link DiscoveryHealth}) is shared, and one of two small adapters shows it, chosen by which health API is
  * on the class path (Boot 4 moved it from {@code org.springframework.boot.actuate.health} to
  * {@code org.springframework.boot.health.contributor}). Off with
- * {@code management.health.discovery-consul.enabled=false}.
+ * {@code management.health.discovery-consul.enabled=false} or {@code discovery.consul.enabled=false}.
  */
 @AutoConfiguration(after = {DiscoveryConsulAutoConfiguration.class, DiscoveryRegistrationAutoConfiguration.class})
 @ConditionalOnBooleanProperty(name = "management.health.discovery-consul.enabled", matchIfMissing = true)

@@ -18,7 +18,8 @@ import org.springframework.context.annotation.Bean;
  * Puts the library behind Spring Cloud LoadBalancer when it is on the class path: every client context
  * (every service called through a {@code @LoadBalanced} {@code RestClient}, {@code RestTemplate} or
  * {@code WebClient}) gets {@link DiscoveryLoadBalancerClientConfiguration} by default, and each call's outcome
- * is reported to the {@link ServiceSelector}. Off with {@code spring.cloud.discovery.enabled=false} or
+ * is reported to the {@link ServiceSelector}. Off with {@code discovery.consul.enabled=false} (even when the
+ * application defines its own selector), {@code spring.cloud.discovery.enabled=false} or
  * {@code spring.cloud.loadbalancer.enabled=false}.
  */
 @AutoConfiguration(after = DiscoveryConsulAutoConfiguration.class, before = LoadBalancerAutoConfiguration.class)

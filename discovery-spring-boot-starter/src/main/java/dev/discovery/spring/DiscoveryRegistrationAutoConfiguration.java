@@ -18,6 +18,7 @@ import org.springframework.web.context.WebApplicationContext;
 
 /**
  * Self-registration of a web application ({@link SelfRegistration}): on by default, off with
+ * {@code discovery.consul.enabled=false},
  * {@code discovery.consul.registration.enabled=false} or Spring Cloud's
  * {@code spring.cloud.service-registry.auto-registration.enabled=false}. The instance is registered only once
  * the web server listens; a web application context without a server (a mock-MVC test) registers nothing.

@@ -18,7 +18,8 @@ import reactor.core.publisher.Flux;
 /**
  * Spring Cloud's {@code ReactiveDiscoveryClient} when Reactor and (as Spring Cloud requires for every reactive
  * discovery client) {@code WebClient} are on the class path, unless
- * {@code spring.cloud.discovery.enabled} or {@code spring.cloud.discovery.reactive.enabled} is false.
+ * {@code discovery.consul.enabled}, {@code spring.cloud.discovery.enabled} or
+ * {@code spring.cloud.discovery.reactive.enabled} is false.
  */
 @AutoConfiguration(after = DiscoveryConsulAutoConfiguration.class,
     before = {SimpleReactiveDiscoveryClientAutoConfiguration.class, ReactiveCommonsClientAutoConfiguration.class})
