@@ -53,20 +53,37 @@ public final class Http2BudgetLoad {
   static final class BlockingDouble extends Dispatcher {
     private final int[] index;
     private final int[] instances;
+    /** One monitor per service, so that a change wakes only the reads parked on that service. */
+    private final Object[] locks;
     final AtomicLong requests = new AtomicLong();
+    private volatile boolean released;
 
     BlockingDouble(int services) {
       index = new int[services];
       instances = new int[services];
+      locks = new Object[services];
       Arrays.fill(index, 1);
       Arrays.fill(instances, 1);
+      Arrays.setAll(locks, i -> new Object());
+    }
+
+    /** Answers every parked read at once, so that the server can shut down. */
+    void release() {
+      released = true;
+      for (Object lock : locks) {
+        synchronized (lock) {
+          lock.notifyAll();
+        }
+      }
     }
 
     /** Adds the second instance of {@code service}, or takes it away; parked reads of it answer at once. */
-    synchronized void flip(int service) {
-      instances[service] = 3 - instances[service];
-      index[service]++;
-      notifyAll();
+    void flip(int service) {
+      synchronized (locks[service]) {
+        instances[service] = 3 - instances[service];
+        index[service]++;
+        locks[service].notifyAll();
+      }
     }
 
     @Override
@@ -82,13 +99,13 @@ public final class Http2BudgetLoad {
       long deadline = System.nanoTime() + waitNanos(url.queryParameter("wait"));
       int answerIndex;
       int count;
-      synchronized (this) {
-        while (asked != null && index[service] <= Long.parseLong(asked)) {
+      synchronized (locks[service]) {
+        while (asked != null && index[service] <= Long.parseLong(asked) && !released) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             break;
           }
-          wait(Math.max(1, left / 1_000_000));
+          locks[service].wait(Math.max(1, left / 1_000_000));
         }
         answerIndex = index[service];
         count = instances[service];
@@ -104,14 +121,16 @@ public final class Http2BudgetLoad {
           .setHeader("X-Consul-Index", answerIndex).setBody(body.append(']').toString());
     }
 
-    /** Consul's {@code wait} ("5m", "300s"), 5 min when absent. */
+    /** Consul's {@code wait} ("5m", "300s", "300000ms"), 5 min when absent. */
     private static long waitNanos(String wait) {
       if (wait == null || wait.isEmpty()) {
         return Duration.ofMinutes(5).toNanos();
       }
+      if (wait.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(wait.substring(0, wait.length() - 2))).toNanos();
+      }
       long n = Long.parseLong(wait.substring(0, wait.length() - 1));
-      return wait.endsWith("m") ? Duration.ofMinutes(n).toNanos()
-          : wait.endsWith("ms") ? Duration.ofMillis(n).toNanos() : Duration.ofSeconds(n).toNanos();
+      return wait.endsWith("m") ? Duration.ofMinutes(n).toNanos() : Duration.ofSeconds(n).toNanos();
     }
   }
 
@@ -138,9 +157,19 @@ public final class Http2BudgetLoad {
     return n;
   }
 
-  /** Platform threads running the backend's calls (virtual ones, on Java 24+, are not platform threads). */
-  private static long platformCallThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("consul-http-")).count();
+  /**
+   * Platform threads running a call to the agent now: OkHttp names a call's thread after its URL while the call
+   * runs. Virtual threads (Java 24+) are not platform threads and are not listed.
+   */
+  private static long busyCallThreads(int port) {
+    String busy = "OkHttp https://127.0.0.1:" + port + "/";
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(busy)).count();
+  }
+
+  /** Platform threads of the backend's call pool, busy or idle (an idle one ends a minute after its last call). */
+  private static long pooledCallThreads() {
+    return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+        .filter(n -> n.startsWith("consul-http-") && !n.equals("consul-http-watch")).count();
   }
 
   private static void await(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
@@ -230,8 +259,9 @@ public final class Http2BudgetLoad {
           return true;
         }, Duration.ofSeconds(60), "every first answer");
         Thread.sleep(5_000); // settle: the first rotation rounds, the ranking tick
-        System.out.printf(Locale.ROOT, "multiplexed %s, parked %d of %d, TCP connections %d, platform call threads %d%n",
-            budget.multiplexed(), budget.parked(), services, connectionsTo(server.getPort()), platformCallThreads());
+        System.out.printf(Locale.ROOT, "multiplexed %s, parked %d of %d, TCP connections %d, platform threads in a call"
+            + " %d (call pool %d)%n", budget.multiplexed(), budget.parked(), services, connectionsTo(server.getPort()),
+            busyCallThreads(server.getPort()), pooledCallThreads());
         long r0 = agent.requests.get();
         Thread.sleep(window * 1000);
         System.out.printf(Locale.ROOT, "idle: %.0f requests/min%n", (agent.requests.get() - r0) * 60.0 / window);
@@ -239,13 +269,15 @@ public final class Http2BudgetLoad {
             + percentiles(changeLatency(agent, seen, 0, timed)));
         System.out.println("change visible, last query (" + name(services - 1) + "): "
             + percentiles(changeLatency(agent, seen, services - 1, timed)));
-        System.out.printf(Locale.ROOT, "at the end: parked %d, TCP connections %d, platform call threads %d%n",
-            budget.parked(), connectionsTo(server.getPort()), platformCallThreads());
+        System.out.printf(Locale.ROOT, "at the end: parked %d, TCP connections %d, platform threads in a call %d (call"
+            + " pool %d)%n", budget.parked(), connectionsTo(server.getPort()), busyCallThreads(server.getPort()),
+            pooledCallThreads());
       } finally {
         for (Watch w : watches) {
           w.close();
         }
         backend.close();
+        agent.release();
         Files.deleteIfExists(caPem);
       }
     }
