@@ -73,4 +73,20 @@ final class BudgetLimit {
   static int slots(int limit) {
     return Math.max(0, limit - lanes(limit));
   }
+
+  /**
+   * The concurrent streams an HTTP/2 connection is counted for: RFC 9113 (6.5.2) asks servers to allow no fewer than
+   * 100, and Go's HTTP/2 server, which Consul's HTTPS port runs, allows 250 unless configured otherwise. OkHttp
+   * opens another connection when one is full, so a budget that counts this many streams per connection stays
+   * within its connections whatever a conforming server allows.
+   */
+  static final int STREAMS_PER_CONNECTION = 100;
+
+  /**
+   * Parked blocking queries for a limit when the agent multiplexes them over HTTP/2: {@link
+   * #STREAMS_PER_CONNECTION} per connection, less the lanes.
+   */
+  static int multiplexedSlots(int limit) {
+    return Math.max(0, limit * STREAMS_PER_CONNECTION - lanes(limit));
+  }
 }

@@ -31,6 +31,7 @@ import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -287,7 +288,9 @@ final class HttpBackend implements DiscoveryBackend {
   }
 
   Outcome outcome(Response response, ServiceQuery query, HttpUrl agent, long previousIndex) {
-    String agentName = agent.scheme() + "://" + agent.host() + ":" + agent.port();
+    String agentName = agentName(agent);
+    // Over HTTP/2 the budget's parked queries share connections: it may hold more of them (Java 24+).
+    watchBudget.answeredOver(agentName, response.protocol() == Protocol.HTTP_2);
     try {
       if (response.code() != 200) {
         String text = transport.readErrorText(response);

@@ -35,7 +35,14 @@ import java.util.function.LongSupplier;
  *
  * <p>When the agent refuses a connection with HTTP 429, the budget halves (once per burst), the lowest-ranked
  * parked queries give up their slots, and it grows back by one connection per {@code growBackEvery} without a 429.
- * Callers keep being served the cached answers meanwhile. Thread-safe.
+ * Callers keep being served the cached answers meanwhile.
+ *
+ * <p>Over HTTP/2 (an HTTPS agent: Consul serves h2 there) parked queries are streams of a few connections, not a
+ * connection each, so the budget counts {@value BudgetLimit#STREAMS_PER_CONNECTION} parked queries per connection
+ * while every agent that answered its members lately answered over h2 ({@link #multiplexed()}). It does so only
+ * where a parked query costs no platform thread either, on Java 24 and later (see {@code CallThreads}): before
+ * that each parked call holds a thread, and the budget keeps bounding the threads as it bounds connections over
+ * HTTP/1.1. Thread-safe.
  */
 public final class WatchBudget {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WatchBudget.class);
@@ -96,6 +103,10 @@ public final class WatchBudget {
 
   private final LongSupplier clock;
   private final Timer timer;
+  /** Whether a parked call costs no platform thread (virtual threads): only then may h2 park more. */
+  private final boolean parkedCostsNoThread;
+  /** The protocol each agent answered with last: true for HTTP/2. */
+  private final Map<String, Boolean> http2ByAgent = new HashMap<>();
   private final long rotationNanos;
   private final BudgetLimit limit;
   private final long feedRefreshNanos;
@@ -128,6 +139,12 @@ public final class WatchBudget {
 
   WatchBudget(int connections, Duration growBackEvery, Duration rotationInterval, Duration feedRefresh,
       LongSupplier clock, Timer timer, java.util.function.LongUnaryOperator spread) {
+    this(connections, growBackEvery, rotationInterval, feedRefresh, clock, timer, spread, CallThreads.virtual());
+  }
+
+  WatchBudget(int connections, Duration growBackEvery, Duration rotationInterval, Duration feedRefresh,
+      LongSupplier clock, Timer timer, java.util.function.LongUnaryOperator spread, boolean parkedCostsNoThread) {
+    this.parkedCostsNoThread = parkedCostsNoThread;
     this.clock = clock;
     this.timer = timer;
     this.spread = spread;
@@ -169,6 +186,12 @@ public final class WatchBudget {
    */
   public static WatchBudget of(int connections, Duration growBackEvery, Duration rotationInterval,
       Duration feedRefresh) {
+    return of(connections, growBackEvery, rotationInterval, feedRefresh, CallThreads.virtual());
+  }
+
+  /** As {@link #of(int, Duration, Duration, Duration)}, with the thread rule given (tests play either Java). */
+  static WatchBudget of(int connections, Duration growBackEvery, Duration rotationInterval, Duration feedRefresh,
+      boolean parkedCostsNoThread) {
     if (feedRefresh == null || feedRefresh.compareTo(rotationInterval == null ? Duration.ZERO : rotationInterval) < 0) {
       throw new IllegalArgumentException("feedRefresh must be at least the rotation interval " + rotationInterval
           + ", was " + feedRefresh);
@@ -184,7 +207,8 @@ public final class WatchBudget {
     }
     return new WatchBudget(connections, growBackEvery, rotationInterval, feedRefresh, System::nanoTime,
         new ExecutorTimer(),
-        bound -> bound <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(bound + 1));
+        bound -> bound <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(bound + 1),
+        parkedCostsNoThread);
   }
 
   /** The configured number of connections. */
@@ -195,6 +219,47 @@ public final class WatchBudget {
   /** The connections allowed now: the maximum, or less after a 429 until it has grown back. */
   public synchronized int connections() {
     return limit.current(clock.getAsLong());
+  }
+
+  /**
+   * Whether the budget counts parked queries as HTTP/2 streams now: every agent that answered lately spoke h2, and
+   * a parked query costs no platform thread (Java 24+). Then {@value BudgetLimit#STREAMS_PER_CONNECTION} parked
+   * queries count as one connection.
+   */
+  public synchronized boolean multiplexed() {
+    return multiplexedLocked();
+  }
+
+  private boolean multiplexedLocked() {
+    return parkedCostsNoThread && !http2ByAgent.isEmpty() && !http2ByAgent.containsValue(Boolean.FALSE);
+  }
+
+  /** Parked slots now: per connection one query over HTTP/1.1, many over HTTP/2. Must hold the lock. */
+  private int slotsLocked(long now) {
+    int current = limit.current(now);
+    return multiplexedLocked() ? BudgetLimit.multiplexedSlots(current) : BudgetLimit.slots(current);
+  }
+
+  /**
+   * An agent answered one of this budget's members over HTTP/2 ({@code http2}) or HTTP/1.1. When that changes
+   * whether the budget is {@link #multiplexed()}, the slots are handed out again at once.
+   *
+   * @param agent the agent's address (no credentials)
+   */
+  void answeredOver(String agent, boolean http2) {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      boolean before = multiplexedLocked();
+      Boolean previous = http2ByAgent.put(agent, http2);
+      if ((previous != null && previous == http2) || before == multiplexedLocked() || entries.isEmpty()) {
+        return;
+      }
+      long now = clock.getAsLong();
+      LOG.debug("watch budget {}: agent {} answers over {}", this, agent, http2 ? "HTTP/2" : "HTTP/1.1");
+      rebalance(now, actions);
+      dispatch(now, actions);
+    }
+    actions.forEach(Runnable::run);
   }
 
   /** Queries holding a parked blocking query now. */
@@ -280,7 +345,7 @@ public final class WatchBudget {
       } else {
         parked--;
       }
-      if (delayNanos <= 0 && parked + feedConnections < BudgetLimit.slots(limit.current(now))) {
+      if (delayNanos <= 0 && parked + feedConnections < slotsLocked(now)) {
         e.state = State.PARKED;
         parked++;
         actions.add(member::park);
@@ -591,7 +656,7 @@ public final class WatchBudget {
    * in a rotation read keep it and are placed when it ends.
    */
   private void rebalance(long now, List<Runnable> actions) {
-    int allSlots = BudgetLimit.slots(limit.current(now));
+    int allSlots = slotsLocked(now);
     List<Entry> ranked = new ArrayList<>(entries.values());
     // Ask each member once: the flags may change while sorting.
     Map<Entry, Integer> rank = new HashMap<>();
@@ -661,7 +726,8 @@ public final class WatchBudget {
 
   @Override
   public synchronized String toString() {
-    return "WatchBudget{" + limit.current(clock.getAsLong()) + "/" + limit.max() + " connections, " + parked
+    return "WatchBudget{" + limit.current(clock.getAsLong()) + "/" + limit.max() + " connections"
+        + (multiplexedLocked() ? " over HTTP/2" : "") + ", " + parked
         + " parked, " + polling + " polling, " + feedConnections + " for change feeds, " + entries.size()
         + " members}";
   }

@@ -50,4 +50,12 @@ class BudgetLimitTest {
     assertThat(BudgetLimit.slots(64)).isEqualTo(60);
     assertThat(BudgetLimit.lanes(200)).isEqualTo(4);
   }
+
+  @Test
+  void overHttp2EachConnectionCountsForTheStreamsEveryConformingServerAllows() {
+    // RFC 9113 asks for at least 100 concurrent streams; Go's server (Consul's) allows 250.
+    assertThat(BudgetLimit.multiplexedSlots(64)).isEqualTo(64 * 100 - 4);
+    assertThat(BudgetLimit.multiplexedSlots(1)).isEqualTo(99);
+    assertThat(BudgetLimit.multiplexedSlots(1)).isGreaterThan(BudgetLimit.slots(64));
+  }
 }

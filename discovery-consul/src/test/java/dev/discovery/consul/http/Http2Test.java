@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Protocol;
@@ -45,6 +46,10 @@ class Http2Test {
   }
 
   private HttpBackend start(List<Protocol> serverProtocols) throws Exception {
+    return start(serverProtocols, new ConsulHttpBuilder());
+  }
+
+  private HttpBackend start(List<Protocol> serverProtocols, ConsulHttpBuilder builder) throws Exception {
     server.useHttps(new HandshakeCertificates.Builder().heldCertificate(cert, ca.certificate()).build()
         .sslSocketFactory(), false);
     server.setProtocols(serverProtocols);
@@ -62,7 +67,7 @@ class Http2Test {
     });
     server.start(InetAddress.getByName("127.0.0.1"), 0);
     Path caPem = Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-    return new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+    return builder.environment(ConsulEnvironment.none())
         .agents(URI.create("https://127.0.0.1:" + server.getPort())).tls(ConsulTls.trusting(caPem)).buildBackend();
   }
 
@@ -87,5 +92,42 @@ class Http2Test {
     HttpBackend backend = start(List.of(Protocol.HTTP_1_1));
     assertThat(parkedConnections(backend)).as("connections held with %d queries parked", SERVICES)
         .isGreaterThanOrEqualTo(SERVICES);
+  }
+
+  /** A budget of 8 connections (7 parked slots over HTTP/1.1), with parked calls costing no thread (Java 24+). */
+  private static WatchBudget budgetOnVirtualThreads() {
+    return WatchBudget.of(8, WatchBudget.DEFAULT_GROW_BACK, Duration.ofSeconds(1), WatchBudget.DEFAULT_FEED_REFRESH,
+        true);
+  }
+
+  /** Watches {@code services} services until {@code parked} of them are parked; returns the connections held. */
+  private int watchAll(HttpBackend backend, WatchBudget budget, int services, int parked) throws Exception {
+    try (CachingDiscovery discovery = CachingDiscovery.builder(backend).build()) {
+      for (int i = 0; i < services; i++) {
+        assertThat(discovery.instances(ServiceQuery.of("svc-" + i))).hasSize(1);
+      }
+      Await.until(parked + " queries parked (" + budget + ")", () -> budget.parked() == parked);
+      return backend.connectionCount();
+    }
+  }
+
+  @Test
+  void overHttp2TheBudgetParksEveryQueryOnOneConnectionWhereParkedCallsCostNoThread() throws Exception {
+    WatchBudget budget = budgetOnVirtualThreads();
+    HttpBackend backend = start(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1),
+        new ConsulHttpBuilder().watchBudget(budget).changeFeed(false));
+    int services = 40;
+    int connections = watchAll(backend, budget, services, services);
+    assertThat(budget.multiplexed()).isTrue();
+    assertThat(connections).as("connections with %d parked queries", services).isEqualTo(1);
+  }
+
+  @Test
+  void overHttp11TheSameBudgetKeepsOneConnectionPerParkedQuery() throws Exception {
+    WatchBudget budget = budgetOnVirtualThreads();
+    HttpBackend backend = start(List.of(Protocol.HTTP_1_1),
+        new ConsulHttpBuilder().watchBudget(budget).changeFeed(false));
+    watchAll(backend, budget, 40, BudgetLimit.slots(8));
+    assertThat(budget.multiplexed()).isFalse();
   }
 }

@@ -262,4 +262,47 @@ class WatchBudgetTest {
     List<Member> second = join(4);
     assertThat(parked(first) + parked(second)).isEqualTo(5);
   }
+
+  private WatchBudget budget(int connections, boolean parkedCostsNoThread) {
+    budget = new WatchBudget(connections, Duration.ofSeconds(30), Duration.ofSeconds(1),
+        WatchBudget.DEFAULT_FEED_REFRESH, () -> timer.now, timer, bound -> bound, parkedCostsNoThread);
+    return budget;
+  }
+
+  @Test
+  void overHttp2OnVirtualThreadsEveryQueryParksUntilAnAgentAnswersOverHttp11() {
+    budget(8, true); // 7 slots, 1 lane, counted as connections
+    List<Member> members = join(30);
+    assertThat(parked(members)).as("before any agent said which protocol it speaks").isEqualTo(7);
+    assertThat(budget.multiplexed()).isFalse();
+
+    // The agent answers over h2: a parked query is a stream, 100 of them count as one connection.
+    budget.answeredOver("https://127.0.0.1:8501", true);
+    assertThat(budget.multiplexed()).isTrue();
+    assertThat(members).allMatch(m -> m.parked);
+    assertThat(budget.parked()).isEqualTo(30);
+    timer.advance(SECOND);
+    assertThat(members).as("nothing left to rotate").noneMatch(m -> m.polling);
+
+    // A 429 still halves the connections, and 4 of them still hold every stream.
+    budget.rejected("https://127.0.0.1:8501", "too many", 1);
+    assertThat(budget.connections()).isEqualTo(4);
+    assertThat(budget.parked()).isEqualTo(30);
+
+    // A second agent of the same budget answers over HTTP/1.1: one connection per parked query again.
+    budget.answeredOver("http://127.0.0.1:8500", false);
+    assertThat(budget.multiplexed()).isFalse();
+    assertThat(budget.parked()).isEqualTo(BudgetLimit.slots(4));
+    assertThat(parked(members)).isEqualTo(BudgetLimit.slots(4));
+  }
+
+  @Test
+  void overHttp2OnPlatformThreadsTheBudgetStillBoundsTheParkedCalls() {
+    budget(8, false); // Java 17-23: each parked call holds a thread
+    List<Member> members = join(30);
+    budget.answeredOver("https://127.0.0.1:8501", true);
+    assertThat(budget.multiplexed()).isFalse();
+    timer.advance(WatchBudget.TICK_NANOS);
+    assertThat(parked(members)).isEqualTo(7);
+  }
 }
