@@ -7,11 +7,8 @@ import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.http.WatchBudget;
 import dev.discovery.consul.testkit.ConsulTestAgent;
-import dev.discovery.spi.Answer;
 import dev.discovery.spi.DiscoveryBackend;
 import dev.discovery.spi.DiscoveryObserver;
-import dev.discovery.spi.Watch;
-import dev.discovery.spi.WatchListener;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Figure 9: a thousand watched services of one {@code ServiceDiscovery} against one agent that enforces
@@ -37,7 +33,7 @@ public final class BudgetLoad {
   private BudgetLoad() {}
 
   private static String name(int i) {
-    return String.format(Locale.ROOT, "svc-%04d", i);
+    return WatchedServices.name(i);
   }
 
   private static String instance(String service, String id) {
@@ -58,16 +54,6 @@ public final class BudgetLoad {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(busy)).count();
   }
 
-  private static void await(Supplier<Boolean> condition, Duration limit, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.get()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
-
   /** Milliseconds from a change to {@code service} until the discovery shows it, {@code n} times. */
   private static long[] changeLatency(ConsulTestAgent agent, AtomicIntegerArray seen, int index, int n)
       throws InterruptedException {
@@ -83,7 +69,7 @@ public final class BudgetLoad {
         agent.deregisterService(agent.nodeName(), service + "-x");
       }
       int want = add ? base + 1 : base;
-      await(() -> seen.get(index) == want, Duration.ofSeconds(60), "the change to " + service);
+      WatchedServices.await(() -> seen.get(index) == want, Duration.ofSeconds(60), "the change to " + service);
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
       Thread.sleep(300); // let the watch settle into its next wait
     }
@@ -101,26 +87,19 @@ public final class BudgetLoad {
     long[] ms = new long[n];
     String service = name(index);
     agent.setServiceHealth(service + "-a", "passing"); // gives the instance a check
-    await(() -> seen.get(index) == 1, Duration.ofSeconds(60), "the check on " + service);
+    WatchedServices.await(() -> seen.get(index) == 1, Duration.ofSeconds(60), "the check on " + service);
     Thread.sleep(300);
     for (int i = 0; i < n; i++) {
       boolean fail = i % 2 == 0;
       long t0 = System.nanoTime();
       agent.setServiceHealth(service + "-a", fail ? "warning" : "passing");
       int want = fail ? 0 : 1; // the default query asks for passing instances only
-      await(() -> seen.get(index) == want, Duration.ofSeconds(60), "the health change of " + service);
+      WatchedServices.await(() -> seen.get(index) == want, Duration.ofSeconds(60), "the health change of " + service);
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
       Thread.sleep(300);
     }
     Arrays.sort(ms);
     return ms;
-  }
-
-  private static String percentiles(long[] sorted) {
-    long p50 = sorted[(sorted.length - 1) / 2];
-    long p99 = sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)];
-    return "p50 " + p50 + " ms, p99 " + p99 + " ms, max " + sorted[sorted.length - 1] + " ms (n=" + sorted.length
-        + ")";
   }
 
   public static void main(String[] args) throws Exception {
@@ -141,36 +120,10 @@ public final class BudgetLoad {
       // query that is read often gets a parked slot at the next ranking). The first is "subscribed".
       DiscoveryBackend backend = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).changeFeed(feed).backend();
-      AtomicIntegerArray seen = new AtomicIntegerArray(services);
-      List<Watch> watches = new ArrayList<>();
+      WatchedServices watched = null;
       try {
-        for (int i = 0; i < services; i++) {
-          int index = i;
-          watches.add(backend.watch(ServiceQuery.of(name(i)), new WatchListener() {
-            @Override
-            public void onAnswer(Answer answer) {
-              seen.set(index, answer.instances().size());
-            }
-
-            @Override
-            public void onError(Throwable error) {
-              System.err.println(name(index) + ": " + error);
-            }
-
-            @Override
-            public boolean hasSubscribers() {
-              return index == 0;
-            }
-          }));
-        }
-        await(() -> {
-          for (int i = 0; i < services; i++) {
-            if (seen.get(i) == 0) {
-              return false;
-            }
-          }
-          return true;
-        }, Duration.ofSeconds(60), "every first answer");
+        watched = WatchedServices.watch(backend, services);
+        AtomicIntegerArray seen = watched.seen;
         Thread.sleep(5_000); // settle: the first rotation rounds, the ranking tick
         System.out.printf(Locale.ROOT, "connections held %d, busy call threads %d, live threads +%d%n",
             agent.openConnections(), callThreads(agent), Thread.activeCount() - threadsBefore);
@@ -191,16 +144,16 @@ public final class BudgetLoad {
         long churn = requests(agent, services) - r1;
         System.out.printf(Locale.ROOT, "1 change/s: %.0f requests/min%n", churn * 60.0 / window);
         System.out.println("change visible, inside the budget (subscribed " + name(0) + "): "
-            + percentiles(changeLatency(agent, seen, 0, timed)));
+            + WatchedServices.percentiles(changeLatency(agent, seen, 0, timed)));
         System.out.println("change visible, outside the budget (" + name(services - 1) + "): "
-            + percentiles(changeLatency(agent, seen, services - 1, timed)));
+            + WatchedServices.percentiles(changeLatency(agent, seen, services - 1, timed)));
         System.out.println("health change visible, outside the budget (" + name(services - 2) + "): "
-            + percentiles(healthLatency(agent, seen, services - 2, timed)));
+            + WatchedServices.percentiles(healthLatency(agent, seen, services - 2, timed)));
         System.out.printf(Locale.ROOT, "connections held %d, busy call threads %d, agent refusals %d%n",
             agent.openConnections(), callThreads(agent), agent.rejectedConnections());
       } finally {
-        for (Watch w : watches) {
-          w.close();
+        if (watched != null) {
+          watched.close();
         }
         backend.close();
       }

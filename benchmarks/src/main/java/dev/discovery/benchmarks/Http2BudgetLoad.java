@@ -1,26 +1,20 @@
 package dev.discovery.benchmarks;
 
-import dev.discovery.ServiceQuery;
 import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
 import dev.discovery.consul.http.WatchBudget;
-import dev.discovery.spi.Answer;
 import dev.discovery.spi.DiscoveryBackend;
-import dev.discovery.spi.Watch;
-import dev.discovery.spi.WatchListener;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import okhttp3.HttpUrl;
 import okhttp3.Protocol;
 import okhttp3.mockwebserver.Dispatcher;
@@ -135,7 +129,7 @@ public final class Http2BudgetLoad {
   }
 
   private static String name(int i) {
-    return String.format(Locale.ROOT, "svc-%04d", i);
+    return WatchedServices.name(i);
   }
 
   /** Established TCP connections to {@code port} on this host, from /proc/net/tcp (Linux). */
@@ -172,16 +166,6 @@ public final class Http2BudgetLoad {
         .filter(n -> n.startsWith("consul-http-") && !n.equals("consul-http-watch")).count();
   }
 
-  private static void await(BooleanSupplier condition, Duration limit, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
-
   private static long[] changeLatency(BlockingDouble agent, AtomicIntegerArray seen, int service, int n)
       throws InterruptedException {
     long[] ms = new long[n];
@@ -189,19 +173,12 @@ public final class Http2BudgetLoad {
       int want = 3 - seen.get(service);
       long t0 = System.nanoTime();
       agent.flip(service);
-      await(() -> seen.get(service) == want, Duration.ofSeconds(60), "the change to " + name(service));
+      WatchedServices.await(() -> seen.get(service) == want, Duration.ofSeconds(60), "the change to " + name(service));
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
       Thread.sleep(300); // let the watch settle into its next wait
     }
     Arrays.sort(ms);
     return ms;
-  }
-
-  private static String percentiles(long[] sorted) {
-    long p50 = sorted[(sorted.length - 1) / 2];
-    long p99 = sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)];
-    return "p50 " + p50 + " ms, p99 " + p99 + " ms, max " + sorted[sorted.length - 1] + " ms (n=" + sorted.length
-        + ")";
   }
 
   public static void main(String[] args) throws Exception {
@@ -228,36 +205,10 @@ public final class Http2BudgetLoad {
       DiscoveryBackend backend = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(URI.create("https://127.0.0.1:" + server.getPort())).tls(ConsulTls.trusting(caPem))
           .watchBudget(budget).changeFeed(false).backend();
-      AtomicIntegerArray seen = new AtomicIntegerArray(services);
-      List<Watch> watches = new ArrayList<>();
+      WatchedServices watched = null;
       try {
-        for (int i = 0; i < services; i++) {
-          int index = i;
-          watches.add(backend.watch(ServiceQuery.of(name(i)), new WatchListener() {
-            @Override
-            public void onAnswer(Answer answer) {
-              seen.set(index, answer.instances().size());
-            }
-
-            @Override
-            public void onError(Throwable error) {
-              System.err.println(name(index) + ": " + error);
-            }
-
-            @Override
-            public boolean hasSubscribers() {
-              return index == 0;
-            }
-          }));
-        }
-        await(() -> {
-          for (int i = 0; i < services; i++) {
-            if (seen.get(i) == 0) {
-              return false;
-            }
-          }
-          return true;
-        }, Duration.ofSeconds(60), "every first answer");
+        watched = WatchedServices.watch(backend, services);
+        AtomicIntegerArray seen = watched.seen;
         Thread.sleep(5_000); // settle: the first rotation rounds, the ranking tick
         System.out.printf(Locale.ROOT, "multiplexed %s, parked %d of %d, TCP connections %d, platform threads in a call"
             + " %d (call pool %d)%n", budget.multiplexed(), budget.parked(), services, connectionsTo(server.getPort()),
@@ -266,15 +217,15 @@ public final class Http2BudgetLoad {
         Thread.sleep(window * 1000);
         System.out.printf(Locale.ROOT, "idle: %.0f requests/min%n", (agent.requests.get() - r0) * 60.0 / window);
         System.out.println("change visible, first query (" + name(0) + "): "
-            + percentiles(changeLatency(agent, seen, 0, timed)));
+            + WatchedServices.percentiles(changeLatency(agent, seen, 0, timed)));
         System.out.println("change visible, last query (" + name(services - 1) + "): "
-            + percentiles(changeLatency(agent, seen, services - 1, timed)));
+            + WatchedServices.percentiles(changeLatency(agent, seen, services - 1, timed)));
         System.out.printf(Locale.ROOT, "at the end: parked %d, TCP connections %d, platform threads in a call %d (call"
             + " pool %d)%n", budget.parked(), connectionsTo(server.getPort()), busyCallThreads(server.getPort()),
             pooledCallThreads());
       } finally {
-        for (Watch w : watches) {
-          w.close();
+        if (watched != null) {
+          watched.close();
         }
         backend.close();
         agent.release();
