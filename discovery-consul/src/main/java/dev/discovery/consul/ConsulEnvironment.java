@@ -1,6 +1,7 @@
 package dev.discovery.consul;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -62,23 +63,28 @@ public final class ConsulEnvironment {
       return ssl ? URI.create("https://127.0.0.1:8500") : DEFAULT_ADDRESS;
     }
     String lower = addr.toLowerCase(Locale.ROOT);
+    // Messages show the address without user info: a user:password@ in the variable is a secret.
+    String shown = dev.discovery.consul.internal.AgentAddress.withoutSecrets(addr);
     if (lower.startsWith("unix://")) {
-      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + addr
+      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + shown
           + "' is a unix socket, which this client does not support; use http://host:port");
     }
     String url = lower.startsWith("http://") || lower.startsWith("https://")
         ? addr
         : (ssl ? "https://" : "http://") + addr;
+    URI uri;
     try {
-      URI uri = URI.create(url);
-      if (uri.getHost() == null) {
-        throw new IllegalArgumentException("no host");
-      }
-      return uri;
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + addr
-          + "' is not a valid agent address; use host:port or http(s)://host:port", e);
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      // Not chained: the parser's message quotes the whole value. Its reason and position are enough.
+      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + shown + "' is not a valid agent address ("
+          + e.getReason() + "); use host:port or http(s)://host:port");
     }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("CONSUL_HTTP_ADDR '" + shown
+          + "' is not a valid agent address (no host); use host:port or http(s)://host:port");
+    }
+    return uri;
   }
 
   /** Whether {@code CONSUL_HTTP_SSL} asks for https (Go's boolean syntax: 1, t, true...). */
@@ -148,17 +154,22 @@ public final class ConsulEnvironment {
    * The ACL token: the trimmed content of {@code CONSUL_HTTP_TOKEN_FILE} when set and non-empty, else
    * {@code CONSUL_HTTP_TOKEN}, else empty.
    *
-   * @throws IllegalArgumentException if the token file is set but cannot be read (the message names the file only)
+   * @throws IllegalArgumentException if the token file is set but cannot be read, or a token has a character no
+   *     Consul token has (only visible ASCII is allowed); the message names the file or the variable, never the
+   *     token
    */
   public Optional<String> token() {
     Optional<Path> file = tokenFile();
     if (file.isPresent()) {
-      String fromFile = dev.discovery.consul.internal.Credentials.readTokenFile(file.get());
+      String fromFile = dev.discovery.consul.internal.Credentials.readTokenFile(file.get(),
+          "CONSUL_HTTP_TOKEN_FILE");
       if (!fromFile.isEmpty()) {
         return Optional.of(fromFile);
       }
     }
-    return Optional.ofNullable(value("CONSUL_HTTP_TOKEN"));
+    String token = value("CONSUL_HTTP_TOKEN");
+    return token == null ? Optional.empty()
+        : Optional.of(dev.discovery.consul.internal.Credentials.checkToken(token, "CONSUL_HTTP_TOKEN"));
   }
 
   private String value(String name) {

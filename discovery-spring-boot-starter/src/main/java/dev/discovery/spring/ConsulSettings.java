@@ -5,6 +5,7 @@ import dev.discovery.ServiceQuery;
 import dev.discovery.consul.dns.ConsulDnsBuilder;
 import dev.discovery.consul.http.ConsulHttpBuilder;
 import dev.discovery.consul.internal.AgentAddress;
+import dev.discovery.consul.internal.Credentials;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -25,7 +26,9 @@ import java.util.Locale;
  * property and the fix, so start-up stops before anything talks to Consul with a half-understood setting, and a
  * value the library would refuse is blamed on its own property rather than on {@code discovery.consul.agents}.
  *
- * <p>The token is kept, but {@link #toString()} and every message leave it out.
+ * <p>The token is kept, but {@link #toString()} and every message leave it out. The token and the content of
+ * the token file are checked here with the library's rule (visible ASCII only), and agent values are shown
+ * without user info.
  */
 public final class ConsulSettings {
   private static final String P = DiscoveryConsulProperties.PREFIX + ".";
@@ -47,7 +50,7 @@ public final class ConsulSettings {
       throw new DiscoveryConfigurationException(P + "token",
           "both " + P + "token and " + P + "token-file are set", "set only one of them", null);
     }
-    this.token = p.getToken() == null || p.getToken().isBlank() ? null : p.getToken().strip();
+    this.token = token(p.getToken());
     this.tokenFile = tokenFile(p.getTokenFile());
     this.backend = p.getBackend();
     this.datacenter = datacenter(blankToNull(p.getDatacenter()), backend);
@@ -138,6 +141,8 @@ public final class ConsulSettings {
     for (int i = 0; i < values.size(); i++) {
       String property = P + "agents[" + i + "]";
       String raw = values.get(i) == null ? "" : values.get(i).strip();
+      // Every message shows the value without user info: a user:password@ in it is a secret.
+      String shown = AgentAddress.withoutSecrets(raw);
       String fix = "use http://host:port, https://host:port or host:port, such as http://127.0.0.1:8500";
       if (raw.isEmpty()) {
         throw new DiscoveryConfigurationException(property, "is empty", fix, null);
@@ -148,13 +153,15 @@ public final class ConsulSettings {
       try {
         uri = new URI(url);
       } catch (URISyntaxException e) {
-        throw new DiscoveryConfigurationException(property, "'" + raw + "' is not a URI (" + e.getReason() + ")", fix, e);
+        // Not chained: the parser's message quotes the whole value.
+        throw new DiscoveryConfigurationException(property, "'" + shown + "' is not a URI (" + e.getReason()
+            + ")", fix, null);
       }
       if (lower.contains("://") && !(lower.startsWith("http://") || lower.startsWith("https://"))) {
-        throw new DiscoveryConfigurationException(property, "'" + raw + "' has an unsupported scheme", fix, null);
+        throw new DiscoveryConfigurationException(property, "'" + shown + "' has an unsupported scheme", fix, null);
       }
       if (uri.getHost() == null || uri.getPort() > 65535) {
-        throw new DiscoveryConfigurationException(property, "'" + raw + "' has no usable host and port", fix, null);
+        throw new DiscoveryConfigurationException(property, "'" + shown + "' has no usable host and port", fix, null);
       }
       try {
         // The library's one agent-address rule: no user info, query or fragment (they could carry a secret).
@@ -216,6 +223,19 @@ public final class ConsulSettings {
     DiscoveryConfigurationException.requirePositive(s.getEjectionTime(), prefix + "ejection-time", "set it such as 30s");
   }
 
+  private static String token(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      // The library's check, so a token OkHttp would refuse (and quote in its message) stops start-up here.
+      return Credentials.checkToken(value.strip(), P + "token");
+    } catch (IllegalArgumentException e) {
+      throw new DiscoveryConfigurationException(P + "token", e.getMessage(),
+          "set " + P + "token to the ACL token alone (or use " + P + "token-file)", null);
+    }
+  }
+
   private static Path tokenFile(String value) {
     if (value == null || value.isBlank()) {
       return null;
@@ -232,6 +252,14 @@ public final class ConsulSettings {
       throw new DiscoveryConfigurationException(property, "the token file " + path
           + " does not exist or cannot be read", "fix the path or its permissions, or set " + P
           + "token instead", null);
+    }
+    try {
+      // Read once now so a file holding a second line, a byte order mark or another character no token has
+      // stops start-up with this property's name; the library reads it again when it builds its clients.
+      Credentials.readTokenFile(path, property);
+    } catch (IllegalArgumentException e) {
+      throw new DiscoveryConfigurationException(property, e.getMessage(),
+          "write the ACL token alone, on one line, as UTF-8 without a byte order mark, to " + path, null);
     }
     return path;
   }

@@ -19,8 +19,10 @@ import dev.discovery.spring.registration.SelfRegistration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -215,6 +217,60 @@ class AutoConfigurationTest {
       assertThat(context.getBean(DiscoveryConsulProperties.class).toString()).doesNotContain("s3cr3t");
       assertThat(context.getBean(ConsulSettings.class).toString()).doesNotContain("s3cr3t");
     });
+  }
+
+  /** Tokens with a character OkHttp would refuse in a header (and quote whole in its message). */
+  private static final List<String> BAD_TOKENS = List.of("\uFEFFZq7Wx-Pk3Jm", "Zq7Wx-Pk3Jm\nQx8Yu-Ww2Ee",
+      "Zq7Wx\u00A0Pk3Jm", "Zq7Wx\u0007Pk3Jm");
+
+  @Test
+  void aTokenNoHeaderCanCarryStopsStartUpWithoutBeingShown() {
+    for (String bad : BAD_TOKENS) {
+      runner.withPropertyValues("discovery.consul.token=" + bad).run(context -> {
+        DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.token");
+        assertThat(e.getMessage()).contains("visible ASCII");
+        assertNoPartOfTheToken(context.getStartupFailure());
+      });
+    }
+  }
+
+  @Test
+  void aTokenFileWithABomASecondLineOrAnotherBadCharacterStopsStartUp(@TempDir Path dir) throws Exception {
+    int n = 0;
+    for (String bad : BAD_TOKENS) {
+      Path file = Files.writeString(dir.resolve("token" + n++), bad + "\n", StandardCharsets.UTF_8);
+      runner.withPropertyValues("discovery.consul.token-file=" + file).run(context -> {
+        DiscoveryConfigurationException e = assertStartupFailure(context, "discovery.consul.token-file");
+        assertThat(e.getMessage()).contains(file.toString()).contains("visible ASCII");
+        assertNoPartOfTheToken(context.getStartupFailure());
+      });
+    }
+  }
+
+  /** Neither the failure nor any cause shows four characters in a row of the tokens above. */
+  private static void assertNoPartOfTheToken(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String text = String.valueOf(t.getMessage());
+      for (String part : List.of("Zq7Wx-Pk3Jm", "Qx8Yu-Ww2Ee")) {
+        for (int i = 0; i + 4 <= part.length(); i++) {
+          assertThat(text).doesNotContain(part.substring(i, i + 4));
+        }
+      }
+    }
+  }
+
+  @Test
+  void agentValuesAreShownWithoutUserInfo() {
+    for (String bad : List.of("ftp://user:s3cret@127.0.0.1:8500", "http://user:p@ss w0rd@127.0.0.1:8500",
+        "http://user:s3cret@bad_host:8500", "http://user:s3cret@127.0.0.1:8500")) {
+      runner.withPropertyValues("discovery.consul.agents=" + bad).run(context -> {
+        assertStartupFailure(context, "discovery.consul.agents[0]");
+        for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+          assertThat(String.valueOf(t.getMessage())).doesNotContain("s3cret").doesNotContain("w0rd")
+              .doesNotContain("user:");
+        }
+      });
+    }
   }
 
   @Test

@@ -302,4 +302,59 @@ class EndToEndTest {
     assertThat(warnings).hasSize(1);
     assertThat(output.getAll()).doesNotContain("wrong-token-4711");
   }
+
+  @Test
+  void configpropsAndEnvEndpointsNeverShowTheTokenEvenWithShowValuesAlways() throws Exception {
+    String token = "Xq7-actuator-acl-token-9913";
+    consul.close();
+    consul = ConsulTestAgent.builder().aclToken(token).start();
+    ConfigurableApplicationContext app = frontend("discovery.consul.registration.enabled=false",
+        "discovery.consul.token=" + token,
+        // As the environment would give them; actuator's /env lists every property source alike.
+        "CONSUL_HTTP_TOKEN=Wv3-env-acl-token-5521", "CONSUL_HTTP_AUTH=proxy-user:Rk8-proxy-pass-1177",
+        "management.endpoints.web.exposure.include=health,configprops,env",
+        "management.endpoint.configprops.show-values=always",
+        "management.endpoint.env.show-values=always");
+    // The token works: the application talks to the ACL-protected agent with it.
+    await("the agent answers with the token", () -> {
+      try {
+        return health(app).statusCode() == 200;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    String configprops = actuator(app, "configprops");
+    String env = actuator(app, "env");
+    String envToken = actuator(app, "env/discovery.consul.token");
+    for (String body : List.of(configprops, env, envToken)) {
+      assertThat(body).doesNotContain(token).doesNotContain("Wv3-env-acl-token-5521")
+          .doesNotContain("Rk8-proxy-pass-1177");
+    }
+    // The endpoints do show values (so the absence above is the sanitizer's doing), and the key is there, masked.
+    assertThat(env).contains("frontend").contains("CONSUL_HTTP_TOKEN").contains("CONSUL_HTTP_AUTH");
+    assertThat(configprops).contains("127.0.0.1:" + consul.httpUri().getPort());
+    JsonNode props = findConsulProperties(JSON.readTree(configprops));
+    assertThat(props).as("discovery.consul in %s", configprops).isNotNull();
+    assertThat(props.path("token").asText()).isEqualTo("******");
+    assertThat(JSON.readTree(envToken).path("property").path("value").asText()).isEqualTo("******");
+  }
+
+  private String actuator(ConfigurableApplicationContext app, String path) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(app)
+        + "/actuator/" + path)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("/actuator/%s: %s", path, r.body()).isEqualTo(200);
+    return r.body();
+  }
+
+  /** The properties of the configprops bean whose prefix is discovery.consul, in any context. */
+  private static JsonNode findConsulProperties(JsonNode configprops) {
+    for (JsonNode context : configprops.path("contexts")) {
+      for (JsonNode bean : context.path("beans")) {
+        if ("discovery.consul".equals(bean.path("prefix").asText())) {
+          return bean.path("properties");
+        }
+      }
+    }
+    return null;
+  }
 }

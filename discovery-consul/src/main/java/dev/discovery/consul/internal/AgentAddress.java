@@ -22,27 +22,48 @@ public final class AgentAddress {
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("agent address '" + withoutSecrets(uri)
+      throw new IllegalArgumentException("agent address '" + withoutSecrets(uri.toString())
           + "' must be an http:// or https:// URL such as http://127.0.0.1:8500");
     }
     if (uri.getHost() == null) {
-      throw new IllegalArgumentException("agent address '" + withoutSecrets(uri)
+      throw new IllegalArgumentException("agent address '" + withoutSecrets(uri.toString())
           + "' has no host; use a URL such as http://127.0.0.1:8500");
     }
     if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      // The message shows scheme and host only: user info or a query may hold a password or a token.
-      throw new IllegalArgumentException("agent address '" + uri.getScheme() + "://" + uri.getHost()
+      throw new IllegalArgumentException("agent address '" + withoutSecrets(uri.toString())
           + "' must not carry user info, a query or a fragment (pass the ACL token with token(...) and"
           + " proxy credentials with basicAuth(...))");
     }
     return uri;
   }
 
-  /** The address as it may be shown: without user info, query or fragment. */
-  private static String withoutSecrets(URI uri) {
-    if (uri.getRawUserInfo() == null && uri.getRawQuery() == null && uri.getRawFragment() == null) {
-      return uri.toString();
+  /**
+   * {@code address} as it may be shown in a message: without user info ({@code user:password@}), query or
+   * fragment. It works on text, not on a parsed {@link URI}, because the addresses that need it most do not
+   * parse as the user meant: {@code http://user:p@ss@host} has no server authority (Java sees no user info and
+   * no host), and {@code user:secret@host:8500} parses as the scheme {@code user}.
+   */
+  public static String withoutSecrets(String address) {
+    if (address == null) {
+      return "";
     }
-    return (uri.getScheme() == null ? "" : uri.getScheme() + "://") + (uri.getHost() == null ? "?" : uri.getHost());
+    String s = address;
+    int cut = s.length();
+    for (char c : new char[] {'?', '#'}) {
+      int at = s.indexOf(c);
+      if (at >= 0 && at < cut) {
+        cut = at;
+      }
+    }
+    s = s.substring(0, cut);
+    int sep = s.indexOf("://");
+    int start = sep < 0 ? 0 : sep + 3;
+    int end = s.indexOf('/', start);
+    if (end < 0) {
+      end = s.length();
+    }
+    // The last '@' of the authority ends the user info, even when the password holds another '@'.
+    int at = s.lastIndexOf('@', end - 1);
+    return at < start ? s : s.substring(0, start) + s.substring(at + 1);
   }
 }

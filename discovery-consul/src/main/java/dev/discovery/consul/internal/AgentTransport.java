@@ -92,9 +92,23 @@ public final class AgentTransport {
     return new AgentTransport(longer, credentials, maxBodyBytes);
   }
 
-  /** A call of {@code request} with the credentials put on it. */
+  /**
+   * A call of {@code request} with the credentials put on it.
+   *
+   * @throws IllegalStateException if OkHttp refuses to build the request; its message is scrubbed of every
+   *     secret and it has no cause, because OkHttp's own message quotes the refused header value whole
+   */
   public Call newCall(Request.Builder request) {
-    return client.newCall(credentials.authorize(request).build());
+    try {
+      return client.newCall(credentials.authorize(request).build());
+    } catch (RuntimeException e) {
+      // Tokens are checked where they enter (Credentials.checkToken), so this is the second line: whatever
+      // slipped through must not carry the token into a log or a health page through e's message or cause.
+      IllegalStateException scrubbed = new IllegalStateException("the request to the Consul agent could not be"
+          + " built (" + e.getClass().getSimpleName() + ": " + credentials.scrub(e.getMessage()) + ")");
+      scrubbed.setStackTrace(e.getStackTrace());
+      throw scrubbed;
+    }
   }
 
   /** The OkHttp client calls go through (its dispatcher and pool are the caller's own). */

@@ -53,18 +53,33 @@ public final class Credentials {
   }
 
   /**
-   * The token in {@code file}, stripped of surrounding white space, as Consul's tools read it.
+   * The token in {@code file}, stripped of surrounding white space, as Consul's tools read it; an empty file is
+   * an empty token.
    *
-   * @throws IllegalArgumentException naming the file and the fix if it cannot be read
+   * @throws IllegalArgumentException naming the file and the fix if it cannot be read, or if what is left after
+   *     stripping is not a single run of visible ASCII characters (see {@link #checkToken(String, String)})
    */
   public static String readTokenFile(Path file) {
+    return readTokenFile(file, null);
+  }
+
+  /**
+   * As {@link #readTokenFile(Path)}, with {@code namedBy} (the setting that named the file, such as
+   * {@code CONSUL_HTTP_TOKEN_FILE}, or {@code null}) in the message about a bad character.
+   */
+  public static String readTokenFile(Path file, String namedBy) {
     Objects.requireNonNull(file, "token file");
+    String content;
     try {
-      return Files.readString(file, StandardCharsets.UTF_8).strip();
+      content = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
+      // A MalformedInputException (not UTF-8) says nothing about the content; the message never quotes it.
       throw new IllegalArgumentException("cannot read the Consul ACL token file " + file + " ("
-          + e.getClass().getSimpleName() + "); check the path and its permissions", e);
+          + e.getClass().getSimpleName() + "); check the path and its permissions, and that it is UTF-8 text", e);
     }
+    String t = content.strip();
+    return t.isEmpty() ? t : checkToken(t, "the token in file " + file
+        + (namedBy == null ? "" : " (named by " + namedBy + ")"));
   }
 
   /**
@@ -77,15 +92,51 @@ public final class Credentials {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("token must not be blank (omit it to use the environment's)");
     }
-    String t = token.strip();
-    for (int i = 0; i < t.length(); i++) {
-      char c = t.charAt(i);
-      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-        // The token itself is never shown.
-        throw new IllegalArgumentException("token must not contain white space or control characters");
+    return checkToken(token.strip(), "the token given to token(...)");
+  }
+
+  /**
+   * Checks a token from any source: only visible ASCII ({@code 0x21..0x7E}), which every Consul token is (a
+   * UUID or a word) and which is all OkHttp sends in a header unchanged. OkHttp's own refusal would quote the
+   * whole header value in its message, so this check runs first, wherever a token enters, and its message says
+   * what kind of character was found and where, never the token or any part of it.
+   *
+   * @param token the token, already stripped
+   * @param source where the token came from, for the message, such as {@code "CONSUL_HTTP_TOKEN"}
+   * @return {@code token}
+   * @throws IllegalArgumentException naming {@code source} and the fix
+   */
+  public static String checkToken(String token, String source) {
+    Objects.requireNonNull(token, "token");
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c < 0x21 || c > 0x7E) {
+        // Only the kind of character and its position are shown: the token is a secret.
+        throw new IllegalArgumentException(source + " contains " + kind(c) + " at position " + (i + 1)
+            + "; a Consul ACL token is only visible ASCII characters (such as a UUID), so set it to the token"
+            + " alone, on one line" + (c == '\uFEFF' ? " (save the file as UTF-8 without a byte order mark)" : ""));
       }
     }
-    return t;
+    return token;
+  }
+
+  private static String kind(char c) {
+    if (c == '\uFEFF') {
+      return "a byte order mark";
+    }
+    if (c == '\n' || c == '\r' || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+      return "a line break (a second line)";
+    }
+    if (c == '\u00A0' || c == '\u2007' || c == '\u202F') {
+      return "a non-breaking space";
+    }
+    if (Character.isISOControl(c)) {
+      return "a control character";
+    }
+    if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+      return "white space";
+    }
+    return "a non-ASCII character";
   }
 
   /**

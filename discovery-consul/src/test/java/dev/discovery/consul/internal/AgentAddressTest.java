@@ -53,4 +53,20 @@ class AgentAddressTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no host");
     }
   }
+
+  @Test
+  void noMessageShowsUserInfoEvenWhenTheAddressDoesNotParseAsMeant() {
+    // p@ss: no server authority, so Java sees neither user info nor host; a missing scheme makes "user" one.
+    for (String bad : List.of("http://user:p@ss@127.0.0.1:8500", "http://user:s3cret@bad_host:8500",
+        "user:s3cret@127.0.0.1:8500", "consul://user:s3cret@127.0.0.1:8500", "consul://user:p@ss@bad_host")) {
+      for (Consumer<URI> client : CLIENTS) {
+        assertThatThrownBy(() -> client.accept(URI.create(bad)))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageNotContaining("s3cret").hasMessageNotContaining("p@ss").hasMessageNotContaining("user:");
+      }
+    }
+    assertThat(AgentAddress.withoutSecrets("http://u:p@ss@host:1/v1/x?token=t#f")).isEqualTo("http://host:1/v1/x");
+    assertThat(AgentAddress.withoutSecrets("u:secret@host:8500")).isEqualTo("host:8500");
+    assertThat(AgentAddress.withoutSecrets("http://host:1/a@b")).isEqualTo("http://host:1/a@b");
+  }
 }

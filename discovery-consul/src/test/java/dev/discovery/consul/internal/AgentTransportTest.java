@@ -100,4 +100,18 @@ class AgentTransportTest {
     assertThatThrownBy(() -> AgentTransport.checkMaxBody(100)).hasMessageContaining("maxBodySize")
         .hasMessageContaining("1024");
   }
+
+  @Test
+  void aRequestOkHttpRefusesToBuildFailsWithoutTheTokenInTheMessageOrTheCause() {
+    // Credentials.of does not check the token (the builders do); this is the net behind those checks.
+    String bad = TOKEN + "\u00A0x";
+    AgentTransport unchecked = AgentTransport.create(new OkHttpClient(), null, Credentials.of(bad, null, null),
+        Duration.ofSeconds(5), Duration.ofSeconds(5), 2048);
+    assertThatThrownBy(() -> unchecked.newCall(new Request.Builder().url(server.url("/v1/agent/self"))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("could not be built")
+        .hasMessageContaining("<token>")
+        .hasMessageNotContaining(TOKEN)
+        .hasNoCause();
+  }
 }
