@@ -164,6 +164,11 @@ public final class ConsulDnsBuilder {
     return this;
   }
 
+  /** For tests: the transport the settings so far map to. */
+  Transport transport() {
+    return transport;
+  }
+
   /** Builds the discovery: a cache over Consul DNS that owns its resources until closed. */
   public CachingDiscovery build() {
     CachingDiscovery.Builder builder = CachingDiscovery.builder(backend()).refreshInterval(refreshInterval);
