@@ -60,6 +60,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   private final InFlight<Name, List<InetAddress>> addressLookups = new InFlight<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final String identity;
+  private final ForwarderCacheCheck cacheCheck;
 
   ConsulDnsBackend(List<InetSocketAddress> servers, Name domain, Name altDomain, String datacenter,
       boolean rfc2782, Transport transport, Duration timeout) {
@@ -67,6 +68,7 @@ final class ConsulDnsBackend implements DiscoveryBackend {
         + servers.stream().map(DnsClient::hostPort).collect(Collectors.joining(","));
     this.names = new DnsNames(domain, altDomain, datacenter, rfc2782, description);
     this.identity = description + " domain=" + domain + " dc=" + datacenter;
+    this.cacheCheck = new ForwarderCacheCheck(description);
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "consul-dns");
       t.setDaemon(true);
@@ -161,6 +163,8 @@ final class ConsulDnsBackend implements DiscoveryBackend {
   private CompletableFuture<Resolution> resolve(Name name) {
     return client.ask(name, Type.SRV).thenCompose(reply -> {
       SrvReply srv = SrvReply.read(reply.message(), name, names);
+      cacheCheck.inspect(name, srv.targets().size(),
+          srv.targets().stream().anyMatch(t -> !t.addresses().isEmpty()), srv.ttl());
       List<CompletableFuture<List<InetAddress>>> lookups = new ArrayList<>();
       for (SrvReply.Target target : srv.targets()) {
         lookups.add(target.addresses().isEmpty()

@@ -35,8 +35,11 @@ import org.xbill.DNS.Name;
  * answers without EDNS, to the buffer with EDNS), and a forwarder asks it with a buffer of its own while echoing
  * ours. By default SRV questions therefore go over TCP, and only the one-record A/AAAA follow-ups over UDP;
  * {@link #udpFirst()} asks SRV over UDP first and trusts a reply only when no path could have trimmed it (no TC
- * bit, fewer than 3 answers, room for another under 512 bytes), asking again over TCP otherwise; {@link
- * #tcp(boolean) tcp(true)} sends every question over TCP. The package documentation gives the rule. NXDOMAIN
+ * bit, fewer than 3 answers, room for another under 504 bytes uncompressed, the most that fits 512 as Consul
+ * measures), asking again over TCP otherwise; {@link #tcp(boolean) tcp(true)} sends every question over TCP. Behind
+ * a caching forwarder with a positive {@code dns_config.service_ttl}, the agents should set {@code
+ * dns_config.enable_truncate = true}: otherwise one UDP question from any client fills the forwarder's cache with a
+ * trimmed set, which it then serves over TCP too (the package documentation says more). The package documentation gives the rule. NXDOMAIN
  * means no healthy instance (an empty list); SERVFAIL, REFUSED, a time-out or a malformed reply mean the
  * registry is unavailable, and the last good answer is served.
  *
@@ -122,6 +125,12 @@ public final class ConsulDnsBuilder {
    * {@code true}: ask every question over TCP, the A/AAAA follow-ups too, for networks where UDP replies get lost.
    * {@code false}: the same as {@link #udpFirst()}. Without either, SRV questions go over TCP and the follow-ups
    * over UDP, which is complete behind any forwarder and measured cheapest (see the module README).
+   *
+   * <p>Behind a caching forwarder such as dnsmasq with a positive {@code service_ttl}, cached SRV answers come
+   * without addresses, so with {@code tcp(true)} a refresh of 60 instances is 121 questions on dnsjava's one TCP
+   * connection per server, and dnsmasq closes a connection after 100 questions. The library keeps at most 16 in
+   * flight per server and asks again on a new connection those the close cut off, so the refresh goes through, at
+   * the cost of a TCP round trip per follow-up where the default sends datagrams.
    */
   public ConsulDnsBuilder tcp(boolean tcp) {
     this.transport = tcp ? Transport.TCP : Transport.UDP_FIRST;
@@ -132,8 +141,13 @@ public final class ConsulDnsBuilder {
    * Asks SRV questions over UDP first, for users who know their path: a service of one instance (two, when the
    * nodes carry no node-meta TXT records) is then one datagram instead of a TCP exchange. Still complete behind a forwarder: a
    * reply that any buffer on the way could have trimmed (three answers or more, or no room for another under
-   * 512 bytes, or the TC bit) is asked again over TCP, which costs a round trip more than {@linkplain #tcp(boolean)
+   * 504 bytes, or the TC bit) is asked again over TCP, which costs a round trip more than {@linkplain #tcp(boolean)
    * the default}.
+   *
+   * <p>Behind a caching forwarder such as dnsmasq with a positive {@code service_ttl}, and without {@code
+   * dns_config.enable_truncate = true} on the agents, this mode poisons the forwarder's shared cache: its own UDP
+   * question makes the forwarder cache the set Consul trimmed silently, and the TCP retry, like every other client
+   * until the TTL runs out, gets that partial set. Set {@code enable_truncate}, or use the default there.
    */
   public ConsulDnsBuilder udpFirst() {
     this.transport = Transport.UDP_FIRST;
@@ -148,6 +162,11 @@ public final class ConsulDnsBuilder {
   public ConsulDnsBuilder cache(Consumer<CachingDiscovery.Builder> settings) {
     this.cacheSettings = this.cacheSettings.andThen(Objects.requireNonNull(settings, "settings"));
     return this;
+  }
+
+  /** For tests: the transport the settings so far map to. */
+  Transport transport() {
+    return transport;
   }
 
   /** Builds the discovery: a cache over Consul DNS that owns its resources until closed. */

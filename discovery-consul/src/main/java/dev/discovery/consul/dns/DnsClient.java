@@ -1,10 +1,9 @@
 package dev.discovery.consul.dns;
 
-import java.io.EOFException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +95,7 @@ final class DnsClient {
     if (transport.tcpFirst(type)) {
       return sendTcp(server, query);
     }
-    return send(server.udp, query).thenCompose(reply -> {
+    return over("UDP", send(server.udp, query)).thenCompose(reply -> {
       String why = TrimRule.whyRetryOverTcp(reply);
       if (why == null) {
         return CompletableFuture.completedFuture(reply);
@@ -106,27 +105,58 @@ final class DnsClient {
     });
   }
 
+  /** Marks a failure with the transport it happened on, for {@link #describe}. */
+  private static CompletableFuture<Message> over(String transport, CompletableFuture<Message> sent) {
+    return sent.exceptionallyCompose(error -> CompletableFuture.failedFuture(new Over(transport, unwrap(error))));
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  /** A failure and the transport ("UDP" or "TCP") the question was on. */
+  private static final class Over extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String transport;
+
+    Over(String transport, Throwable cause) {
+      super(cause.toString(), cause, false, false);
+      this.transport = transport;
+    }
+  }
+
   /**
    * Sends over TCP, again on a new connection (up to {@value #TCP_ATTEMPTS} attempts in all) when the server closed
    * the one dnsjava keeps open while the question was on it. Servers may close a connection at any time (RFC 7766,
-   * section 6.2.3): dnsmasq 2.90 closes one after a bounded number of questions; the questions still on it fail
-   * with an EOF, and those sent before dnsjava noticed with a ClosedChannelException (they never left). A DNS
+   * section 6.2.3): dnsmasq 2.90 closes one after 100 questions; the questions still on it fail with an EOF, those
+   * written after the close with "Broken pipe", and those sent before dnsjava noticed with a ClosedChannelException
+   * (they never left). A DNS
    * question is safe to repeat. The retry runs on our executor, not in dnsjava's failure callback, where the dead
    * connection is still registered and would be picked again.
    */
   private CompletableFuture<Message> sendTcp(Server server, Message query) {
-    return sendTcp(server, query, 1);
+    return over("TCP", sendTcp(server, query, 1));
   }
 
   private CompletableFuture<Message> sendTcp(Server server, Message query, int attempt) {
-    return send(server.tcp, query).exceptionallyComposeAsync(error -> attempt < TCP_ATTEMPTS && closedByServer(error)
-        ? sendTcp(server, query, attempt + 1)
-        : CompletableFuture.failedFuture(error), executor);
+    // Through the server's lane: a bounded number of questions on dnsjava's one connection (TcpLane says why).
+    return server.lane.submit(() -> send(server.tcp, query), DnsClient::closedByServer)
+        .exceptionallyComposeAsync(error -> attempt < TCP_ATTEMPTS && closedByServer(error)
+            ? sendTcp(server, query, attempt + 1)
+            : CompletableFuture.failedFuture(error), executor);
   }
 
+  /**
+   * Whether the connection went away under the question: EOF, a channel dnsjava had closed, or a write into a
+   * socket the server had closed ("Broken pipe", "Connection reset"). Not a refused connection, a time-out or a bad
+   * reply: asking again would meet the same.
+   */
   private static boolean closedByServer(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-    return cause instanceof EOFException || cause instanceof ClosedChannelException;
+    Throwable cause = unwrap(error);
+    return cause instanceof IOException
+        && !(cause instanceof ConnectException)
+        && !(cause instanceof SocketTimeoutException)
+        && !(cause instanceof WireParseException);
   }
 
   private CompletableFuture<Message> send(SimpleResolver resolver, Message query) {
@@ -153,25 +183,40 @@ final class DnsClient {
       return null;
     }
     Record q = reply.getQuestion();
+    // Behind a forwarder (dnsmasq on the agent host) these RCODEs are usually the forwarder's, not the agent's.
     return new IOException("DNS server " + hostPort(server.address) + " answered " + Rcode.string(rcode)
         + " for " + (q == null ? "the question" : DnsNames.display(q.getName()) + " " + Type.string(q.getType()))
         + "; check the agent's logs (SERVFAIL: it cannot reach the Consul servers; REFUSED: the name is outside"
-        + " its DNS domain)");
+        + " its DNS domain), or, when this server is a forwarder such as dnsmasq, that it forwards the domain to the"
+        + " agent's DNS interface and can reach it (SERVFAIL: the agent did not answer it; REFUSED: it does not"
+        + " forward that domain)");
   }
 
   private IOException describe(Server server, Name name, int type, Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = unwrap(error);
+    String over = "";
+    if (cause instanceof Over o) {
+      over = " over " + o.transport;
+      cause = o.getCause();
+    }
     String what = DnsNames.display(name) + " " + Type.string(type);
     String where = "DNS server " + hostPort(server.address);
     if (cause instanceof SocketTimeoutException) {
-      return new IOException("no reply from " + where + " to " + what + " within " + timeout.toMillis()
-          + " ms; check that the agent's DNS interface listens there", cause);
+      return new IOException("no reply from " + where + over + " to " + what + " within " + timeout.toMillis()
+          + " ms; check that the agent's DNS interface, or the forwarder in front of it, listens there", cause);
     }
     if (cause instanceof WireParseException) {
-      return new IOException(where + " sent a malformed or mismatched reply to " + what + " ("
+      return new IOException(where + " sent a malformed or mismatched reply" + over + " to " + what + " ("
           + cause.getMessage() + "); check that the address is a DNS server", cause);
     }
-    return new IOException(where + " failed to answer " + what + ": " + cause, cause);
+    if (cause instanceof ConnectException && over.equals(" over TCP")) {
+      // SRV questions go over TCP by default, so a resolver path that only serves UDP fails here first.
+      return new IOException(where + " refused a TCP connection for " + what + " (" + cause.getMessage()
+          + "): it does not accept DNS over TCP; SRV questions go over TCP by default, so allow TCP on that port,"
+          + " or use ConsulDnsBuilder.udpFirst() (still over TCP for a reply of 3 answers or more, which UDP"
+          + " cannot be trusted to carry whole)", cause);
+    }
+    return new IOException(where + " failed to answer " + what + over + ": " + cause, cause);
   }
 
   static String hostPort(InetSocketAddress address) {
@@ -184,9 +229,11 @@ final class DnsClient {
     final InetSocketAddress address;
     final SimpleResolver udp;
     final SimpleResolver tcp;
+    final TcpLane lane;
 
     Server(InetSocketAddress address, Duration timeout) {
       this.address = address;
+      this.lane = TcpLane.to(address);
       this.udp = new SimpleResolver(address);
       udp.setEDNS(0, TrimRule.EDNS_BUFFER, 0, List.of());
       // We decide about TCP ourselves (TrimRule), so that a TC reply is retried exactly once.

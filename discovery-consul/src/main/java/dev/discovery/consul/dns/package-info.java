@@ -24,8 +24,23 @@
  *   <li>{@link dev.discovery.consul.dns.ConsulDnsBuilder#udpFirst()} asks SRV over UDP first under the same rule,
  *       for small services; {@link dev.discovery.consul.dns.ConsulDnsBuilder#tcp(boolean) tcp(true)} asks
  *       everything over TCP.</li>
- *   <li>A TCP question on a connection the server closed under it (dnsmasq closes kept connections after a
- *       number of questions) is asked again on a new one, up to 3 times.</li>
+ *   <li>A TCP question on a connection the server closed under it (dnsmasq closes kept connections after 100
+ *       questions) is asked again on a new one, up to 3 times. dnsjava keeps one TCP connection per server for the
+ *       whole JVM and pipelines on it, so at most 16 questions are in flight on it ({@code TcpLane}): a refresh of
+ *       more targets than dnsmasq serves per connection then still goes through with {@code tcp(true)}.</li>
  * </ul>
+ *
+ * <h2>Caching forwarders and a positive TTL: set {@code enable_truncate}</h2>
+ *
+ * <p>With {@code dns_config.service_ttl} above 0, a caching forwarder such as dnsmasq keeps Consul's SRV answer for
+ * the TTL and serves it to all its clients, over UDP and TCP alike. When a UDP question filled that entry (any
+ * application on the host, {@code dig}, {@code udpFirst()}), Consul trimmed the reply to the forwarder's buffer
+ * without the TC bit, and the forwarder serves the partial set (18 of 60 through dnsmasq 2.90) even on a fresh TCP
+ * connection, as complete-looking as any answer. No client can get past that cache. Behind caching forwarders the
+ * agents should therefore run with {@code dns_config.enable_truncate = true}: a trimmed UDP reply then carries TC,
+ * dnsmasq does not cache it, and a TCP question is forwarded and answered whole. Otherwise keep {@code service_ttl}
+ * at 0 for services, or turn caching off for the Consul domain. The library WARNs, once, when it sees the risk
+ * ({@code ForwarderCacheCheck}): an SRV answer of 3 or more instances with a positive TTL and no address records
+ * (a cache answered: Consul adds them itself), or such an answer smaller than an earlier one for the same name.
  */
 package dev.discovery.consul.dns;

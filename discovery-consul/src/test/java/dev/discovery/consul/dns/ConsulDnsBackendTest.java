@@ -12,6 +12,7 @@ import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.spi.Answer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -330,9 +331,12 @@ class ConsulDnsBackendTest {
 
     consul.fault = ConsulLikeDns.Fault.SERVFAIL;
     assertThat(failure(backend, ServiceQuery.of("web"))).isInstanceOf(IOException.class)
-        .hasMessageContaining("SERVFAIL").hasMessageContaining("web.service.consul.");
+        .hasMessageContaining("SERVFAIL").hasMessageContaining("web.service.consul.")
+        .hasMessageContaining("when this server is a forwarder such as dnsmasq, that it forwards the domain to the"
+            + " agent's DNS interface and can reach it");
     consul.fault = ConsulLikeDns.Fault.REFUSED;
-    assertThat(failure(backend, ServiceQuery.of("web"))).hasMessageContaining("REFUSED");
+    assertThat(failure(backend, ServiceQuery.of("web"))).hasMessageContaining("REFUSED")
+        .hasMessageContaining("REFUSED: it does not forward that domain");
     consul.fault = ConsulLikeDns.Fault.GARBAGE;
     assertThat(failure(backend, ServiceQuery.of("web"))).hasMessageContaining("malformed");
     consul.fault = ConsulLikeDns.Fault.WRONG_ID;
@@ -449,6 +453,23 @@ class ConsulDnsBackendTest {
         return false;
       }
     }, "DNS answers again");
+  }
+
+  @Test
+  void aServerThatRefusesTcpIsNamedWithTheTransportAndUdpFirstIsSuggested() throws Exception {
+    // Nothing listens on this port: the default asks SRV over TCP, and the connection is refused.
+    InetSocketAddress nobody = new InetSocketAddress(InetAddress.getLoopbackAddress(), LocalDnsProcess.freePort());
+    ConsulDnsBackend backend = new ConsulDnsBackend(List.of(nobody), DnsNames.parseDomain("consul.", "domain"),
+        null, null, false, Transport.SRV_OVER_TCP, Duration.ofSeconds(2));
+    try {
+      assertThat(failure(backend, ServiceQuery.of("web"))).isInstanceOf(IOException.class)
+          .hasMessageContaining("DNS server " + DnsClient.hostPort(nobody) + " refused a TCP connection for"
+              + " web.service.consul. SRV")
+          .hasMessageContaining("SRV questions go over TCP by default")
+          .hasMessageContaining("ConsulDnsBuilder.udpFirst()");
+    } finally {
+      backend.close();
+    }
   }
 
   @Test

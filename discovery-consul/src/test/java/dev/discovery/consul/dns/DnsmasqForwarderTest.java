@@ -22,6 +22,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +47,7 @@ import org.xbill.DNS.Type;
  * The DNS backend behind a real caching forwarder: dnsmasq (Debian package {@code dnsmasq-base}) forwarding
  * {@code .consul} to the testkit's DNS interface, which trims UDP answers silently as Consul does. dnsmasq asks
  * upstream with its own EDNS buffer (1,232 bytes) and echoes EDNS to us whatever happened upstream, so a UDP
- * reply to a 60-instance question holds 12 instances and looks complete. Every lookup here must still see all
+ * reply to a 60-instance question holds 18 instances and looks complete. Every lookup here must still see all
  * 60, over several refreshes, with Consul's TTL 0 and with a positive {@code service_ttl} (dnsmasq then answers
  * from its cache). Skipped, with a message, when dnsmasq is not installed.
  */
@@ -55,6 +59,8 @@ class DnsmasqForwarderTest {
   /** A positive service_ttl, short so that several refreshes (one per TTL) take a few seconds. */
   private static final Duration SERVICE_TTL = Duration.ofSeconds(1);
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  /** A service_ttl that outlives the test, so that what dnsmasq cached first is what it serves throughout. */
+  private static final Duration LONG_TTL = Duration.ofSeconds(60);
 
   private final List<AutoCloseable> perClass = new ArrayList<>();
   private final List<AutoCloseable> perTest = new ArrayList<>();
@@ -66,6 +72,15 @@ class DnsmasqForwarderTest {
   private InetSocketAddress cachingForwarder;
   /** dnsmasq asking upstream with a 512-byte buffer: Consul then cuts answers to 3, as without EDNS. */
   private InetSocketAddress smallBufferForwarder;
+  /**
+   * Caching, in front of an agent that trims UDP silently (Consul's default), with a TTL that outlives the test:
+   * one UDP question from anyone fills dnsmasq's cache with a trimmed set. Only the test that shows it uses it.
+   */
+  private InetSocketAddress poisonableForwarder;
+  private ConsulTestAgent poisonableAgent;
+  /** The same in front of an agent with {@code dns_config.enable_truncate = true}: trimmed UDP replies carry TC. */
+  private InetSocketAddress truncatingForwarder;
+  private ConsulTestAgent truncatingAgent;
 
   @BeforeAll
   void startDnsmasq() throws Exception {
@@ -80,6 +95,10 @@ class DnsmasqForwarderTest {
     forwarder = dnsmasq(binary, "dnsmasq", plain);
     cachingForwarder = dnsmasq(binary, "dnsmasq-ttl", withTtl);
     smallBufferForwarder = dnsmasq(binary, "dnsmasq-512", plain, "--edns-packet-max=512");
+    poisonableAgent = agent(ConsulTestAgent.builder().serviceTtl(LONG_TTL));
+    poisonableForwarder = dnsmasq(binary, "dnsmasq-poisonable", poisonableAgent);
+    truncatingAgent = agent(ConsulTestAgent.builder().serviceTtl(SERVICE_TTL).enableTruncate(true));
+    truncatingForwarder = dnsmasq(binary, "dnsmasq-truncating", truncatingAgent);
   }
 
   @BeforeEach
@@ -177,15 +196,15 @@ class DnsmasqForwarderTest {
       await(() -> answers.size() > refreshes, what + ": " + refreshes + " refreshes after the first answer");
       assertThat(answers).as(what + ": instances in each answer").containsOnly(INSTANCES);
       assertThat(discovery.instances(ServiceQuery.of("big"))).as(what + ": last lookup").hasSize(INSTANCES);
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + "\nlast refresh error: "
-          + discovery.snapshot(ServiceQuery.of("big")).lastError() + "\ndnsmasq's log:\n" + logs.get(server).log(), e);
+    } catch (AssertionError | RuntimeException e) {
+      // The log is what tells a trimmed set from a closed connection.
+      throw new AssertionError(e.getMessage() + "\ndnsmasq's log:\n" + logs.get(server).log(), e);
     }
   }
 
   @Test
   void theForwarderHidesTheTrimFromUdpClients() throws Exception {
-    // What the library is up against: TC clear and EDNS echoed, yet 12 of 60 (dnsmasq asked with 1,232 bytes)...
+    // What the library is up against: TC clear and EDNS echoed, yet 18 of 60 (dnsmasq asked with 1,232 bytes)...
     Message viaDnsmasq = udpQuestion(forwarder);
     assertThat(viaDnsmasq.getHeader().getFlag(Flags.TC)).isFalse();
     assertThat(viaDnsmasq.getOPT()).isNotNull();
@@ -214,17 +233,72 @@ class DnsmasqForwarderTest {
 
   @Test
   void allSixtyWithAPositiveTtlServedFromDnsmasqsCache() throws Exception {
+    // Consul's silent trim (enable_truncate off): complete as long as no one asks dnsmasq this SRV name over UDP.
     allSixtyOverRefreshes(cachingForwarder, 3, "default, service_ttl 1s", b -> b);
-    allSixtyOverRefreshes(cachingForwarder, 3, "udpFirst, service_ttl 1s", ConsulDnsBuilder::udpFirst);
-    // Not tcp(true): dnsmasq answers from its cache without the extras, so the client asks the 60 addresses
-    // itself, all at once. Over one TCP connection dnsmasq closes it after about 40 of them (EOF), and asked again
-    // on a new one they meet the same. The default asks addresses over UDP, where they all pass.
+    // dnsmasq answers from its cache without the extras, so the client asks the 120 A/AAAA follow-ups itself; with
+    // tcp(true) on dnsjava's one connection, which dnsmasq closes after 100 questions (TcpLane bounds them).
+    allSixtyOverRefreshes(cachingForwarder, 3, "tcp(true), service_ttl 1s", b -> b.tcp(true));
+    // Not udpFirst(): its own UDP question would fill dnsmasq's cache with the trimmed set (the test with
+    // enable_truncate covers it, and the one after a UDP question shows what happens without).
+    assertThat(logs.get(cachingForwarder).log()).as("dnsmasq answered from its cache, not only by forwarding")
+        .contains("cached big.service.consul");
   }
 
   @Test
   void allSixtyWhenTheForwarderAsksWith512Bytes() throws Exception {
     allSixtyOverRefreshes(smallBufferForwarder, 5, "default, upstream buffer 512", b -> b);
     allSixtyOverRefreshes(smallBufferForwarder, 5, "udpFirst, upstream buffer 512", ConsulDnsBuilder::udpFirst);
+  }
+
+  @Test
+  void aTrimmedSetAnotherClientCachedIsServedOverTcpTooAndTheLibrarySaysWhatToSet() throws Exception {
+    // Another application on the host asks over UDP, as most resolvers do: dnsmasq forwards with its own buffer,
+    // Consul trims silently (no TC: enable_truncate is off, Consul's default), and dnsmasq caches the partial set.
+    int trimmed = udpQuestion(poisonableForwarder).getSection(Section.ANSWER).size();
+    assertThat(trimmed).isLessThan(INSTANCES);
+    List<LogRecord> warnings = captureWarnings();
+    List<Integer> answers = new CopyOnWriteArrayList<>();
+    CachingDiscovery discovery = discovery(poisonableForwarder, answers, b -> b);
+    // Our fresh TCP connection is served by a dnsmasq child forked with that cache: the same partial set, TC clear,
+    // as complete-looking as any answer. No client can get past the cache; the library says so and what to set.
+    assertThat(discovery.instances(ServiceQuery.of("big"))).as("what the cache holds").hasSize(trimmed);
+    assertThat(warnings).extracting(LogRecord::getMessage).singleElement().asString()
+        .contains("big.service.consul", "from a DNS cache", "dnsmasq", "dns_config.enable_truncate = true",
+            "serve that partial set to every client, over TCP too");
+    assertThat(logs.get(poisonableForwarder).log()).as("dnsmasq served our TCP question from its cache")
+        .contains("cached big.service.consul");
+  }
+
+  /** Records the WARNs of the forwarder-cache check until the test ends. */
+  private List<LogRecord> captureWarnings() {
+    Logger logger = Logger.getLogger(ForwarderCacheCheck.class.getName());
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+          records.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    perTest.add(() -> logger.removeHandler(handler));
+    return records;
+  }
+
+  @Test
+  void withEnableTruncateATrimmedUdpReplyIsNotCachedAndEveryLookupSeesAllSixty() throws Exception {
+    Message udp = udpQuestion(truncatingForwarder);
+    assertThat(udp.getHeader().getFlag(Flags.TC)).as("dnsmasq passes Consul's TC bit on").isTrue();
+    allSixtyOverRefreshes(truncatingForwarder, 2, "default after a UDP question, enable_truncate", b -> b);
+    allSixtyOverRefreshes(truncatingForwarder, 2, "udpFirst, enable_truncate", ConsulDnsBuilder::udpFirst);
+    allSixtyOverRefreshes(truncatingForwarder, 2, "tcp(true), enable_truncate", b -> b.tcp(true));
   }
 
   @Test
