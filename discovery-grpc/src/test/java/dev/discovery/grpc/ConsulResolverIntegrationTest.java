@@ -372,16 +372,20 @@ class ConsulResolverIntegrationTest {
 
     // The last one failing too leaves no instance: the resolver reports UNAVAILABLE, never an empty list.
     kit.setServiceHealth("echo-2", "critical");
-    // A new channel on the same target is given the cached answer at once, so it fails. Its resolver hears it after
-    // the open channel's (one notification thread, in order): once it fails, the open channel has had the error too.
-    ManagedChannel fresh = channel(target("echo"));
+    // A new channel on the same target is given the cached answer at once. One made before the cache has the empty
+    // answer connects to echo-2 and would keep it (the behaviour pinned below), so each try takes a new channel.
+    // Its resolver hears the answer after the open channel's (one notification thread, in order): once a new
+    // channel fails, the open channel has had the error too.
     Await.until("a new channel to fail with UNAVAILABLE naming the service", BOUND, () -> {
+      ManagedChannel fresh = Grpc.newChannelBuilder(target("echo"), InsecureChannelCredentials.create()).build();
       try {
         call(fresh);
         return false;
       } catch (StatusRuntimeException e) {
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         return e.getStatus().getDescription().contains("no healthy instance of service 'echo'");
+      } finally {
+        fresh.shutdownNow();
       }
     });
 
