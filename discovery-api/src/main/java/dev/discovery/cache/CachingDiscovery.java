@@ -39,7 +39,8 @@ import java.util.function.Function;
  *       {@linkplain Builder#maxStaleness the maximum staleness}; then lookups throw
  *       {@link dev.discovery.RegistryUnavailableException}.</li>
  *   <li>Queries nobody has looked up or subscribed to for {@linkplain Builder#idleTimeout the idle time}
- *       stop being watched and are forgotten.</li>
+ *       stop being watched and are forgotten (or, {@linkplain Builder#forgetOnLastUnsubscribe opt-in}, as soon
+ *       as their last subscriber leaves).</li>
  *   <li>Opt-in, {@linkplain Builder#persistTo each query's last good answer is kept on disk}, so that a process
  *       starting while the registry cannot be reached serves it, as stale and with its real age, until the
  *       registry answers.</li>
@@ -61,6 +62,8 @@ public final class CachingDiscovery implements ServiceDiscovery {
   private final ConcurrentHashMap<ServiceQuery, CachedQuery> queries = new ConcurrentHashMap<>();
   private final Function<ServiceQuery, CachedQuery> newQuery;
   private final long idleNanos;
+  /** {@link Builder#forgetOnLastUnsubscribe}: forget a query when its last subscriber leaves, not when idle. */
+  private final boolean forgetOnLastUnsubscribe;
   private final Ticker ticker;
   private final ScheduledFuture<?> sweeper;
   private volatile boolean closed;
@@ -75,6 +78,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
         ? builder.scheduler : Executors.newSingleThreadScheduledExecutor(daemon("discovery-refresh"));
     this.notifier = Executors.newSingleThreadExecutor(daemon("discovery-notify"));
     this.idleNanos = builder.idleTimeout.toNanos();
+    this.forgetOnLastUnsubscribe = builder.forgetOnLastUnsubscribe;
     DiscoveryObserver observer = builder.observer;
     backend.observe(observer);
     // Queries with fallback datacenters go through the client-side failover; every other query straight to the backend.
@@ -109,9 +113,23 @@ public final class CachingDiscovery implements ServiceDiscovery {
   @Override
   public Subscription subscribe(ServiceQuery query, Consumer<List<ServiceInstance>> onChange) {
     Objects.requireNonNull(onChange, "onChange");
+    if (forgetOnLastUnsubscribe) {
+      // Under the lock forget() takes: a query is never forgotten between finding it and subscribing to it.
+      synchronized (this) {
+        CachedQuery entry = entry(query);
+        return entry.subscribe(onChange, () -> forget(query, entry));
+      }
+    }
     CachedQuery entry = entry(query);
     // While subscribed the query never goes idle; after the last unsubscribe its idle time starts afresh.
     return entry.subscribe(onChange, entry::touch);
+  }
+
+  /** Forgets {@code entry} and stops its watch unless someone subscribed again meanwhile. */
+  private synchronized void forget(ServiceQuery query, CachedQuery entry) {
+    if (!entry.hasSubscribers() && queries.remove(query, entry)) {
+      entry.close();
+    }
   }
 
   /**
@@ -204,6 +222,7 @@ public final class CachingDiscovery implements ServiceDiscovery {
     private Duration refreshInterval = Duration.ofSeconds(5);
     private Duration maxStaleness = Duration.ofMinutes(10);
     private Duration idleTimeout = Duration.ofMinutes(15);
+    private boolean forgetOnLastUnsubscribe;
     private Duration loadTimeout = Duration.ofSeconds(10);
     private Duration errorBackoff = Duration.ofMillis(500);
     private DiscoveryObserver observer = DiscoveryObserver.NONE;
@@ -235,6 +254,22 @@ public final class CachingDiscovery implements ServiceDiscovery {
     /** After how long without lookups or subscribers a query stops being kept fresh. Default 15 minutes. */
     public Builder idleTimeout(Duration idleTimeout) {
       this.idleTimeout = Checks.requirePositive(idleTimeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * Whether a query stops being watched, and is forgotten, as soon as its last {@linkplain
+     * CachingDiscovery#subscribe subscriber} unsubscribes, instead of after the {@link #idleTimeout}. Default
+     * {@code false}.
+     *
+     * <p>For discoveries that serve subscribers only, such as those {@code discovery-grpc} builds for its channels:
+     * a closed channel then leaves no watch behind. Lookups still work, but a query that lookups and subscribers
+     * share is forgotten with its last subscriber even if lookups keep using it; the next lookup loads it afresh
+     * (one request to the registry, and a {@link QueryView} over it reports {@link QueryView#isClosed()}). Queries
+     * that were only ever looked up go idle as before.
+     */
+    public Builder forgetOnLastUnsubscribe(boolean forget) {
+      this.forgetOnLastUnsubscribe = forget;
       return this;
     }
 

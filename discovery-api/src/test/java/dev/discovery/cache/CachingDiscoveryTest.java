@@ -404,6 +404,58 @@ class CachingDiscoveryTest {
   }
 
   @Test
+  void withForgetOnLastUnsubscribeAQueryStopsBeingWatchedWhenItsLastSubscriberLeaves() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE)
+        .forgetOnLastUnsubscribe(true));
+    ServiceQuery api = ServiceQuery.of("api");
+    ServiceQuery lookedUp = ServiceQuery.of("looked-up");
+    Subscription web1 = discovery.subscribe(WEB, list -> {});
+    Subscription web2 = discovery.subscribe(WEB, list -> {});
+    Subscription apiSubscription = discovery.subscribe(api, list -> {});
+    discovery.instancesAsync(lookedUp);
+    Await.until("three watches to start", () -> backend.watchesStarted.get() == 3);
+    assertThat(discovery.watchedQueries()).isEqualTo(3);
+
+    web1.close();
+    assertThat(discovery.watchedQueries()).as("'web' still has a subscriber").isEqualTo(3);
+    assertThat(backend.watchesClosed).hasValue(0);
+
+    web2.close(); // no idle time passes: the watch ends with the last subscriber
+    assertThat(backend.watchesClosed).hasValue(1);
+    assertThat(discovery.watchedQueries()).as("'api' and the looked-up query stay").isEqualTo(2);
+    web2.close(); // closing twice forgets nothing more
+    assertThat(discovery.watchedQueries()).isEqualTo(2);
+
+    // Subscribing again watches the query afresh and hears its answers.
+    List<List<ServiceInstance>> seen = new CopyOnWriteArrayList<>();
+    Subscription again = discovery.subscribe(WEB, seen::add);
+    Await.until("a new watch of 'web'", () -> backend.watchesStarted.get() == 4);
+    backend.push(List.of(instance("web", 7)));
+    Await.until("the new subscriber to hear the answer", () -> seen.contains(List.of(instance("web", 7))));
+    assertThat(discovery.watchedQueries()).isEqualTo(3);
+
+    again.close();
+    apiSubscription.close();
+    assertThat(backend.watchesClosed).hasValue(3);
+    assertThat(discovery.watchedQueries()).as("a query only looked up goes idle as before").isEqualTo(1);
+    clock.advance(IDLE);
+    clock.advanceNanos(1);
+    discovery.watchedQueries();
+    assertThat(discovery.watchedQueries()).isZero();
+  }
+
+  @Test
+  void withoutForgetOnLastUnsubscribeTheLastUnsubscribeStartsTheIdleTime() {
+    FakeBackend backend = new FakeBackend(true);
+    CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));
+    discovery.subscribe(WEB, list -> {}).close();
+    Await.until("the watch to start", () -> backend.watchesStarted.get() == 1);
+    assertThat(discovery.watchedQueries()).isEqualTo(1);
+    assertThat(backend.watchesClosed).hasValue(0);
+  }
+
+  @Test
   void subscribedQueriesAreNotIdleAndSubscribersGetEveryChangeInOrderOffTheCallersThread() {
     FakeBackend backend = new FakeBackend(true);
     CachingDiscovery discovery = open(CachingDiscovery.builder(backend).ticker(clock).idleTimeout(IDLE));

@@ -38,9 +38,13 @@ import java.util.function.Consumer;
 public final class ConsulNameResolverProvider extends NameResolverProvider {
   /** The scheme the provider registered through {@code META-INF/services} answers to. */
   public static final String SCHEME = "consul";
-  /** What the provider's own discoveries keep a query watched for after its last channel closed. */
+  /**
+   * What the provider's own discoveries keep a query that was only looked up (never subscribed to) watched for. A
+   * channel's query is forgotten as soon as its last channel's resolver unsubscribes (forgetOnLastUnsubscribe).
+   */
   static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
   private static final Map<String, ?> ROUND_ROBIN = lbConfig("round_robin");
+  private static final String POLICY_HINT = "built in: round_robin, pick_first; others need their gRPC module";
 
   private final String scheme;
   private final int priority;
@@ -117,16 +121,27 @@ public final class ConsulNameResolverProvider extends NameResolverProvider {
     if (policy.equals(ConsulTarget.CHANNEL_POLICY)) {
       return null;
     }
-    if (LoadBalancerRegistry.getDefaultRegistry().getProvider(policy) == null) {
+    if (!registered(policy)) {
       throw ConsulTarget.invalid(target.display(), scheme, "no load-balancing policy '" + policy
-          + "' is registered with gRPC (built in: round_robin, pick_first; others need their gRPC module)");
+          + "' is registered with gRPC (" + POLICY_HINT + ")");
     }
     return lbConfig(policy);
   }
 
+  private static boolean registered(String policy) {
+    return LoadBalancerRegistry.getDefaultRegistry().getProvider(policy) != null;
+  }
+
+  /** How many queries the provider's own discovery for {@code agent} watches now (tests); {@code null}: none open. */
+  Long watchedQueries(URI agent) {
+    ServiceDiscovery d = shared.peek(agent == null ? "" : agent.toString());
+    return d instanceof dev.discovery.cache.CachingDiscovery
+        ? ((dev.discovery.cache.CachingDiscovery) d).watchedQueries() : null;
+  }
+
   private ServiceDiscovery build(URI agent) {
     ConsulHttpBuilder http = ConsulDiscovery.http().environment(environment)
-        .cache(cache -> cache.idleTimeout(IDLE_TIMEOUT));
+        .cache(cache -> cache.idleTimeout(IDLE_TIMEOUT).forgetOnLastUnsubscribe(true));
     if (agent != null) {
       http.agents(agent);
     }
@@ -181,7 +196,10 @@ public final class ConsulNameResolverProvider extends NameResolverProvider {
     /**
      * Resolve through the application's own discovery (any backend) instead of building one per agent. Targets then
      * name no agent ({@code consul:///SERVICE}). The application owns it: closing a channel ends its subscription,
-     * and the query stops being watched after the discovery's idle time-out or when the application closes it.
+     * and the query stops being watched after the discovery's idle time-out (15 minutes by default) or when the
+     * application closes it, unless the discovery was built with
+     * {@link dev.discovery.cache.CachingDiscovery.Builder#forgetOnLastUnsubscribe forgetOnLastUnsubscribe(true)},
+     * as the provider's own ones are: then with the last channel's resolver.
      */
     public Builder discovery(ServiceDiscovery discovery) {
       this.discovery = Objects.requireNonNull(discovery, "discovery");
@@ -203,10 +221,20 @@ public final class ConsulNameResolverProvider extends NameResolverProvider {
       return this;
     }
 
-    /** The policy the resolver's service config selects when a target has no {@code lb}. Default {@code round_robin}. */
+    /**
+     * The policy the resolver's service config selects when a target has no {@code lb}. Default {@code round_robin}.
+     *
+     * @throws IllegalArgumentException if no policy of that name is registered with gRPC's
+     *     {@code LoadBalancerRegistry} now (checked as a target's {@code lb} is)
+     */
     public Builder loadBalancingPolicy(String policy) {
       if (policy == null || policy.isBlank()) {
         throw new IllegalArgumentException("loadBalancingPolicy must be a policy name such as round_robin");
+      }
+      if (!registered(policy)) {
+        throw new IllegalArgumentException("loadBalancingPolicy '" + policy + "' is not registered with gRPC's "
+            + "LoadBalancerRegistry (" + POLICY_HINT + ", e.g. grpc-xds for weighted_round_robin); name a "
+            + "registered policy or add its module");
       }
       this.serviceConfig = lbConfig(policy);
       return this;

@@ -135,8 +135,12 @@ final class ConsulTarget {
     return value;
   }
 
+  /**
+   * Percent-escapes only: a target is a URI, not a form, so {@code +} stays a plus ({@code tag=c++}), where
+   * {@link URLDecoder} alone would make it a space. ({@link URI} has already refused malformed escapes.)
+   */
   private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   static IllegalArgumentException invalid(String display, String scheme, String reason) {

@@ -66,6 +66,12 @@ final class SharedDiscoveries {
     };
   }
 
+  /** The open discovery for {@code key}, or {@code null} (for tests). */
+  synchronized ServiceDiscovery peek(String key) {
+    Entry entry = entries.get(key);
+    return entry == null ? null : entry.discovery;
+  }
+
   /** How many discoveries are open now (for tests). */
   synchronized int open() {
     return entries.size();

@@ -1,6 +1,7 @@
 package dev.discovery.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.discovery.Health;
 import dev.discovery.RegistryUnavailableException;
@@ -58,6 +59,15 @@ class ConsulNameResolverTest {
 
   private static ServiceInstance instance(String id, String host, int port) {
     return new ServiceInstance(id, "echo", host, port, Set.of("v1"), Map.of("zone", "a"), 3, Health.PASSING);
+  }
+
+  @Test
+  void theBuildersPolicyMustBeRegisteredWithGrpcAsATargetsLbMust() {
+    assertThatThrownBy(() -> ConsulNameResolverProvider.builder().loadBalancingPolicy("round_robinn"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("loadBalancingPolicy 'round_robinn' is not registered")
+        .hasMessageContaining("LoadBalancerRegistry").hasMessageContaining("round_robin, pick_first");
+    assertThat(ConsulNameResolverProvider.builder().loadBalancingPolicy("pick_first").build()).isNotNull();
   }
 
   @Test

@@ -15,6 +15,8 @@ import io.grpc.NameResolverRegistry;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,11 +69,30 @@ class ConsulResolverIntegrationTest {
   }
 
   private EchoServer server(String id, String... tags) {
+    return serverOf("echo", id, tags);
+  }
+
+  private EchoServer serverOf(String service, String id, String... tags) {
     EchoServer server = EchoServer.start(id);
     servers.add(server);
     registrations.add(GrpcServerRegistration.register(agent, server.server,
-        ServiceRegistration.builder("echo").id(id).address("127.0.0.1").tags(tags).build()));
+        ServiceRegistration.builder(service).id(id).address("127.0.0.1").tags(tags).build()));
     return server;
+  }
+
+  /** A server of 'echo' registered straight with the testkit, with no check (passing until a test says else). */
+  private EchoServer unwatchedServer(String id) {
+    EchoServer server = EchoServer.start(id);
+    servers.add(server);
+    kit.registerService("{\"ID\":\"" + id + "\",\"Name\":\"echo\",\"Address\":\"127.0.0.1\",\"Port\":"
+        + server.port() + "}");
+    return server;
+  }
+
+  /** How many queries the SPI provider's discovery for this test's agent watches now (0 when none is open). */
+  private long watchedQueries() {
+    Long watched = spiProvider().watchedQueries(URI.create("http://127.0.0.1:" + kit.httpPort()));
+    return watched == null ? 0 : watched;
   }
 
   private ManagedChannel channel(String target) {
@@ -275,6 +297,107 @@ class ConsulResolverIntegrationTest {
     Await.until("no blocking query parked at the agent", BOUND, () -> parkedAtAgent() == 0);
     assertThat(kit.requestCount(path)).as("no blocking query sent after the last channel closed")
         .isEqualTo(requests);
+  }
+
+  @Test
+  void closingTheLastChannelOfATargetStopsWatchingItsQueryWhileAnotherTargetOfTheAgentKeepsWorking()
+      throws Exception {
+    serverOf("echo", "echo-1");
+    serverOf("other", "other-1");
+    ManagedChannel echo = channel(target("echo"));
+    ManagedChannel other = channel(target("other"));
+    assertThat(call(echo)).isEqualTo("echo-1");
+    assertThat(call(other)).isEqualTo("other-1");
+    assertThat(spiProvider().openDiscoveries()).as("one discovery for the agent").isEqualTo(1);
+    Await.until("both queries watched", BOUND, () -> watchedQueries() == 2);
+    Await.until("both blocking queries parked at the agent", BOUND, () -> parkedAtAgent() == 2);
+
+    other.shutdown().awaitTermination(10, TimeUnit.SECONDS);
+    // No idle time-out to wait for: the query goes with its last resolver.
+    Await.until("the closed target's query to be no longer watched", BOUND, () -> watchedQueries() == 1);
+    assertThat(spiProvider().openDiscoveries()).as("the agent's discovery stays for 'echo'").isEqualTo(1);
+
+    // A change to 'other' answers its parked query; a client still watching would send the next one right after.
+    String otherPath = "/v1/health/service/other";
+    long otherRequests = kit.requestCount(otherPath);
+    serverOf("other", "other-2");
+    Await.until("only the 'echo' blocking query parked at the agent", BOUND, () -> parkedAtAgent() == 1);
+    assertThat(kit.requestCount(otherPath)).as("no blocking query for 'other' after its channel closed")
+        .isEqualTo(otherRequests);
+
+    // The other target's watch is untouched: it still follows changes.
+    EchoServer newcomer = serverOf("echo", "echo-2");
+    Await.until("calls through the open channel to reach the new 'echo' server", BOUND, () -> {
+      call(echo);
+      return newcomer.calls.get() > 0;
+    });
+    assertThat(watchedQueries()).isEqualTo(1);
+  }
+
+  @Test
+  void aServerOnIpv6LoopbackIsReachedThroughTheConsulTarget() throws Exception {
+    EchoServer server;
+    try {
+      server = EchoServer.startOn("echo-v6", "::1");
+    } catch (IOException | RuntimeException e) {
+      Assumptions.abort("cannot bind a gRPC server to [::1] on this machine (" + e + "); IPv6 loopback needed");
+      return;
+    }
+    servers.add(server);
+    registrations.add(GrpcServerRegistration.register(agent, server.server,
+        ServiceRegistration.builder("echo").id("echo-v6").address("::1").build()));
+    ManagedChannel channel = channel(target("echo"));
+    for (int i = 0; i < 5; i++) {
+      assertThat(call(channel)).isEqualTo("echo-v6");
+    }
+    assertThat(server.calls.get()).isEqualTo(5);
+  }
+
+  @Test
+  void whenEveryInstanceTurnsCriticalTheChannelKeepsCallingTheLastListedOneOverItsOpenConnection()
+      throws Exception {
+    // Registered without GrpcServerRegistration's TTL heartbeat, which would turn the checks passing again.
+    EchoServer one = unwatchedServer("echo-1");
+    EchoServer two = unwatchedServer("echo-2");
+    ManagedChannel open = channel(target("echo"));
+    callUntilAllAnswer(open, "echo-1", "echo-2");
+
+    // One instance failing its checks is a new, shorter list: round_robin drops echo-1 at once.
+    kit.setServiceHealth("echo-1", "critical");
+    AtomicInteger withoutIt = new AtomicInteger();
+    Await.until("10 calls in a row to echo-2 only", BOUND, () -> {
+      withoutIt.set(call(open).equals("echo-2") ? withoutIt.get() + 1 : 0);
+      return withoutIt.get() >= 10;
+    });
+
+    // The last one failing too leaves no instance: the resolver reports UNAVAILABLE, never an empty list.
+    kit.setServiceHealth("echo-2", "critical");
+    // A new channel on the same target is given the cached answer at once. One made before the cache has the empty
+    // answer connects to echo-2 and would keep it (the behaviour pinned below), so each try takes a new channel.
+    // Its resolver hears the answer after the open channel's (one notification thread, in order): once a new
+    // channel fails, the open channel has had the error too.
+    Await.until("a new channel to fail with UNAVAILABLE naming the service", BOUND, () -> {
+      ManagedChannel fresh = Grpc.newChannelBuilder(target("echo"), InsecureChannelCredentials.create()).build();
+      try {
+        call(fresh);
+        return false;
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        return e.getStatus().getDescription().contains("no healthy instance of service 'echo'");
+      } finally {
+        fresh.shutdownNow();
+      }
+    });
+
+    // gRPC's behaviour, pinned: a resolver error does not take subchannels away, so the open channel keeps calling
+    // echo-2, which Consul lists as critical, over its open connection; every call succeeds.
+    int before = one.calls.get();
+    two.calls.set(0);
+    for (int i = 0; i < 20; i++) {
+      assertThat(call(open)).isEqualTo("echo-2");
+    }
+    assertThat(two.calls.get()).isEqualTo(20);
+    assertThat(one.calls.get()).as("echo-1, dropped from an earlier list, gets nothing").isEqualTo(before);
   }
 
   @Test

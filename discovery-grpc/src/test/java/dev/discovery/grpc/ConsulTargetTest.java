@@ -40,6 +40,14 @@ class ConsulTargetTest {
   }
 
   @Test
+  void aPlusInATagStaysAPlusAndOnlyPercentEscapesAreDecoded() {
+    assertThat(parse("consul:///echo?tag=c++").query().tags()).containsExactly("c++");
+    assertThat(parse("consul:///echo?tag=c%2B%2B").query().tags()).containsExactly("c++");
+    assertThat(parse("consul:///echo?tag=a+b&dc=eu+1").query()).isEqualTo(ServiceQuery.of("echo").withTags("a+b")
+        .inDatacenter("eu+1"));
+  }
+
+  @Test
   void malformedTargetsAreRejectedWithTheReasonAndTheForm() {
     assertThatThrownBy(() -> parse("consul:///echo?dc=a&dc=b")).hasMessageContaining("'dc' is given twice");
     assertThatThrownBy(() -> parse("consul:///echo?tag=")).hasMessageContaining("'tag' needs a value");

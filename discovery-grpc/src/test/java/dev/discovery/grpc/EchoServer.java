@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A real gRPC server on 127.0.0.1 and an ephemeral port whose one method answers with the server's name. */
+/** A real gRPC server on 127.0.0.1 (or another loopback address) and an ephemeral port whose one method answers with the server's name. */
 final class EchoServer implements AutoCloseable {
   /** Strings as UTF-8: enough for a test, no protoc. */
   static final MethodDescriptor.Marshaller<String> UTF8 = new MethodDescriptor.Marshaller<>() {
@@ -44,7 +44,7 @@ final class EchoServer implements AutoCloseable {
   final Server server;
   final AtomicInteger calls = new AtomicInteger();
 
-  private EchoServer(String name) throws IOException {
+  private EchoServer(String name, String host) throws IOException {
     this.name = name;
     ServerServiceDefinition service = ServerServiceDefinition.builder("echo.Echo")
         .addMethod(SAY, ServerCalls.asyncUnaryCall((request, response) -> {
@@ -53,16 +53,21 @@ final class EchoServer implements AutoCloseable {
           response.onCompleted();
         }))
         .build();
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build()
+    this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, 0)).addService(service).build()
         .start();
   }
 
   static EchoServer start(String name) {
     try {
-      return new EchoServer(name);
+      return new EchoServer(name, "127.0.0.1");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A server bound to {@code host} (e.g. {@code ::1}); fails with the bind's own exception if it cannot bind. */
+  static EchoServer startOn(String name, String host) throws IOException {
+    return new EchoServer(name, host);
   }
 
   int port() {
