@@ -17,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -24,10 +25,11 @@ import org.springframework.context.annotation.Configuration;
  * ({@link DiscoveryHealth}) is shared, and one of two small adapters shows it, chosen by which health API is
  * on the class path (Boot 4 moved it from {@code org.springframework.boot.actuate.health} to
  * {@code org.springframework.boot.health.contributor}). Off with
- * {@code management.health.discovery-consul.enabled=false} or {@code discovery.consul.enabled=false}.
+ * {@code management.health.discovery-consul.enabled=false} (or {@code management.health.defaults.enabled=false}
+ * when the specific switch is not set, as for Boot's own indicators) or {@code discovery.consul.enabled=false}.
  */
 @AutoConfiguration(after = {DiscoveryConsulAutoConfiguration.class, DiscoveryRegistrationAutoConfiguration.class})
-@ConditionalOnBooleanProperty(name = "management.health.discovery-consul.enabled", matchIfMissing = true)
+@Conditional(HealthContributorEnabledCondition.class)
 @ConditionalOnBooleanProperty(name = DiscoveryConsulProperties.PREFIX + ".enabled", matchIfMissing = true)
 @ConditionalOnBean({ServiceDiscovery.class, QueryStates.class})
 public class DiscoveryHealthAutoConfiguration {

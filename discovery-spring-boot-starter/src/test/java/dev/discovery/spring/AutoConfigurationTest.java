@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
@@ -118,6 +119,65 @@ class AutoConfigurationTest {
   void healthContributorCanBeTurnedOff() {
     runner.withPropertyValues("management.health.discovery-consul.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator"));
+  }
+
+  @Test
+  void healthDefaultsSwitchIsHonouredUnlessTheSpecificSwitchIsSet() {
+    runner.withPropertyValues("management.health.defaults.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator"));
+    runner.withPropertyValues("management.health.defaults.enabled=false", "management.health.discovery-consul.enabled=true")
+        .run(context -> assertThat(context).hasBean("discoveryConsulHealthIndicator"));
+    runner.withPropertyValues("management.health.defaults.enabled=true", "management.health.discovery-consul.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator"));
+  }
+
+  @Test
+  void withoutSpringCloudLoadBalancerTheDiscoveryClientStaysAndNoLoadBalancerBeanIsMade() {
+    runner.withClassLoader(new FilteredClassLoader("org.springframework.cloud.loadbalancer")).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context).hasSingleBean(ConsulDiscoveryClient.class);
+      assertThat(context).hasSingleBean(ServiceSelector.class);
+      assertThat(context).doesNotHaveBean(SelectorOutcomeReporter.class);
+      assertThat(context).doesNotHaveBean(DiscoveryLoadBalancerAutoConfiguration.class);
+    });
+  }
+
+  @Test
+  void withoutReactorThereIsNoReactiveClient() {
+    runner.withClassLoader(new FilteredClassLoader("reactor.core")).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context).hasSingleBean(ConsulDiscoveryClient.class);
+      assertThat(context).doesNotHaveBean(ConsulReactiveDiscoveryClient.class);
+    });
+  }
+
+  @Test
+  void withoutActuatorThereIsNoHealthContributor() {
+    // Both homes of the health API: org.springframework.boot.health (Boot 4), ...boot.actuate.health (Boot 3).
+    runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.health", "org.springframework.boot.actuate"))
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(ServiceDiscovery.class);
+          assertThat(context).hasSingleBean(ConsulDiscoveryClient.class);
+          assertThat(context).doesNotHaveBean("discoveryConsulHealthIndicator");
+        });
+  }
+
+  @Test
+  void withoutMicrometerThereIsNoObserverEvenWithARegistryBean() {
+    // The registry bean's class is loaded by the test's own class loader; the condition looks through the
+    // filtered one, as an application without micrometer-core (or without discovery-micrometer) would.
+    runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withClassLoader(new FilteredClassLoader(MeterRegistry.class)).run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasSingleBean(ServiceDiscovery.class);
+          assertThat(context).doesNotHaveBean(MicrometerObserver.class);
+        });
+    runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withClassLoader(new FilteredClassLoader(MicrometerObserver.class)).run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).doesNotHaveBean(MicrometerObserver.class);
+        });
   }
 
   @Test

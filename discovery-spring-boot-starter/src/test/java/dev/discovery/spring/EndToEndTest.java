@@ -12,6 +12,7 @@ import dev.discovery.balance.ServiceSelector;
 import dev.discovery.consul.AgentService;
 import dev.discovery.consul.ConsulAgent;
 import dev.discovery.consul.testkit.ConsulTestAgent;
+import dev.discovery.micrometer.MicrometerObserver;
 import dev.discovery.spring.cloud.ConsulDiscoveryClient;
 import dev.discovery.spring.cloud.ConsulReactiveDiscoveryClient;
 import java.net.URI;
@@ -240,6 +241,70 @@ class EndToEndTest {
     assertThat(body.path("details").path("queries").path("'backend'").path("status").asText()).isEqualTo("STALE");
     assertThat(body.path("details").path("queries").path("'backend'").path("instances").asInt()).isEqualTo(3);
     assertThat(call(client)).startsWith("backend-");
+  }
+
+  private HttpResponse<String> aggregateHealth(ConfigurableApplicationContext app) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(app) + "/actuator/health"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonNode json(HttpResponse<String> response) {
+    try {
+      return JSON.readTree(response.body());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void aggregateHealthIsUpWithTheAgentAndStaysUpWhenItIsGone() throws Exception {
+    backends(1);
+    ConfigurableApplicationContext app = frontend("discovery.consul.registration.enabled=false");
+    assertThat(call(restClient(app))).isEqualTo("backend-1");
+    // A MeterRegistry (actuator's) is present, so the library's metrics are bound.
+    assertThat(app.getBeansOfType(MicrometerObserver.class)).hasSize(1);
+
+    HttpResponse<String> up = aggregateHealth(app);
+    assertThat(up.statusCode()).isEqualTo(200);
+    JsonNode components = json(up).path("components");
+    assertThat(json(up).path("status").asText()).isEqualTo("UP");
+    assertThat(components.path("discoveryConsul").path("status").asText()).isEqualTo("UP");
+    // Spring Cloud's own indicators are off by default (DiscoveryEnvironmentDefaults): no UNKNOWN
+    // "not initialized", and no DOWN for a failed catalog call while lookups work.
+    assertThat(components.has("discoveryComposite")).isFalse();
+    assertThat(components.has("discoveryClient")).isFalse();
+
+    // Right after the agent is stopped, and until our contributor notices the answer is stale: 200 UP throughout.
+    consul.close();
+    HttpResponse<String> justAfter = aggregateHealth(app);
+    assertThat(justAfter.statusCode()).isEqualTo(200);
+    assertThat(json(justAfter).path("status").asText()).isEqualTo("UP");
+    await("the aggregate health to show a stale answer", () -> {
+      HttpResponse<String> h = aggregateHealth(app);
+      assertThat(h.statusCode()).as(h.body()).isEqualTo(200);
+      assertThat(json(h).path("status").asText()).isEqualTo("UP");
+      JsonNode ours = json(h).path("components").path("discoveryConsul");
+      return ours.path("details").path("queries").path("'backend'").path("stale").asBoolean();
+    });
+    JsonNode ours = json(aggregateHealth(app)).path("components").path("discoveryConsul");
+    assertThat(ours.path("status").asText()).isEqualTo("UP");
+    assertThat(ours.path("details").path("queries").path("'backend'").path("status").asText()).isEqualTo("STALE");
+    assertThat(call(restClient(app))).isEqualTo("backend-1");
+  }
+
+  @Test
+  void healthDefaultsDisabledLeavesOurContributorOut() {
+    ConfigurableApplicationContext quiet = frontend("discovery.consul.registration.enabled=false",
+        "management.health.defaults.enabled=false");
+    HttpResponse<String> h = aggregateHealth(quiet);
+    assertThat(h.statusCode()).isEqualTo(200);
+    assertThat(json(h).path("components").has("discoveryConsul")).as(h.body()).isFalse();
+    assertThat(quiet.containsBean("discoveryConsulHealthIndicator")).isFalse();
+
   }
 
   private JsonNode healthJson(ConfigurableApplicationContext app) {
