@@ -357,9 +357,20 @@ public final class ConsulAgent implements AutoCloseable {
     String head = "consul agent " + uri + " answered " + r.request + " (to " + action + ") with HTTP " + r.code
         + (consul.isEmpty() ? "" : ": " + consul) + "; ";
     String hint;
+    if (r.code == 401) {
+      // Consul never answers 401 (a refused token is 403): a proxy in front of the agent wants basic credentials.
+      hint = transport.credentials().hasBasicAuth()
+          ? "Consul itself never answers 401, so a proxy in front of the agent refused the HTTP basic credentials:"
+              + " check the user and password"
+          : "Consul itself never answers 401, so a proxy in front of the agent requires HTTP basic authentication:"
+              + " set basic credentials (user and password) on this client";
+      return new ConsulAgentException(service, describe(), r.code, head + hint, null);
+    }
     switch (AgentStatus.of(r.code, r.body)) {
       case TOKEN_REFUSED:
-        hint = "it refused the ACL token: use a token with " + permission;
+        hint = transport.credentials().hasToken() ? "it refused the ACL token: use a token with " + permission
+            : "no ACL token was sent, and the anonymous token lacks " + permission + ": give this client a token"
+                + " with it";
         break;
       case NOT_FOUND:
         // A 404 on a request naming an ID means the ID is unknown; on a listing, the endpoint itself is.
@@ -408,10 +419,27 @@ public final class ConsulAgent implements AutoCloseable {
       if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
         Thread.currentThread().interrupt();
       }
+      if (tlsFailure(e)) {
+        // The agent's port answered, but TLS did not get through: "is it running" is the wrong question.
+        throw new ConsulAgentException(service, describe(), 0, "TLS with consul agent " + uri + " failed, so it"
+            + " was not asked to " + action + " (" + e.getClass().getSimpleName() + ": " + scrub(e.getMessage())
+            + "); check the CA this client trusts for the agent's certificate (ConsulTls, CONSUL_CACERT) and the"
+            + " scheme: https:// only for the agent's HTTPS port", e);
+      }
       throw new ConsulAgentException(service, describe(), 0, "cannot reach consul agent " + uri + " to " + action
           + " (" + e.getClass().getSimpleName() + ": " + scrub(e.getMessage())
           + "); check that the agent is running and listening there", e);
     }
+  }
+
+  /** Whether the call failed in TLS (handshake, certificate, or TLS spoken to a plain HTTP port). */
+  static boolean tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A successful body is read whole (up to the cap); an error body only as far as needed to quote Consul. */

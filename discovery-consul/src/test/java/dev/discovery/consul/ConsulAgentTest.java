@@ -78,6 +78,57 @@ class ConsulAgentTest {
   }
 
   @Test
+  void a401WithoutBasicCredentialsAsksForThemNotForPatience() {
+    agentState.override = new MockResponse().setResponseCode(401).setBody("401 Authorization Required");
+    assertThatThrownBy(agent::services).isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+      assertThat(e.status()).isEqualTo(401);
+      assertThat(e.getMessage()).isEqualTo("consul agent " + uri() + " answered GET /v1/agent/services (to list"
+          + " services) with HTTP 401: 401 Authorization Required; Consul itself never answers 401, so a proxy in"
+          + " front of the agent requires HTTP basic authentication: set basic credentials (user and password) on"
+          + " this client");
+    });
+  }
+
+  @Test
+  void a403WithoutATokenSaysNoneWasSent() throws Exception {
+    agentState.override = new MockResponse().setResponseCode(403)
+        .setBody("Permission denied: anonymous token lacks permission 'service:write' on \"web\"");
+    try (ConsulAgent anonymous = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(uri())
+        .timeout(Duration.ofSeconds(5)).build()) {
+      assertThatThrownBy(() -> anonymous.registerService(ServiceRegistration.of("web", "10.0.0.5", 80)))
+          .isInstanceOfSatisfying(ConsulAgentException.class, e -> assertThat(e.getMessage())
+              .endsWith("; no ACL token was sent, and the anonymous token lacks service:write on 'web': give this"
+                  + " client a token with it")
+              .doesNotContain("refused the ACL token"));
+    }
+  }
+
+  @Test
+  void aTlsFailureIsNotCalledUnreachable() throws Exception {
+    // An HTTPS agent whose certificate comes from a CA this client does not trust: the port answers, TLS fails.
+    okhttp3.tls.HeldCertificate ca = new okhttp3.tls.HeldCertificate.Builder().certificateAuthority(0).build();
+    okhttp3.tls.HeldCertificate cert = new okhttp3.tls.HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1")
+        .signedBy(ca).build();
+    MockWebServer https = new MockWebServer();
+    https.useHttps(new okhttp3.tls.HandshakeCertificates.Builder().heldCertificate(cert, ca.certificate()).build()
+        .sslSocketFactory(), false);
+    https.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    try (ConsulAgent tls = ConsulAgent.builder().environment(ConsulEnvironment.none())
+        .uri(URI.create("https://127.0.0.1:" + https.getPort())).timeout(Duration.ofSeconds(5)).build()) {
+      assertThatThrownBy(tls::services).isInstanceOfSatisfying(ConsulAgentException.class, e -> {
+        assertThat(e.status()).isZero();
+        assertThat(e.getMessage()).startsWith("TLS with consul agent https://127.0.0.1:" + https.getPort()
+                + " failed, so it was not asked to list services (SSLHandshakeException: ")
+            .endsWith("); check the CA this client trusts for the agent's certificate (ConsulTls, CONSUL_CACERT)"
+                + " and the scheme: https:// only for the agent's HTTPS port")
+            .doesNotContain("cannot reach").doesNotContain("running");
+      });
+    } finally {
+      https.shutdown();
+    }
+  }
+
+  @Test
   void aBadRequestCarriesConsulsReason() {
     agentState.override = new MockResponse().setResponseCode(400).setBody("Invalid check: TTL must be > 0 for TTL checks");
     assertThatThrownBy(() -> agent.registerService(ServiceRegistration.of("web", "10.0.0.5", 80)))
@@ -307,7 +358,9 @@ class ConsulAgentTest {
           .setBody("401 Authorization Required: bad credentials " + encoded + " / " + password);
       assertThatThrownBy(withAuth::services).isInstanceOfSatisfying(ConsulAgentException.class, e -> {
         assertThat(e.status()).isEqualTo(401);
-        assertThat(e.getMessage()).contains("HTTP 401").doesNotContain(encoded).doesNotContain(password);
+        assertThat(e.getMessage()).contains("HTTP 401").doesNotContain(encoded).doesNotContain(password)
+            .endsWith("; Consul itself never answers 401, so a proxy in front of the agent refused the HTTP basic"
+                + " credentials: check the user and password");
       });
     }
     assertThatThrownBy(() -> ConsulAgent.builder().basicAuth("a:b", "c"))

@@ -208,7 +208,7 @@ class TlsTest {
     try (ConsulAgent verifying = ConsulAgent.builder().environment(ConsulEnvironment.none()).uri(agent())
         .tls(ConsulTls.trusting(caPem)).build()) {
       assertThatThrownBy(() -> verifying.registerService(ServiceRegistration.of("web", "10.0.0.5", 8080)))
-          .hasMessageContaining("cannot reach consul agent");
+          .hasMessageContaining("TLS with consul agent").hasMessageContaining("SSLHandshakeException");
     }
     assertThat(server.getRequestCount()).isEqualTo(1);
   }

@@ -14,6 +14,8 @@ public final class AgentCallException extends Exception {
   enum Kind {
     /** No answer: refused connection, time-out, reset. */
     UNREACHABLE("unreachable"),
+    /** The agent's port answered, but TLS failed (its certificate refused, or TLS to a plain HTTP port). */
+    TLS("tls"),
     /** The agent answered with an HTTP error status (403, 404, 500, ...). */
     REFUSED("refused"),
     /** The agent answered 2xx with a body the bridge cannot use. */
@@ -63,11 +65,21 @@ public final class AgentCallException extends Exception {
 
   Kind kind() {
     if (unreachable) {
-      return Kind.UNREACHABLE;
+      return tlsFailure(getCause()) ? Kind.TLS : Kind.UNREACHABLE;
     }
     if (status >= 300) {
       return Kind.REFUSED;
     }
     return status > 0 ? Kind.BAD_ANSWER : Kind.NOT_SENT;
+  }
+
+  /** Whether {@code e} or a cause is a TLS failure (handshake, certificate, TLS to a plain HTTP port). */
+  static boolean tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

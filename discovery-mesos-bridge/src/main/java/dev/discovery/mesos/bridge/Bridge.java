@@ -8,6 +8,7 @@ import dev.discovery.mesos.state.Pid;
 import dev.discovery.mesos.zk.MasterInfo;
 import dev.discovery.mesos.zk.MasterSet;
 import dev.discovery.mesos.zk.MesosLeaderDetector;
+import dev.discovery.mesos.zk.NoLeader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -81,6 +82,10 @@ final class Bridge implements AutoCloseable {
   private String activeBridge;
   /** What was last said at INFO about the role (an active bridge's ID, or "active"), so it is said once. */
   private String announced;
+  /** The ZooKeeper connection state (SUSPENDED, LOST) while a bridge that is not active is cut off; else null. */
+  private String cutOff;
+  /** Whether Curator last said this bridge is the active one (isLeader, not yet notLeader). */
+  private boolean lastActive;
   private volatile long electingSinceMillis = System.currentTimeMillis();
   private final Watcher electionWatcher = event -> {
     if (event.getType() != Watcher.Event.EventType.None) {
@@ -148,6 +153,7 @@ final class Bridge implements AutoCloseable {
           synchronized (roleLock) {
             activeBridge = null;
             announced = "active";
+            lastActive = true;
           }
           LOG.info("this bridge ({}) is now the active one in the leader election {}; it writes to Consul"
               + " from now on", participantId, election());
@@ -159,15 +165,21 @@ final class Bridge implements AutoCloseable {
 
         @Override
         public void notLeader() {
+          boolean say;
           synchronized (roleLock) {
             activeBridge = null;
             announced = null;
             electingSinceMillis = System.currentTimeMillis();
-          }
-          if (!zk.getZookeeperClient().isConnected()) {
             // Curator drops the leadership as soon as the connection is suspended: no other bridge need be active.
-            LOG.warn("this bridge ({}) is no longer the active one: its ZooKeeper connection to {} is down; it"
-                + " writes nothing to Consul until it is reconnected and elected again", participantId, election());
+            // The connection listener may have run first and said so already.
+            say = !zk.getZookeeperClient().isConnected() && cutOff == null;
+            if (say) {
+              cutOff = ConnectionState.SUSPENDED.name();
+            }
+            lastActive = false;
+          }
+          if (say) {
+            warnNoLongerActive();
           }
           // Connected or not, the role check says which bridge is active once ZooKeeper can be read.
           scheduleRoleCheck();
@@ -191,9 +203,50 @@ final class Bridge implements AutoCloseable {
 
   private void onElectionConnection(CuratorFramework client, ConnectionState state) {
     if (state == ConnectionState.RECONNECTED || state == ConnectionState.CONNECTED) {
+      synchronized (roleLock) {
+        cutOff = null;
+      }
       // Watches may not survive a new session; read the election again.
       scheduleRoleCheck();
+    } else if (state == ConnectionState.SUSPENDED || state == ConnectionState.LOST) {
+      cutOffFromElection(state);
     }
+  }
+
+  /**
+   * A bridge that is not active and loses ZooKeeper can neither take over nor know which bridge is active: it is no
+   * standby to count on until it is reconnected, so it says so once and shows ELECTING. (An active bridge is told by
+   * Curator's notLeader, which says so itself.)
+   */
+  private void cutOffFromElection(ConnectionState state) {
+    if (latch == null || latch.hasLeadership()) {
+      return;
+    }
+    boolean first;
+    boolean wasActive;
+    synchronized (roleLock) {
+      first = cutOff == null;
+      wasActive = lastActive;
+      cutOff = state.name();
+      if (activeBridge != null) {
+        electingSinceMillis = System.currentTimeMillis();
+      }
+      activeBridge = null;
+      // Said again once it is back on standby.
+      announced = null;
+    }
+    if (first && wasActive) {
+      warnNoLongerActive(); // the latch dropped the leadership, and its notLeader is yet to come
+    } else if (first) {
+      LOG.warn("this bridge ({}) is cut off from the leader election {}: its ZooKeeper connection is {}; it cannot"
+          + " take over or tell which bridge is active until it is reconnected, and writes nothing to Consul"
+          + " meanwhile", participantId, election(), state);
+    }
+  }
+
+  private void warnNoLongerActive() {
+    LOG.warn("this bridge ({}) is no longer the active one: its ZooKeeper connection to {} is down; it"
+        + " writes nothing to Consul until it is reconnected and elected again", participantId, election());
   }
 
   private void scheduleRoleCheck() {
@@ -254,6 +307,9 @@ final class Bridge implements AutoCloseable {
       if (latch.hasLeadership()) {
         return; // became active meanwhile; isLeader said so
       }
+      if (cutOff != null) {
+        return; // a read that raced the disconnection; the reconnect reads again
+      }
       if (!placed || leader == null || leader.equals(participantId)) {
         // Not in the election yet, or first in it and about to be told so by Curator: not standby.
         if (activeBridge != null) {
@@ -309,6 +365,8 @@ final class Bridge implements AutoCloseable {
     try {
       runPass();
     } catch (InterruptedException e) {
+      // The bridge is closing (shutdownNow): not a failure of Mesos or Consul, so nothing at ERROR.
+      LOG.debug("pass interrupted: {}", e.getMessage());
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("pass failed unexpectedly; the next one runs as scheduled", e);
@@ -342,14 +400,7 @@ final class Bridge implements AutoCloseable {
       }
       MasterSet set = detector.current();
       if (set.leader() == null) {
-        if (!detector.loaded()) {
-          return failed(start, "no leading Mesos master known: ZooKeeper " + cfg.zk + " has not been read yet"
-              + " (not connected, or still retrying); nothing changed in Consul; check --zk and that ZooKeeper"
-              + " is reachable from this host");
-        }
-        return failed(start, "no leading Mesos master registered in ZooKeeper " + cfg.zk + " (no readable "
-            + "json.info_ node under " + cfg.zk.path() + "); nothing changed in Consul; check that --zk names the"
-            + " path the Mesos masters use (their --zk)");
+        return failed(start, noLeaderMessage());
       }
       master = HttpUrl.get(set.leader().baseUrl());
       for (MasterInfo m : set.masters()) {
@@ -415,6 +466,41 @@ final class Bridge implements AutoCloseable {
       LOG.debug(msg);
     }
     return new Pass(true, true, msg, plan, result);
+  }
+
+  /**
+   * The pass ERROR when no leading master is known: what ZooKeeper said (not read yet, a refused read, no path, no
+   * master, an unreadable leader's node), since each has its own fix.
+   */
+  private String noLeaderMessage() {
+    String unchanged = "; nothing changed in Consul; ";
+    if (!detector.loaded()) {
+      String error = detector.readError();
+      if (error == null) {
+        return "no leading Mesos master known: ZooKeeper " + cfg.zk + " has not been read yet (not connected, or"
+            + " still retrying)" + unchanged + "check --zk and that ZooKeeper is reachable from this host";
+      }
+      boolean auth = error.contains("NoAuth") || error.contains("AuthFailed");
+      return "no leading Mesos master known: ZooKeeper " + cfg.zk + " refused the read of " + cfg.zk.path() + ": "
+          + error + unchanged + (auth ? "check that the user:password in --zk (digest) is one the ACL on "
+              + cfg.zk.path() + " lets read; it is read again with back-off"
+              : "it is read again with back-off; check the ZooKeeper server's log");
+    }
+    NoLeader why = detector.noLeader();
+    if (why == null) {
+      // Read, then the leader went between the detector's read and this pass: the next read names it.
+      return "no leading Mesos master known in ZooKeeper " + cfg.zk + " at the moment" + unchanged
+          + "the next pass tries again";
+    }
+    return switch (why.reason()) {
+      case PATH_MISSING -> "no leading Mesos master in ZooKeeper " + cfg.zk + ": " + why.detail() + unchanged
+          + "check that --zk names the path the Mesos masters use (their --zk)";
+      case NO_MASTERS -> "no leading Mesos master registered in ZooKeeper " + cfg.zk + ": " + why.detail()
+          + unchanged + "are the Mesos masters running? None is registered there now";
+      case LEADER_UNREADABLE -> "no leading Mesos master known in ZooKeeper " + cfg.zk + ": " + why.detail()
+          + unchanged + "the lowest json.info_ node is the leader's, so no other master is taken for it; check the"
+          + " masters' Mesos version (0.24 or later writes JSON)";
+    };
   }
 
   /**
@@ -493,12 +579,20 @@ final class Bridge implements AutoCloseable {
     if (role == Role.ELECTING) {
       long age = System.currentTimeMillis() - electingSinceMillis;
       String where = "the leader election " + election();
+      String down;
+      synchronized (roleLock) {
+        down = cutOff;
+      }
+      if (down != null && age <= window) {
+        return new HealthServer.Status(true, "OK electing: cut off from " + where + " (ZooKeeper connection " + down
+            + "); this bridge cannot take over and writes nothing to Consul until it is reconnected");
+      }
       if (age <= window) {
         return new HealthServer.Status(true, "OK electing: joining " + where + "; this bridge writes nothing to"
             + " Consul until it is active");
       }
-      return new HealthServer.Status(false, "NOT READY: not placed in " + where + " for " + age / 1000 + " s;"
-          + " check that ZooKeeper is reachable (--zk)");
+      return new HealthServer.Status(false, "NOT READY: not placed in " + where + " for " + age / 1000 + " s"
+          + (down != null ? " (ZooKeeper connection " + down + ")" : "") + "; check that ZooKeeper is reachable (--zk)");
     }
     String active = latch == null ? "" : "active, but ";
     long last = metrics.lastSuccessEpochMillis.get();

@@ -220,7 +220,19 @@ final class ConsulAgentPool implements ConsulAgents {
    * and the message (the request, the status, Consul's text and a hint) says what it answered.
    */
   private static AgentCallException wrap(ConsulAgentException e) {
-    return new AgentCallException(e.getMessage(), e.status(), e);
+    return new AgentCallException(e.getMessage() + bridgeHint(e), e.status(), e);
+  }
+
+  /** The library's hint names its own settings; this names the bridge's flags for the same thing. */
+  private static String bridgeHint(ConsulAgentException e) {
+    if (e.status() == 0 && AgentCallException.tlsFailure(e)) {
+      return "; the bridge's flags: --consul-ssl-cacert (the CA that signed the agents' certificates),"
+          + " --consul-ssl-verify, and --consul-ssl or the scheme of --consul-agent";
+    }
+    if (e.status() == 401) {
+      return "; the bridge's flag: --consul-auth=user:password";
+    }
+    return "";
   }
 
   @Override

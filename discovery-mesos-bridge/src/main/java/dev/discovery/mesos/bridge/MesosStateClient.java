@@ -39,7 +39,13 @@ final class MesosStateClient {
   /** The state and the master it came from. */
   record Fetched(MesosState state, HttpUrl master) {}
 
-  Fetched fetch(HttpUrl master) throws MesosUnavailableException {
+  /**
+   * Reads the leader's state, starting at {@code master}.
+   *
+   * @throws InterruptedException when the reading thread is interrupted (the bridge is shutting down): not a Mesos
+   *     fault, so not reported as one
+   */
+  Fetched fetch(HttpUrl master) throws MesosUnavailableException, InterruptedException {
     Fetched first = fetchOnce(master);
     Optional<Pid> leader = Optional.ofNullable(first.state().leader()).flatMap(Pid::parse);
     if (first.state().fromLeader() || leader.isEmpty()) {
@@ -55,7 +61,7 @@ final class MesosStateClient {
     return second;
   }
 
-  private Fetched fetchOnce(HttpUrl master) throws MesosUnavailableException {
+  private Fetched fetchOnce(HttpUrl master) throws MesosUnavailableException, InterruptedException {
     HttpUrl url = master.newBuilder().encodedPath("/master/state").build();
     Request.Builder request = new Request.Builder().url(url).header("Accept", "application/json");
     if (authorization != null) {
@@ -90,11 +96,40 @@ final class MesosStateClient {
         throw (IOException) e;
       }
     } catch (InterruptedIOException e) {
-      throw new MesosUnavailableException("timed out reading " + url + "; raise --mesos-timeout for very large"
-          + " clusters", e);
+      throw timedOutOrInterrupted(e, url);
     } catch (IOException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw interrupted(e);
+      }
       throw new MesosUnavailableException("cannot read " + url + ": " + e, e);
     }
+  }
+
+  /**
+   * Tells apart the three causes of an {@link InterruptedIOException}: a connection the master's host never
+   * accepted (unreachable or filtered: a longer time-out would not help), a master that accepted but did not send
+   * its state in time (a large cluster: raise --mesos-timeout), and the bridge's own shutdown interrupting the read.
+   */
+  private MesosUnavailableException timedOutOrInterrupted(InterruptedIOException e, HttpUrl url)
+      throws InterruptedException {
+    String text = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    if (Thread.currentThread().isInterrupted() || text.equals("interrupted")) {
+      throw interrupted(e);
+    }
+    if (e instanceof java.net.SocketTimeoutException && text.contains("connect")) {
+      return new MesosUnavailableException("the Mesos master at " + url.host() + ":" + url.port() + " did not accept"
+          + " a connection within --mesos-timeout (" + e.getMessage() + "); it is unreachable from this host:"
+          + " check that it runs and that no firewall drops the connection", e);
+    }
+    return new MesosUnavailableException("timed out reading " + url + " (connected, but the state did not arrive"
+        + " within --mesos-timeout); raise --mesos-timeout for very large clusters", e);
+  }
+
+  private static InterruptedException interrupted(IOException cause) {
+    Thread.currentThread().interrupt();
+    InterruptedException e = new InterruptedException("reading the Mesos state was interrupted");
+    e.initCause(cause);
+    return e;
   }
 
   private MesosUnavailableException tooLarge(HttpUrl from, String size) {

@@ -204,7 +204,10 @@ final class Reconciler {
         metrics.agentError(agent, e.kind().label());
         metrics.backingOff(agent, true);
         long seconds = Duration.ofNanos(delay).toSeconds();
-        if (e.unreachable()) {
+        if (e.kind() == AgentCallException.Kind.TLS) {
+          LOG.warn("Consul agent {} answered, but TLS with it failed ({}); its services are kept and it is retried"
+              + " in {} s", agents.describe(agent), e.getMessage(), seconds);
+        } else if (e.unreachable()) {
           LOG.warn("Consul agent {} unreachable ({}); its services are kept and it is retried in {} s",
               agents.describe(agent), e.getMessage(), seconds);
         } else {

@@ -7,9 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -27,17 +28,23 @@ import org.slf4j.LoggerFactory;
  * with the lowest sequence number is the leader. Re-reads on every child change (one-shot watches,
  * re-armed on each read) and after every reconnect, so a session expiry, which drops watches and
  * the masters' ephemeral nodes alike, is followed too. The last known set is kept while ZooKeeper
- * is unreachable.
+ * is unreachable. A read that fails for any other reason (e.g. NoAuth: the --zk credentials do not match the
+ * path's ACL) is retried with back-off, since no reconnect or watch would ever bring the next one.
  */
 public final class MesosLeaderDetector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MesosLeaderDetector.class);
   static final String JSON_PREFIX = "json.info_";
   private static final String LEGACY_PREFIX = "info_";
+  /** Re-read back-off after a failed read: doubles from the first to the last. */
+  static final long FIRST_RETRY_MILLIS = 200;
+  static final long MAX_RETRY_MILLIS = 10_000;
+  /** How often one read starts over when the leader's node vanishes between listing and reading it. */
+  private static final int VANISHED_REREADS = 5;
 
   private final CuratorFramework client;
   private final String path;
   private final Consumer<MasterSet> listener;
-  private final ExecutorService refresher;
+  private final ScheduledExecutorService refresher;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Watcher watcher = this::onEvent;
   private final ConnectionStateListener connectionListener = this::onConnectionState;
@@ -45,6 +52,13 @@ public final class MesosLeaderDetector implements AutoCloseable {
   private MasterSet current = MasterSet.NONE;
   private boolean loaded;
   private boolean warnedLegacy;
+  /** Why the last successful read found no leader; null when it found one (or nothing was read yet). */
+  private NoLeader noLeader;
+  /** The last read's failure other than a lost connection, e.g. NoAuth; null once a read succeeds. */
+  private String readError;
+  /** Refresher thread only: the pending re-read after a failure, and the back-off before the next one. */
+  private ScheduledFuture<?> retry;
+  private long retryMillis;
 
   /**
    * Creates a detector on a started (or starting) Curator client; {@code listener} is told about
@@ -54,7 +68,7 @@ public final class MesosLeaderDetector implements AutoCloseable {
     this.client = Objects.requireNonNull(client, "client");
     this.path = Objects.requireNonNull(path, "path");
     this.listener = Objects.requireNonNull(listener, "listener");
-    this.refresher = Executors.newSingleThreadExecutor(r -> {
+    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "mesos-leader-detector");
       t.setDaemon(true);
       return t;
@@ -81,6 +95,25 @@ public final class MesosLeaderDetector implements AutoCloseable {
   public boolean loaded() {
     synchronized (lock) {
       return loaded;
+    }
+  }
+
+  /**
+   * Why the last read of ZooKeeper found no leading master; null when it found one, or before the first read.
+   */
+  public NoLeader noLeader() {
+    synchronized (lock) {
+      return noLeader;
+    }
+  }
+
+  /**
+   * The last read's failure when it was not a lost connection (e.g. {@code KeeperErrorCode = NoAuth for /mesos});
+   * null once a read succeeds. Such a read is retried with back-off.
+   */
+  public String readError() {
+    synchronized (lock) {
+      return readError;
     }
   }
 
@@ -152,45 +185,120 @@ public final class MesosLeaderDetector implements AutoCloseable {
     if (closed.get()) {
       return;
     }
-    MasterSet next;
+    Read next;
     try {
-      next = read();
+      next = readSettled();
     } catch (KeeperException.NoNodeException e) {
-      LOG.warn("ZooKeeper path {} does not exist (yet); no Mesos master registered", path);
-      next = MasterSet.NONE;
+      next = new Read(MasterSet.NONE, new NoLeader(NoLeader.Reason.PATH_MISSING, "the path " + path
+          + " does not exist"));
       try {
         client.checkExists().usingWatcher(watcher).forPath(path);
       } catch (Exception ex) {
         LOG.debug("could not watch {} for creation", path, ex);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
     } catch (Exception e) {
-      // Connection trouble: keep what we knew; the reconnect listener triggers the next read.
-      LOG.warn("could not read Mesos masters from ZooKeeper {}: {}", path, e.toString());
+      failed(e);
       return;
     }
+    retryMillis = 0;
     boolean changed;
+    boolean whyChanged;
     synchronized (lock) {
-      changed = !loaded || !next.equals(current);
-      current = next;
+      changed = !loaded || !next.set().equals(current);
+      whyChanged = !Objects.equals(next.why(), noLeader);
+      current = next.set();
+      noLeader = next.why();
+      readError = null;
       loaded = true;
       lock.notifyAll();
     }
+    if (next.why() != null && (changed || whyChanged)) {
+      LOG.warn("no leading Mesos master under {} in ZooKeeper {}: {}", path, ensemble(), next.why().detail());
+    } else if (changed) {
+      LOG.info("leading Mesos master {} at {} ({} master(s) registered)", next.set().leader().id(),
+          next.set().leader().baseUrl(), next.set().masters().size());
+    }
     if (changed) {
-      if (next.leader() == null) {
-        LOG.warn("no leading Mesos master registered under {}", path);
-      } else {
-        LOG.info("leading Mesos master {} at {} ({} master(s) registered)", next.leader().id(),
-            next.leader().baseUrl(), next.masters().size());
-      }
       try {
-        listener.accept(next);
+        listener.accept(next.set());
       } catch (RuntimeException e) {
         LOG.warn("master-set listener failed", e);
       }
     }
   }
 
-  private MasterSet read() throws Exception {
+  /**
+   * Keeps what was known and reads again after a back-off: a lost connection is also followed by the reconnect
+   * listener, but a refused read (NoAuth, an ACL, a server error) would otherwise never be read again.
+   */
+  private void failed(Exception e) {
+    boolean connection = connectionTrouble(e);
+    String error = e instanceof LeaderVanished || e instanceof KeeperException ? e.getMessage() : e.toString();
+    boolean sayIt;
+    synchronized (lock) {
+      sayIt = connection || !error.equals(readError);
+      if (!connection) {
+        readError = error;
+      }
+    }
+    retryMillis = retryMillis == 0 ? FIRST_RETRY_MILLIS : Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+    if (sayIt) {
+      LOG.warn("could not read the Mesos masters under {} from ZooKeeper {}: {}; reading again in {} ms"
+          + " (backing off up to {} s)", path, ensemble(), error, retryMillis, MAX_RETRY_MILLIS / 1000);
+    } else {
+      LOG.debug("could not read the Mesos masters under {}: {}; reading again in {} ms", path, error, retryMillis);
+    }
+    if (closed.get() || (retry != null && !retry.isDone())) {
+      return;
+    }
+    try {
+      retry = refresher.schedule(() -> {
+        retry = null; // this one runs now: a failure here schedules the next
+        refresh();
+      }, retryMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closing
+    }
+  }
+
+  private static boolean connectionTrouble(Exception e) {
+    return e instanceof KeeperException.ConnectionLossException || e instanceof KeeperException.SessionExpiredException
+        || e instanceof KeeperException.SessionMovedException || e instanceof KeeperException.OperationTimeoutException;
+  }
+
+  /** The ensemble as Curator connects to it (host:port list; ZooKeeper credentials are never part of it). */
+  private String ensemble() {
+    return client.getZookeeperClient().getCurrentConnectionString();
+  }
+
+  /** One read's outcome: the set, and why it has no leader (null when it has one). */
+  private record Read(MasterSet set, NoLeader why) {}
+
+  /** The leader's node went between listing and reading it: a normal Mesos leader change, not "no leader". */
+  private static final class LeaderVanished extends Exception {
+    LeaderVanished(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Reads until the leader's node stays put while it is read; a vanished node is a leader change in progress. */
+  private Read readSettled() throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return read();
+      } catch (LeaderVanished e) {
+        if (attempt >= VANISHED_REREADS) {
+          throw e;
+        }
+        LOG.debug("{}; reading again", e.getMessage());
+      }
+    }
+  }
+
+  private Read read() throws Exception {
     List<String> children = client.getChildren().usingWatcher(watcher).forPath(path);
     List<String> json = new ArrayList<>();
     boolean legacy = false;
@@ -205,8 +313,13 @@ public final class MesosLeaderDetector implements AutoCloseable {
       warnedLegacy = true;
       LOG.warn("only protobuf info_ nodes under {}: Mesos before 0.24 is not supported; use --mesos", path);
     }
+    if (json.isEmpty()) {
+      return new Read(MasterSet.NONE, new NoLeader(NoLeader.Reason.NO_MASTERS, "no json.info_ node under " + path
+          + (legacy ? " (only protobuf info_ nodes, from a Mesos before 0.24)" : "")));
+    }
     json.sort(Comparator.comparingLong(MesosLeaderDetector::sequence));
     MasterInfo leader = null;
+    String leaderUnreadable = null;
     Map<String, MasterInfo> all = new LinkedHashMap<>();
     for (int i = 0; i < json.size(); i++) {
       String child = json.get(i);
@@ -215,8 +328,7 @@ public final class MesosLeaderDetector implements AutoCloseable {
         data = client.getData().forPath(path + "/" + child);
       } catch (KeeperException.NoNodeException gone) {
         if (i == 0) {
-          // The leader's node vanished between list and read; the watch fires and we read again.
-          return new MasterSet(null, List.of());
+          throw new LeaderVanished("the leading master's node " + path + "/" + child + " vanished while it was read");
         }
         continue;
       }
@@ -228,10 +340,14 @@ public final class MesosLeaderDetector implements AutoCloseable {
         all.putIfAbsent(info.id(), info);
       } catch (IllegalArgumentException e) {
         LOG.warn("ignoring {}/{}: {}", path, child, e.getMessage());
+        if (i == 0) {
+          leaderUnreadable = "the leading master's node " + path + "/" + child + " cannot be read: " + e.getMessage();
+        }
       }
     }
     // A lower node we cannot read must not make the next one look like the leader.
-    return new MasterSet(leader, new ArrayList<>(all.values()));
+    MasterSet set = new MasterSet(leader, new ArrayList<>(all.values()));
+    return new Read(set, leader != null ? null : new NoLeader(NoLeader.Reason.LEADER_UNREADABLE, leaderUnreadable));
   }
 
   static long sequence(String child) {

@@ -125,6 +125,21 @@ class ConsulAuthAndTlsTest {
     assertThat(pass.result().agentsReconciled() + pass.result().agentsFailed()).isEqualTo(1);
     assertThat(logs).anyMatch(l -> l.contains("401"));
     assertThat(logs).noneMatch(l -> l.contains(PASSWORD));
+    // Consul never answers 401: the hint is about the proxy's basic auth and the bridge's flag, not "retry later".
+    assertThat(logs).filteredOn(l -> l.contains("HTTP 401")).isNotEmpty().allSatisfy(l -> assertThat(l)
+        .contains("Consul itself never answers 401, so a proxy in front of the agent refused the HTTP basic"
+            + " credentials: check the user and password; the bridge's flag: --consul-auth=user:password")
+        .doesNotContain("retry later"));
+  }
+
+  @Test
+  void missingCredentialsForTheProxyAreAskedFor() throws Exception {
+    BridgeConfig cfg = cluster.config(agentUrl(), "--consul-ssl-verify=false");
+    Bridge.Pass pass = pass(cfg);
+    assertThat(pass.result().registered()).isZero();
+    assertThat(logs).filteredOn(l -> l.contains("HTTP 401")).isNotEmpty().allSatisfy(l -> assertThat(l)
+        .contains("a proxy in front of the agent requires HTTP basic authentication: set basic credentials (user"
+            + " and password) on this client; the bridge's flag: --consul-auth=user:password"));
   }
 
   @Test
@@ -135,5 +150,13 @@ class ConsulAuthAndTlsTest {
     assertThat(pass.result().registered()).isZero();
     assertThat(pass.result().agentsFailed()).isEqualTo(1);
     assertThat(requests).isEmpty();
+    // It answered; TLS failed. Not "unreachable ... check that the agent is running": the CA and scheme flags.
+    assertThat(logs).filteredOn(l -> l.contains("TLS with it failed")).singleElement().asString()
+        .contains("TLS with consul agent https://127.0.0.1:" + agent.getPort() + " failed, so it was not asked to")
+        .contains("(SSLHandshakeException: ")
+        .contains("; the bridge's flags: --consul-ssl-cacert (the CA that signed the agents' certificates),"
+            + " --consul-ssl-verify, and --consul-ssl or the scheme of --consul-agent")
+        .doesNotContain("check that the agent is running");
+    assertThat(logs).noneMatch(l -> l.contains("unreachable"));
   }
 }

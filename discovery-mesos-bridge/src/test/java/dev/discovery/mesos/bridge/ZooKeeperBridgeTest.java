@@ -148,10 +148,76 @@ class ZooKeeperBridgeTest {
     assertThat(pass.success()).isFalse();
     assertThat(pass.message()).contains("no leading Mesos master");
     assertThat(cluster.services(AGENT_A)).isEmpty();
-    // ZooKeeper was read and really has no master: the ERROR stays, and names what is missing where.
-    assertThat(logs.at(java.util.logging.Level.SEVERE)).containsExactly("SEVERE no leading Mesos master registered in"
-        + " ZooKeeper " + cfg.zk + " (no readable json.info_ node under /mesos); nothing changed in Consul; check that"
+    // ZooKeeper was read and really has no master: the ERROR stays, and names what is missing where. Here the path
+    // itself is missing, so --zk is what to check.
+    assertThat(logs.at(java.util.logging.Level.SEVERE)).containsExactly("SEVERE no leading Mesos master in"
+        + " ZooKeeper " + cfg.zk + ": the path /mesos does not exist; nothing changed in Consul; check that"
         + " --zk names the path the Mesos masters use (their --zk)");
+  }
+
+  @Test
+  void aMesosPathWithoutMastersIsNotBlamedOnTheZkPath() throws Exception {
+    client().create().forPath("/mesos"); // the masters used it, and none runs now
+    BridgeConfig cfg = zkConfig();
+    Bridge b = bridge(cfg, client());
+    assertThat(b.runPass().success()).isFalse();
+    assertThat(logs.at(java.util.logging.Level.SEVERE)).containsExactly("SEVERE no leading Mesos master registered"
+        + " in ZooKeeper " + cfg.zk + ": no json.info_ node under /mesos; nothing changed in Consul; are the Mesos"
+        + " masters running? None is registered there now");
+    assertThat(cluster.services(AGENT_A)).isEmpty();
+  }
+
+  @Test
+  void anUnreadableLeadersNodeIsNamedAndTheNextMasterIsNotTakenForTheLeader() throws Exception {
+    CuratorFramework c = client();
+    String garbage = c.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+        .forPath("/mesos/json.info_", "not json".getBytes(StandardCharsets.UTF_8));
+    announce("m2", cluster.master.getPort());
+    BridgeConfig cfg = zkConfig();
+    Bridge b = bridge(cfg, client());
+    assertThat(b.runPass().success()).isFalse();
+    List<String> errors = logs.at(java.util.logging.Level.SEVERE);
+    assertThat(errors).singleElement().asString().startsWith("SEVERE no leading Mesos master known in ZooKeeper "
+        + cfg.zk + ": the leading master's node " + garbage + " cannot be read: ")
+        .endsWith("; nothing changed in Consul; the lowest json.info_ node is the leader's, so no other master is"
+            + " taken for it; check the masters' Mesos version (0.24 or later writes JSON)");
+    assertThat(cluster.services(AGENT_A)).isEmpty();
+  }
+
+  @Test
+  void aReadZooKeeperRefusesIsQuotedAndReadAgainOnceAllowed() throws Exception {
+    CuratorFramework admin = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
+        .authorization("digest", "mesos:secret".getBytes(StandardCharsets.UTF_8))
+        .sessionTimeoutMs(5_000).connectionTimeoutMs(5_000).retryPolicy(new RetryOneTime(100)).build();
+    admin.start();
+    closeables.add(admin);
+    assertThat(admin.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
+    admin.create().withACL(org.apache.zookeeper.ZooDefs.Ids.CREATOR_ALL_ACL).forPath("/mesos");
+    CuratorFramework wrongDigest = CuratorFrameworkFactory.builder().connectString(zk.getConnectString())
+        .authorization("digest", "mesos:wrong".getBytes(StandardCharsets.UTF_8))
+        .sessionTimeoutMs(5_000).connectionTimeoutMs(5_000).retryPolicy(new RetryOneTime(100)).build();
+    wrongDigest.start();
+    closeables.add(wrongDigest);
+    BridgeConfig cfg = zkConfig();
+    cfg.zk = ZkUrl.parse("zk://mesos:wrong@" + zk.getConnectString() + "/mesos");
+    cfg.zkFirstReadWait = java.time.Duration.ofMillis(300);
+    Bridge b = bridge(cfg, wrongDigest);
+    assertThat(b.runPass().success()).isFalse();
+    // Reachable, and it refused: the ERROR says so and quotes ZooKeeper, not "check that it is reachable".
+    assertThat(logs.at(java.util.logging.Level.SEVERE)).containsExactly("SEVERE no leading Mesos master known:"
+        + " ZooKeeper " + cfg.zk + " refused the read of /mesos: KeeperErrorCode = NoAuth for /mesos; nothing"
+        + " changed in Consul; check that the user:password in --zk (digest) is one the ACL on /mesos lets read; it"
+        + " is read again with back-off");
+    assertThat(logs.lines()).as("credentials never logged").noneMatch(l -> l.contains("wrong"));
+
+    // Once the ACL lets the bridge read, the re-read (no watch, no reconnect: back-off) finds the master.
+    admin.setACL().withACL(org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath("/mesos");
+    announce("m1", cluster.master.getPort());
+    awaitDeadline(() -> b.detector().current().leader() != null);
+    assertThat(b.runPass().success()).isTrue();
+    assertThat(logs.containing("could not read the Mesos masters")).as("said once while the same error lasts")
+        .singleElement().asString().startsWith("WARNING could not read the Mesos masters under /mesos from ZooKeeper "
+            + zk.getConnectString() + ": KeeperErrorCode = NoAuth for /mesos; reading again in 200 ms");
   }
 
   @Test
@@ -330,6 +396,80 @@ class ZooKeeperBridgeTest {
     assertThat(role(get(http, standby, "/metrics"))).isEqualTo("active");
     assertThat(standby.runPass().success()).isTrue();
     assertThat(get(http, standby, "/health")).isEqualTo("200 OK active\n");
+  }
+
+  @Test
+  void aStandbyCutOffFromZooKeeperShowsElectingUntilItIsBack() throws Exception {
+    List<Bridge> bridges = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      BridgeConfig cfg = cluster.config("--leader-election", "--zk=zk://" + zk.getConnectString() + "/mesos",
+          "--leader-election-path=/test/cut", "--healthcheck", "--healthcheck-ip=127.0.0.1", "--refresh=1s");
+      cfg.healthcheckPort = 0;
+      cfg.mesosTimeout = java.time.Duration.ofMillis(100); // /health's window: 3 x 1 s + 2 x 100 ms
+      bridges.add(bridge(cfg, client()));
+    }
+    awaitDeadline(() -> bridges.stream().map(Bridge::role).toList()
+        .containsAll(List.of(Bridge.Role.ACTIVE, Bridge.Role.STANDBY)));
+    Bridge active = bridges.get(bridges.get(0).role() == Bridge.Role.ACTIVE ? 0 : 1);
+    Bridge standby = bridges.get(bridges.get(0) == active ? 1 : 0);
+    String election = "the leader election zk://" + zk.getConnectString() + "/test/cut";
+
+    zk.stop(); // both sessions are cut off
+    awaitDeadline(() -> standby.role() == Bridge.Role.ELECTING && active.role() == Bridge.Role.ELECTING);
+    // It can no longer take over, nor know who is active: no healthy spare, and it says so once.
+    assertThat(get(http, standby, "/health")).isEqualTo("200 OK electing: cut off from " + election
+        + " (ZooKeeper connection SUSPENDED); this bridge cannot take over and writes nothing to Consul until it is"
+        + " reconnected\n");
+    assertThat(role(get(http, standby, "/metrics"))).isEqualTo("electing");
+    awaitDeadline(() -> !logs.containing("is cut off").isEmpty());
+    assertThat(logs.containing("is cut off")).containsExactly("WARNING this bridge (" + standby.participantId()
+        + ") is cut off from " + election + ": its ZooKeeper connection is SUSPENDED; it cannot take over or tell"
+        + " which bridge is active until it is reconnected, and writes nothing to Consul meanwhile");
+    awaitDeadline(() -> !logs.containing("is no longer the active one").isEmpty());
+    assertThat(logs.containing("is no longer the active one")).as("the active one's own line, once")
+        .containsExactly("WARNING this bridge (" + active.participantId() + ") is no longer the active one: its"
+            + " ZooKeeper connection to zk://" + zk.getConnectString() + "/test/cut is down; it writes nothing to"
+            + " Consul until it is reconnected and elected again");
+    assertThat(role(get(http, active, "/metrics"))).isEqualTo("electing");
+    // Cut off for longer than the window: not ready.
+    awaitDeadline(() -> standby.health().text().startsWith("NOT READY"));
+    assertThat(get(http, standby, "/health")).matches("503 NOT READY: not placed in "
+        + java.util.regex.Pattern.quote(election) + " for \\d+ s \\(ZooKeeper connection (SUSPENDED|LOST)\\); check"
+        + " that ZooKeeper is reachable \\(--zk\\)\n");
+    standby.runPass();
+    assertThat(logs.containing("is cut off")).as("said once, idle passes or not").hasSize(1);
+
+    zk.restart();
+    awaitDeadline(() -> bridges.stream().map(Bridge::role).toList()
+        .containsAll(List.of(Bridge.Role.ACTIVE, Bridge.Role.STANDBY)));
+    Bridge standbyNow = bridges.get(0).role() == Bridge.Role.STANDBY ? bridges.get(0) : bridges.get(1);
+    assertThat(get(http, standbyNow, "/health")).startsWith("200 OK standby: bridge ");
+    assertThat(role(get(http, standbyNow, "/metrics"))).isEqualTo("standby");
+  }
+
+  @Test
+  void aBridgeNotYetPlacedInTheElectionSaysItIsJoiningThenNotReady() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      closed = s.getLocalPort();
+    }
+    CuratorFramework unreachable = CuratorFrameworkFactory.builder().connectString("127.0.0.1:" + closed)
+        .sessionTimeoutMs(5_000).connectionTimeoutMs(1_000).retryPolicy(new RetryOneTime(100)).build();
+    unreachable.start();
+    closeables.add(unreachable);
+    BridgeConfig cfg = cluster.config("--leader-election", "--zk=zk://127.0.0.1:" + closed + "/mesos",
+        "--leader-election-path=/test/joining", "--healthcheck", "--healthcheck-ip=127.0.0.1", "--refresh=100ms");
+    cfg.healthcheckPort = 0;
+    cfg.mesosTimeout = java.time.Duration.ofSeconds(1); // /health's window: 3 x 100 ms + 2 x 1 s
+    Bridge b = bridge(cfg, unreachable);
+    String election = "the leader election zk://127.0.0.1:" + closed + "/test/joining";
+    assertThat(get(http, b, "/health")).isEqualTo("200 OK electing: joining " + election + "; this bridge writes"
+        + " nothing to Consul until it is active\n");
+    assertThat(role(get(http, b, "/metrics"))).isEqualTo("electing");
+    awaitDeadline(() -> b.health().text().startsWith("NOT READY"));
+    assertThat(get(http, b, "/health")).matches("503 NOT READY: not placed in "
+        + java.util.regex.Pattern.quote(election) + " for \\d+ s( \\(ZooKeeper connection (SUSPENDED|LOST)\\))?; check"
+        + " that ZooKeeper is reachable \\(--zk\\)\n");
   }
 
   @Test
