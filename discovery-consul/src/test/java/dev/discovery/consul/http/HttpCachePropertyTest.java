@@ -2,6 +2,7 @@ package dev.discovery.consul.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.consul.internal.HealthParser;
 import dev.discovery.consul.internal.InvalidAnswerException;
 import dev.discovery.ServiceInstance;
@@ -90,7 +91,7 @@ class HttpCachePropertyTest {
             ServiceQuery query = redis.inDatacenter(dc);
             badByDatacenter.put(dc, bad);
             assertThat(discovery.instances(query)).isEqualTo(good);
-            HttpBackendTest.await(() -> discovery.snapshot(query).stale(), "the bad answer for " + dc);
+            Await.until("the bad answer for " + dc, () -> discovery.snapshot(query).stale());
             ServiceSnapshot snapshot = discovery.snapshot(query);
             assertThat(snapshot.lastError()).contains("unusable answer").contains("last good one is kept");
             assertThat(snapshot.instances()).isEqualTo(good);
