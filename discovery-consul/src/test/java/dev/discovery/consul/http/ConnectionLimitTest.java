@@ -6,6 +6,7 @@ import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.spi.DiscoveryObserver;
@@ -46,7 +47,7 @@ class ConnectionLimitTest {
           refusalsObserved.incrementAndGet();
         }
       };
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofSeconds(30)).watchBudget(budget).cache(c -> c.observer(observer))
           .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).build();
       AtomicLong lookups = new AtomicLong();

@@ -8,6 +8,7 @@ import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.Fixtures;
 import dev.discovery.spi.Watch;
@@ -47,7 +48,7 @@ class HttpBackendTest {
   }
 
   private ConsulHttpBuilder builder() {
-    return new ConsulHttpBuilder().environment(ConsulEnvironment.none()).agents(agent()).token(TOKEN)
+    return ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(agent()).token(TOKEN)
         .minRequestInterval(Duration.ZERO).errorBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
   }
 

@@ -3,6 +3,7 @@ package dev.discovery.consul.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.discovery.Await;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.internal.HealthParser;
 import dev.discovery.consul.internal.InvalidAnswerException;
 import dev.discovery.ServiceInstance;
@@ -77,7 +78,7 @@ class HttpCachePropertyTest {
     List<ServiceInstance> good = HealthParser.parse(SAMPLE.getBytes(StandardCharsets.UTF_8), redis, null)
         .instances();
     assertThat(good).hasSize(1);
-    try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+    try (CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
         .agents(URI.create("http://127.0.0.1:" + server.getPort()))
         .minRequestInterval(Duration.ZERO)
         .errorBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))

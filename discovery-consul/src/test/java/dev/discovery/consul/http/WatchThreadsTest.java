@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.discovery.Await;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class WatchThreadsTest {
             + "\"Port\":8080}");
       }
       long before = callThreads(agent);
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
@@ -79,7 +80,7 @@ class WatchThreadsTest {
       long before = callThreads(agent);
       // The rotation itself, without the change feed (which would let the rotating queries rest for minutes;
       // the next test counts the threads with it).
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(budget).changeFeed(false).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
@@ -116,7 +117,7 @@ class WatchThreadsTest {
       }
       long before = callThreads(agent);
       WatchBudget shared = WatchBudget.of(budget);
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(shared).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
