@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.discovery.Await;
 import dev.discovery.MapDiscovery;
 import dev.discovery.NoHealthyInstanceException;
 import dev.discovery.ServiceInstance;
@@ -21,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,11 +37,29 @@ class DiscoveryHttpClientTest {
     final HttpServer server;
     final AtomicInteger requests = new AtomicInteger();
     volatile int status = 200;
+    /** Run as a request arrives (before it is answered), or {@code null}. */
+    volatile Runnable onRequest;
+    /** When set, a request is held until it opens and then dropped without an answer. */
+    volatile CountDownLatch hold;
 
     Backend() throws IOException {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       server.createContext("/", exchange -> {
         requests.incrementAndGet();
+        Runnable hook = onRequest;
+        if (hook != null) {
+          hook.run();
+        }
+        CountDownLatch held = hold;
+        if (held != null) {
+          try {
+            held.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.close(); // no answer: the client sees the connection end
+          return;
+        }
         String body;
         try (InputStream in = exchange.getRequestBody()) {
           body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -278,5 +299,56 @@ class DiscoveryHttpClientTest {
 
     assertThatThrownBy(() -> send(client, get("http://web.service/")))
         .isInstanceOf(java.net.ConnectException.class);
+  }
+
+  @Test
+  void aCallerInterruptedDuringAGetIsNotRetriedOnAnotherInstance() throws Exception {
+    List<Backend> two = backends("web", 2);
+    Thread caller = Thread.currentThread();
+    CountDownLatch release = new CountDownLatch(1);
+    for (Backend backend : two) { // whichever is chosen first interrupts the caller and never answers
+      backend.onRequest = caller::interrupt;
+      backend.hold = release;
+    }
+    ServiceSelector selector = ServiceSelector.builder(discovery).failuresToEject(1).maxEjectedPercent(100).build();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, selector).build();
+
+    try {
+      // The caller gave up: it hears of it (interrupt or the failed exchange), and no second instance is asked.
+      assertThatThrownBy(() -> send(client, get("http://web.service/x")))
+          .isInstanceOfAny(InterruptedException.class, IOException.class)
+          .isNotInstanceOf(NoInstanceAvailableException.class);
+    } finally {
+      Thread.interrupted(); // leave the test thread as JUnit gave it
+      release.countDown();
+    }
+
+    assertThat(two.get(0).requests.get() + two.get(1).requests.get()).as("instances asked").isEqualTo(1);
+    assertThat(two.stream().filter(b -> selector.isEjected(b.instance("web"))).count())
+        .as("the one attempt is reported as failed").isEqualTo(1);
+  }
+
+  @Test
+  void cancellingTheFutureOfSendAsyncRulesOutTheRetry() throws Exception {
+    List<Backend> two = backends("web", 2);
+    CountDownLatch release = new CountDownLatch(1);
+    for (Backend backend : two) {
+      backend.hold = release;
+    }
+    ServiceSelector selector = ServiceSelector.builder(discovery).failuresToEject(1).maxEjectedPercent(100).build();
+    DiscoveryHttpClient client = DiscoveryHttpClient.builder(http, selector).build();
+
+    CompletableFuture<HttpResponse<String>> future =
+        client.sendAsync(get("http://web.service/x"), HttpResponse.BodyHandlers.ofString());
+    Await.until("the request to reach an instance", () -> two.get(0).requests.get() + two.get(1).requests.get() == 1);
+    assertThat(future.cancel(true)).isTrue();
+    release.countDown(); // the held exchange now fails, if cancelling has not ended it already
+
+    // Once the attempt's failure is reported the retry is decided, and it must not be made.
+    Await.until("the cancelled attempt to be reported",
+        () -> two.stream().anyMatch(b -> selector.isEjected(b.instance("web"))));
+    assertThat(future).isCancelled();
+    assertThat(two.get(0).requests.get() + two.get(1).requests.get()).as("instances asked").isEqualTo(1);
+    assertThat(two.stream().filter(b -> selector.isEjected(b.instance("web"))).count()).isEqualTo(1);
   }
 }

@@ -21,6 +21,7 @@ public final class ConsulDiscovery {
    * Defaults come from {@code CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN(_FILE)}, {@code CONSUL_HTTP_SSL} and
    * the TLS variables ({@code CONSUL_CACERT}, ...; see {@link ConsulEnvironment#tls()}).
    */
+  @SuppressWarnings("deprecation") // the factory is the constructor's one sanctioned caller
   public static ConsulHttpBuilder http() {
     return new ConsulHttpBuilder();
   }
@@ -29,6 +30,7 @@ public final class ConsulDiscovery {
    * Discovery over Consul's DNS interface (SRV lookups, default {@code 127.0.0.1:8600}), refreshed on an
    * interval. Lighter than HTTP but coarser: see {@link ConsulDnsBuilder} for what DNS cannot tell.
    */
+  @SuppressWarnings("deprecation") // the factory is the constructor's one sanctioned caller
   public static ConsulDnsBuilder dns() {
     return new ConsulDnsBuilder();
   }

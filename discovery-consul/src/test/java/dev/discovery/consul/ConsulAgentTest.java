@@ -3,12 +3,12 @@ package dev.discovery.consul;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.Await;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -231,13 +231,13 @@ class ConsulAgentTest {
         .check(CheckDefinition.ttl(Duration.ofMillis(300))).build());
     // registered passing from the start, so lookups see it at once
     assertThat(agentState.checks).containsEntry("service:web-1", "passing");
-    await(() -> agentState.count("PUT", "/v1/agent/check/pass/service:web-1") >= 2, "two heartbeats");
+    Await.until("two heartbeats", () -> agentState.count("PUT", "/v1/agent/check/pass/service:web-1") >= 2);
 
     agentState.restart();
-    await(() -> agentState.services.containsKey("web-1") && agentState.checks.containsKey("service:web-1"),
-        "re-registration after the agent forgot the service");
+    Await.until("re-registration after the agent forgot the service",
+        () -> agentState.services.containsKey("web-1") && agentState.checks.containsKey("service:web-1"));
     assertThat(agentState.count("PUT", "/v1/agent/service/register")).isEqualTo(2);
-    await(reg::healthy, "healthy again");
+    Await.until("healthy again", reg::healthy);
 
     reg.close();
     assertThat(agentState.services).doesNotContainKey("web-1");
@@ -368,20 +368,5 @@ class ConsulAgentTest {
     assertThatThrownBy(() -> ConsulAgent.builder().basicAuth("", "c")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ConsulAgent.builder().basicAuth("u", "bad\npassword"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("bad");
-  }
-
-  static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 }

@@ -2,8 +2,7 @@ package dev.discovery.spring;
 
 import dev.discovery.HealthFilter;
 import dev.discovery.ServiceQuery;
-import dev.discovery.consul.dns.ConsulDnsBuilder;
-import dev.discovery.consul.http.ConsulHttpBuilder;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.internal.AgentAddress;
 import dev.discovery.consul.internal.Credentials;
 import java.net.InetAddress;
@@ -187,9 +186,9 @@ public final class ConsulSettings {
         : "give one word without spaces, such as dc1, or leave it unset for the agent's own";
     libraryCheck(P + "datacenter", fix, () -> {
       if (backend == DiscoveryConsulProperties.Backend.DNS) {
-        new ConsulDnsBuilder().datacenter(value);
+        ConsulDiscovery.dns().datacenter(value);
       }
-      new ConsulHttpBuilder().datacenter(value); // the catalog is read over HTTP with either backend
+      ConsulDiscovery.http().datacenter(value); // the catalog is read over HTTP with either backend
     });
     return value;
   }
@@ -197,7 +196,7 @@ public final class ConsulSettings {
   private static String dnsDomain(String value) {
     String v = value == null ? null : value.strip();
     libraryCheck(P + "dns.domain", "set it to the agent's DNS domain (its 'domain' setting), such as consul.",
-        () -> new ConsulDnsBuilder().domain(v));
+        () -> ConsulDiscovery.dns().domain(v));
     return v;
   }
 

@@ -3,6 +3,7 @@ package dev.discovery.consul.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.discovery.Await;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -126,11 +127,11 @@ class AgentEndpointsTest {
   @Test
   void ttlChecksExpireToCritical() {
     register("{\"Name\":\"web\",\"Check\":{\"TTL\":\"150ms\",\"Status\":\"passing\"}}");
-    Http.await("TTL expiry", Duration.ofSeconds(10),
+    Await.until("TTL expiry", Duration.ofSeconds(10),
         () -> checks().get("service:web").get("Status").asText().equals("critical"));
     assertThat(checks().get("service:web").get("Output").asText()).isEqualTo("TTL expired");
     Http.put(consul.agent(), "/v1/agent/check/pass/service:web?note=all%20good", "");
-    Http.await("second TTL expiry", Duration.ofSeconds(10),
+    Await.until("second TTL expiry", Duration.ofSeconds(10),
         () -> checks().get("service:web").get("Status").asText().equals("critical"));
     assertThat(checks().get("service:web").get("Output").asText())
         .isEqualTo("TTL expired (last output before timeout follows): all good");
@@ -141,7 +142,7 @@ class AgentEndpointsTest {
     register("{\"Name\":\"doomed\",\"Check\":{\"TTL\":\"1m\",\"DeregisterCriticalServiceAfter\":\"100ms\"}}");
     register("{\"Name\":\"fine\",\"Check\":{\"TTL\":\"1m\",\"Status\":\"passing\","
         + "\"DeregisterCriticalServiceAfter\":\"100ms\"}}");
-    Http.await("the reaper", Duration.ofSeconds(10),
+    Await.until("the reaper", Duration.ofSeconds(10),
         () -> !Http.get(consul.agent(), "/v1/agent/services").json().has("doomed"));
     assertThat(Http.get(consul.agent(), "/v1/agent/services").json().has("fine")).isTrue();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.discovery.Await;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -33,15 +34,15 @@ class CheckRunnerTest {
     try (ConsulTestAgent agent = ConsulTestAgent.builder().start()) {
       String url = "http://127.0.0.1:" + target.getAddress().getPort() + "/health";
       agent.registerService("{\"Name\":\"web\",\"Check\":{\"HTTP\":\"" + url + "\",\"Interval\":\"1s\"}}");
-      Http.await("HTTP check passing", Duration.ofSeconds(15),
+      Await.until("HTTP check passing", Duration.ofSeconds(15),
           () -> check(agent, "service:web").get("Status").asText().equals("passing"));
       assertThat(check(agent, "service:web").get("Output").asText())
           .isEqualTo("HTTP GET " + url + ": 200 OK Output: fine");
       status.set(429);
-      Http.await("HTTP check warning on 429", Duration.ofSeconds(15),
+      Await.until("HTTP check warning on 429", Duration.ofSeconds(15),
           () -> check(agent, "service:web").get("Status").asText().equals("warning"));
       status.set(503);
-      Http.await("HTTP check critical on 503", Duration.ofSeconds(15),
+      Await.until("HTTP check critical on 503", Duration.ofSeconds(15),
           () -> check(agent, "service:web").get("Status").asText().equals("critical"));
     } finally {
       target.stop(0);
@@ -54,10 +55,10 @@ class CheckRunnerTest {
     int port = listener.getLocalPort();
     try (ConsulTestAgent agent = ConsulTestAgent.builder().start()) {
       agent.registerService("{\"Name\":\"db\",\"Check\":{\"TCP\":\"127.0.0.1:" + port + "\",\"Interval\":\"1s\"}}");
-      Http.await("TCP check passing", Duration.ofSeconds(15),
+      Await.until("TCP check passing", Duration.ofSeconds(15),
           () -> check(agent, "service:db").get("Status").asText().equals("passing"));
       listener.close();
-      Http.await("TCP check critical", Duration.ofSeconds(15),
+      Await.until("TCP check critical", Duration.ofSeconds(15),
           () -> check(agent, "service:db").get("Status").asText().equals("critical"));
     } finally {
       listener.close();

@@ -2,6 +2,7 @@ package dev.discovery.consul.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ class ConcurrencyTest {
       for (int i = 0; i < services; i++) {
         blocked.add(Http.getAsync(agent, "/v1/health/service/s" + i + "?index=" + indexes.get(i) + "&wait=2m"));
       }
-      Http.await("all blocking queries to arrive", Duration.ofSeconds(20), () -> {
+      Await.until("all blocking queries to arrive", Duration.ofSeconds(20), () -> {
         for (int i = 0; i < services; i++) {
           if (agent.requestCount("/v1/health/service/s" + i) < 2) {
             return false;

@@ -2,12 +2,12 @@ package dev.discovery.consul.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,14 +32,6 @@ class ConnectionLimitTest {
     return readAll(s);
   }
 
-  private static void await(java.util.function.BooleanSupplier c) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!c.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("timed out").isLessThan(deadline);
-      Thread.sleep(10);
-    }
-  }
-
   @Test
   void theConnectionBeyondTheLimitGets429WithConsulsTextAndIsClosed() throws Exception {
     try (ConsulTestAgent agent = ConsulTestAgent.builder().maxConnsPerClient(3).start()) {
@@ -48,7 +40,7 @@ class ConnectionLimitTest {
         for (int i = 0; i < 3; i++) {
           idle.add(new Socket(agent.httpUri().getHost(), agent.httpPort()));
         }
-        await(() -> agent.openConnections() == 3);
+        Await.until("3 open connection(s)", () -> agent.openConnections() == 3);
         try (Socket fourth = new Socket(agent.httpUri().getHost(), agent.httpPort())) {
           String reply = get(fourth, "/v1/status/leader");
           assertThat(reply).startsWith("HTTP/1.1 429 Too Many Requests\r\n")
@@ -62,7 +54,7 @@ class ConnectionLimitTest {
           s.close();
         }
       }
-      await(() -> agent.openConnections() == 0);
+      Await.until("0 open connection(s)", () -> agent.openConnections() == 0);
       try (Socket again = new Socket(agent.httpUri().getHost(), agent.httpPort())) {
         assertThat(get(again, "/v1/status/leader")).startsWith("HTTP/1.1 200");
       }
@@ -76,7 +68,7 @@ class ConnectionLimitTest {
       agent.restart(true);
       assertThat(agent.httpPort()).isEqualTo(port);
       try (Socket one = new Socket(agent.httpUri().getHost(), port)) {
-        await(() -> agent.openConnections() == 1);
+        Await.until("1 open connection(s)", () -> agent.openConnections() == 1);
         try (Socket two = new Socket(agent.httpUri().getHost(), port)) {
           assertThat(get(two, "/v1/status/leader")).startsWith("HTTP/1.1 429");
         }

@@ -3,6 +3,7 @@ package dev.discovery.consul.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,7 +58,7 @@ class ControlsTest {
     agent.registerService("{\"Name\":\"web\"}");
     long index = Http.get(agent, "/v1/health/service/web").index();
     CompletableFuture<Http.Response> blocked = Http.getAsync(agent, "/v1/health/service/web?index=" + index);
-    Http.await("the blocking query", Duration.ofSeconds(10),
+    Await.until("the blocking query", Duration.ofSeconds(10),
         () -> agent.requestCount("/v1/health/service/web") == 2);
     agent.dropConnections(true);
     assertThatThrownBy(() -> blocked.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -117,7 +118,7 @@ class ControlsTest {
       socket.getOutputStream().write(("GET /v1/health/service/web?index=" + index + " HTTP/1.1\r\nHost: consul\r\n\r\n")
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
-      Http.await("the blocking query", Duration.ofSeconds(10),
+      Await.until("the blocking query", Duration.ofSeconds(10),
           () -> agent.requestCount("/v1/health/service/web") == 2);
       agent.restart();
       byte[] answer = new byte[0];
@@ -137,7 +138,7 @@ class ControlsTest {
     agent.registerNodeService("other", "10.0.0.9", "{\"Name\":\"web\",\"ID\":\"web-o\"}");
     long index = Http.get(agent, "/v1/health/service/web").index();
     CompletableFuture<Http.Response> blocked = Http.getAsync(agent, "/v1/health/service/web?index=" + index);
-    Http.await("the blocking query", Duration.ofSeconds(10),
+    Await.until("the blocking query", Duration.ofSeconds(10),
         () -> agent.requestCount("/v1/health/service/web") == 2);
     agent.setServiceHealth("web-o", "critical");
     Http.Response r = blocked.get(10, TimeUnit.SECONDS);

@@ -12,6 +12,7 @@ import com.ecwid.consul.v1.agent.model.Service;
 import com.ecwid.consul.v1.health.HealthServicesRequest;
 import com.ecwid.consul.v1.health.model.Check;
 import com.ecwid.consul.v1.health.model.HealthService;
+import dev.discovery.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +123,7 @@ class EcwidClientTest {
     long before = consul.agent().requestCount("/v1/health/service/web");
     CompletableFuture<Response<List<HealthService>>> blocked = CompletableFuture.supplyAsync(() ->
         client.getHealthServices("web", request(true, null, new QueryParams(60, index))));
-    Http.await("the blocking query to reach the agent", Duration.ofSeconds(10),
+    Await.until("the blocking query to reach the agent", Duration.ofSeconds(10),
         () -> consul.agent().requestCount("/v1/health/service/web") > before);
     client.agentServiceRegister(service("web-2", "web", 8081, List.of()));
     client.agentCheckPass("service:web-2");

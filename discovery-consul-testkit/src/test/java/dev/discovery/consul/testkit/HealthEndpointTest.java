@@ -3,6 +3,7 @@ package dev.discovery.consul.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.discovery.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +82,7 @@ class HealthEndpointTest {
     long index = first.index();
     CompletableFuture<Http.Response> blocked =
         Http.getAsync(consul.agent(), "/v1/health/service/web?index=" + index + "&wait=5m");
-    Http.await("the blocking query to arrive", Duration.ofSeconds(10),
+    Await.until("the blocking query to arrive", Duration.ofSeconds(10),
         () -> consul.agent().requestCount("/v1/health/service/web") == 2);
     assertThat(blocked).isNotDone();
     Http.Response fail = Http.put(consul.agent(), "/v1/agent/check/fail/service:web1?note=down", "");

@@ -2,6 +2,7 @@ package dev.discovery.consul.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,10 +24,7 @@ class StoreBlockingTest {
           runs.incrementAndGet();
           return new Store.Indexed<>("body", resultIndex.get());
         }, () -> false));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (runs.get() == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    Await.until("the first run", () -> runs.get() > 0);
     assertThat(runs).as("the first run").hasValue(1);
 
     for (int i = 0; i < 20; i++) {

@@ -58,7 +58,13 @@ public final class ConsulDnsBuilder {
   private Duration refreshInterval = Duration.ofSeconds(5);
   private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
-  /** Use {@link dev.discovery.consul.ConsulDiscovery#dns()}. */
+  /**
+   * Kept public for code written against it; new code calls the factory.
+   *
+   * @deprecated use {@link dev.discovery.consul.ConsulDiscovery#dns()}, the one entry point, which is also where
+   *     the defaults are documented. Not to be removed, only discouraged.
+   */
+  @Deprecated(forRemoval = false)
   public ConsulDnsBuilder() {}
 
   /**

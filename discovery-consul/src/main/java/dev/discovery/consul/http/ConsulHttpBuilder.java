@@ -60,7 +60,13 @@ public final class ConsulHttpBuilder {
   boolean changeFeed = true;
   private Consumer<CachingDiscovery.Builder> cacheSettings = cache -> { };
 
-  /** Use {@link dev.discovery.consul.ConsulDiscovery#http()}. */
+  /**
+   * Kept public for code written against it; new code calls the factory.
+   *
+   * @deprecated use {@link dev.discovery.consul.ConsulDiscovery#http()}, the one entry point, which is also where
+   *     the defaults are documented. Not to be removed, only discouraged.
+   */
+  @Deprecated(forRemoval = false)
   public ConsulHttpBuilder() {}
 
   /**

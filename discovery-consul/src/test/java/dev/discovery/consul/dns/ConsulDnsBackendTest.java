@@ -3,6 +3,7 @@ package dev.discovery.consul.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.Await;
 import dev.discovery.Health;
 import dev.discovery.InvalidQueryException;
 import dev.discovery.RegistryUnavailableException;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -410,7 +410,7 @@ class ConsulDnsBackendTest {
           .withHealth(i % 4 < 2 ? dev.discovery.HealthFilter.PASSING : dev.discovery.HealthFilter.PASSING_OR_WARNING)));
     }
     fetches.add(backend.fetch(ServiceQuery.of("api")));
-    await(() -> server.questions().size() >= 2, "both SRV questions reached the server");
+    Await.until("both SRV questions reached the server", () -> server.questions().size() >= 2);
     release.countDown();
     for (CompletableFuture<Answer> f : fetches) {
       assertThat(f.get(10, TimeUnit.SECONDS).instances()).hasSize(1);
@@ -432,27 +432,27 @@ class ConsulDnsBackendTest {
     assertThat(addresses(good)).containsExactly("10.0.0.1:80");
 
     consul.fault = ConsulLikeDns.Fault.SILENT;
-    await(() -> discovery.snapshot(ServiceQuery.of("web")).stale(), "the refresh notices the silent server");
+    Await.until("the refresh notices the silent server", () -> discovery.snapshot(ServiceQuery.of("web")).stale());
     assertThat(discovery.instances(ServiceQuery.of("web"))).as("stale-if-error").isEqualTo(good);
 
     consul.fault = ConsulLikeDns.Fault.SERVFAIL;
-    await(() -> {
+    Await.until("the answer grows older than the maximum staleness", () -> {
       try {
         discovery.instances(ServiceQuery.of("web"));
         return false;
       } catch (RegistryUnavailableException e) {
         return e.staleness() != null && e.getMessage().contains("consul-dns");
       }
-    }, "the answer grows older than the maximum staleness");
+    });
 
     consul.fault = ConsulLikeDns.Fault.NONE;
-    await(() -> {
+    Await.until("DNS answers again", () -> {
       try {
         return discovery.instances(ServiceQuery.of("web")).equals(good);
       } catch (RegistryUnavailableException e) {
         return false;
       }
-    }, "DNS answers again");
+    });
   }
 
   @Test
@@ -492,7 +492,7 @@ class ConsulDnsBackendTest {
     assertThat(discovery.instances(ServiceQuery.of("web"))).isEmpty();
 
     consul.add("web", "n1", "10.0.0.1", 80);
-    await(() -> discovery.instances(ServiceQuery.of("web")).size() == 1, "the new instance is picked up");
+    Await.until("the new instance is picked up", () -> discovery.instances(ServiceQuery.of("web")).size() == 1);
     assertThat(discovery.instances(ServiceQuery.of("web")).get(0).health()).isEqualTo(Health.UNKNOWN);
   }
 
@@ -509,24 +509,14 @@ class ConsulDnsBackendTest {
   private static List<ServiceInstance> firstAnswer(CachingDiscovery discovery, ServiceQuery query)
       throws InterruptedException {
     List<List<ServiceInstance>> answer = new ArrayList<>();
-    await(() -> {
+    Await.until("the first answer to " + query, () -> {
       try {
         answer.add(discovery.instances(query));
         return true;
       } catch (RegistryUnavailableException e) {
         return false;
       }
-    }, "the first answer to " + query);
+    });
     return answer.get(0);
-  }
-
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(20);
-    }
   }
 }

@@ -2,6 +2,7 @@ package dev.discovery.consul.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,7 +99,7 @@ class DnsCachePropertyTest {
           .cache(c -> c.maxStaleness(Duration.ofMinutes(10))).cache(c -> c.loadTimeout(Duration.ofSeconds(5))).build()) {
         List<ServiceInstance> good = discovery.instances(query);
         assertThat(good).extracting(ServiceInstance::address).containsExactly("10.0.0.1:8080");
-        await(() -> discovery.snapshot(query).stale(), "the bad reply to " + question);
+        Await.until("the bad reply to " + question, () -> discovery.snapshot(query).stale());
         ServiceSnapshot snapshot = discovery.snapshot(query);
         assertThat(snapshot.lastError()).isNotBlank();
         assertThat(snapshot.instances()).isEqualTo(good);
@@ -130,15 +130,5 @@ class DnsCachePropertyTest {
     return m.getHeader().getOpcode() != Opcode.QUERY || q == null || !q.getName().equals(question)
         || q.getType() != Type.SRV || q.getDClass() != DClass.IN
         || (m.getRcode() != Rcode.NOERROR && m.getRcode() != Rcode.NXDOMAIN);
-  }
-
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(5);
-    }
   }
 }

@@ -1,8 +1,8 @@
 package dev.discovery.consul.dns;
 
-import static dev.discovery.consul.dns.ConsulDnsBackendTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
@@ -193,7 +193,7 @@ class DnsmasqForwarderTest {
       // The observer hears of an answer before the cache holds it, so each entry from now on is the size of the
       // answer before that refresh: the first one's and those of the refreshes but the last (the final lookup).
       answers.clear();
-      await(() -> answers.size() > refreshes, what + ": " + refreshes + " refreshes after the first answer");
+      Await.until(what + ": " + refreshes + " refreshes after the first answer", () -> answers.size() > refreshes);
       assertThat(answers).as(what + ": instances in each answer").containsOnly(INSTANCES);
       assertThat(discovery.instances(ServiceQuery.of("big"))).as(what + ": last lookup").hasSize(INSTANCES);
     } catch (AssertionError | RuntimeException e) {

@@ -1,9 +1,9 @@
 package dev.discovery.consul.dns;
 
-import static dev.discovery.consul.dns.ConsulDnsBackendTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.Await;
 import dev.discovery.Health;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
@@ -179,10 +179,10 @@ class TestAgentDnsTest {
     assertThat(discovery.instances(ServiceQuery.of("web"))).hasSize(2);
 
     agent.setServiceHealth("w1", "critical");
-    await(() -> addresses(discovery.instances(ServiceQuery.of("web"))).equals(List.of("10.0.0.2:80")),
-        "the critical instance leaves the answer");
+    Await.until("the critical instance leaves the answer",
+        () -> addresses(discovery.instances(ServiceQuery.of("web"))).equals(List.of("10.0.0.2:80")));
     agent.setServiceHealth("w2", "critical");
-    await(() -> discovery.instances(ServiceQuery.of("web")).isEmpty(), "NXDOMAIN empties the answer");
+    Await.until("NXDOMAIN empties the answer", () -> discovery.instances(ServiceQuery.of("web")).isEmpty());
   }
 
   @Test
@@ -193,7 +193,7 @@ class TestAgentDnsTest {
     List<ServiceInstance> good = discovery.instances(ServiceQuery.of("web"));
 
     agent.failNextDns(1000, Rcode.SERVFAIL);
-    await(() -> discovery.snapshot(ServiceQuery.of("web")).stale(), "a refresh meets SERVFAIL");
+    Await.until("a refresh meets SERVFAIL", () -> discovery.snapshot(ServiceQuery.of("web")).stale());
     assertThat(discovery.snapshot(ServiceQuery.of("web")).lastError()).contains("SERVFAIL");
     assertThat(discovery.instances(ServiceQuery.of("web"))).isEqualTo(good);
 

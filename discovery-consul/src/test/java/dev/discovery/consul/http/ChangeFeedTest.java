@@ -8,6 +8,7 @@ import dev.discovery.HealthFilter;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.time.Duration;
@@ -69,7 +70,7 @@ class ChangeFeedTest {
       agent.registerService(instance(name(i), name(i) + "-a", true));
     }
     WatchBudget budget = WatchBudget.of(BUDGET, Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10));
-    CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+    CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
         .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(budget).build();
     for (int i = 0; i < QUERIES; i++) {
       assertThat(discovery.instances(query(i))).hasSize(1);
@@ -146,7 +147,7 @@ class ChangeFeedTest {
         agent.registerService(instance(name(i), name(i) + "-a", true));
       }
       WatchBudget budget = WatchBudget.of(4, Duration.ofSeconds(30), Duration.ofMillis(100));
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).changeFeed(false).watchBudget(budget).build();
       try {
         for (int i = 0; i < 20; i++) {
@@ -170,7 +171,7 @@ class ChangeFeedTest {
       }
       // A short wait, so that the feed's parked queries (whose index is now above the agent's) come back soon.
       WatchBudget budget = WatchBudget.of(BUDGET, Duration.ofSeconds(30), Duration.ZERO, Duration.ofMinutes(10));
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofSeconds(1)).watchBudget(budget).build();
       try {
         for (int i = 0; i < QUERIES; i++) {

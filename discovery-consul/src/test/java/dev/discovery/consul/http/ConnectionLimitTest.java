@@ -2,9 +2,11 @@ package dev.discovery.consul.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.spi.DiscoveryObserver;
@@ -14,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,17 +25,9 @@ import org.junit.jupiter.api.Test;
  * budget grows back to 16. Counts and states only; every wait is bounded.
  */
 class ConnectionLimitTest {
+  /** Many queries on a loaded machine take longer to settle than the default wait. */
+  private static final Duration WAIT = Duration.ofSeconds(30);
   private static final int QUERIES = 50;
-
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
 
   private static String instance(String service, String id) {
     return "{\"Name\":\"" + service + "\",\"ID\":\"" + id + "\",\"Address\":\"10.0.0.1\",\"Port\":8080}";
@@ -54,7 +47,7 @@ class ConnectionLimitTest {
           refusalsObserved.incrementAndGet();
         }
       };
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofSeconds(30)).watchBudget(budget).cache(c -> c.observer(observer))
           .errorBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).build();
       AtomicLong lookups = new AtomicLong();
@@ -83,14 +76,14 @@ class ConnectionLimitTest {
       }, "limit-test-reader");
       try {
         reader.start();
-        await("every query loaded", () -> lookups.get() >= 2L * QUERIES);
+        Await.until("every query loaded", WAIT, () -> lookups.get() >= 2L * QUERIES);
         // A change to every service: each query must see it, parked or rotating.
         for (int i = 0; i < QUERIES; i++) {
           agent.registerService(instance("svc-" + i, "svc-" + i + "-b"));
         }
         for (int i = 0; i < QUERIES; i++) {
           ServiceQuery q = ServiceQuery.of("svc-" + i);
-          await("the change to " + q, () -> discovery.instances(q).size() == 2);
+          Await.until("the change to " + q, WAIT, () -> discovery.instances(q).size() == 2);
         }
         assertThat(agent.rejectedConnections()).as("the agent refused connections").isPositive();
         assertThat(budget.rejections()).as("the budget saw the 429s").isPositive();
@@ -100,13 +93,14 @@ class ConnectionLimitTest {
 
         // The agent's limit is raised: the budget grows back to its maximum and everything stays fresh.
         agent.maxConnsPerClient(100);
-        await("the budget back at 16", () -> budget.connections() == 16);
+        Await.until("the budget back at 16", WAIT, () -> budget.connections() == 16);
         // The slots are shared by the parked queries and the change feed (2 connections while it runs).
-        await("the slots filled again", () -> budget.parked() + 2 * budget.feeds() == BudgetLimit.slots(16));
+        Await.until("the slots filled again", WAIT,
+            () -> budget.parked() + 2 * budget.feeds() == BudgetLimit.slots(16));
         agent.deregisterService(agent.nodeName(), "svc-0-a");
         agent.deregisterService(agent.nodeName(), "svc-49-a");
-        await("svc-0 changed", () -> discovery.instances(ServiceQuery.of("svc-0")).size() == 1);
-        await("svc-49 changed", () -> discovery.instances(ServiceQuery.of("svc-49")).size() == 1);
+        Await.until("svc-0 changed", WAIT, () -> discovery.instances(ServiceQuery.of("svc-0")).size() == 1);
+        Await.until("svc-49 changed", WAIT, () -> discovery.instances(ServiceQuery.of("svc-49")).size() == 1);
         List<ServiceInstance> last = discovery.instances(ServiceQuery.of("svc-49"));
         assertThat(last).extracting(ServiceInstance::id).singleElement().asString().endsWith("svc-49-b");
       } finally {
@@ -116,7 +110,7 @@ class ConnectionLimitTest {
       }
       assertThat(errors.get()).as("lookups that failed (first: %s)", firstError.get()).isZero();
       assertThat(budget.members()).isZero();
-      await("the connections closed", () -> agent.openConnections() == 0);
+      Await.until("the connections closed", WAIT, () -> agent.openConnections() == 0);
     }
   }
 }

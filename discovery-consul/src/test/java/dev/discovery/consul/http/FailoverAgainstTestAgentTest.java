@@ -10,6 +10,7 @@ import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.Subscription;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import dev.discovery.consul.testkit.TestDatacenter;
@@ -55,7 +56,7 @@ class FailoverAgainstTestAgentTest {
   }
 
   private CachingDiscovery discovery() {
-    backend = new ConsulHttpBuilder().environment(ConsulEnvironment.none()).agents(agent.httpUri())
+    backend = ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(agent.httpUri())
         .minRequestInterval(Duration.ZERO).errorBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
         .buildBackend();
     CachingDiscovery d = CachingDiscovery.builder(backend).refreshInterval(Duration.ofMillis(100)).build();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.discovery.HealthFilter;
 import dev.discovery.ServiceQuery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import java.net.URI;
 import java.time.Duration;
@@ -19,7 +20,7 @@ class HealthRequestsTest {
 
   @Test
   void plansTheDocumentedParameters() {
-    HttpOptions o = options(new ConsulHttpBuilder().datacenter("dc1").filter("Service.Meta.v == \"2\"")
+    HttpOptions o = options(ConsulDiscovery.http().datacenter("dc1").filter("Service.Meta.v == \"2\"")
         .nodeMeta("rack", "r1").nodeMeta("az", "a").near("_agent").stale(true).cached(true));
     HttpUrl url = HealthRequests.url(AGENT, ServiceQuery.of("web").withTags("v2", "blue"), o, 0);
     assertThat(url.encodedPath()).isEqualTo("/v1/health/service/web");
@@ -35,7 +36,7 @@ class HealthRequestsTest {
 
   @Test
   void perQuerySelectionCombinesWithTheClientWideOptions() {
-    HttpOptions o = options(new ConsulHttpBuilder().filter("Service.Port == 80").nodeMeta("rack", "r1")
+    HttpOptions o = options(ConsulDiscovery.http().filter("Service.Port == 80").nodeMeta("rack", "r1")
         .nodeMeta("az", "a").near("_agent"));
     ServiceQuery q = ServiceQuery.of("web").withServiceMeta("version", "2").withAnyTag("blue")
         .withNodeMeta("az", "b").withNodeMeta("os", "linux").near("node-7");
@@ -50,7 +51,7 @@ class HealthRequestsTest {
 
   @Test
   void passingOrWarningSendsNoPassingAndTheQueryDatacenterWins() {
-    HttpOptions o = options(new ConsulHttpBuilder().datacenter("dc1"));
+    HttpOptions o = options(ConsulDiscovery.http().datacenter("dc1"));
     ServiceQuery q = ServiceQuery.of("web").inDatacenter("dc2").withHealth(HealthFilter.PASSING_OR_WARNING);
     HttpUrl url = HealthRequests.url(AGENT, q, o, 42);
     assertThat(url.queryParameterNames()).doesNotContain("passing");
@@ -62,7 +63,7 @@ class HealthRequestsTest {
   @Test
   void keepsAnAgentPathPrefix() {
     HttpUrl url = HealthRequests.url(HttpUrl.get("https://proxy.example/consul/"), ServiceQuery.of("web"),
-        options(new ConsulHttpBuilder()), 0);
+        options(ConsulDiscovery.http()), 0);
     assertThat(url.encodedPath()).isEqualTo("/consul/v1/health/service/web");
   }
 
@@ -89,14 +90,14 @@ class HealthRequestsTest {
   void environmentDefaults() {
     ConsulEnvironment env = ConsulEnvironment.of(java.util.Map.of("CONSUL_HTTP_ADDR", "consul.local:8501",
         "CONSUL_HTTP_SSL", "true", "CONSUL_HTTP_TOKEN", "t0k"));
-    HttpOptions o = HttpOptions.from(new ConsulHttpBuilder().environment(env));
+    HttpOptions o = HttpOptions.from(ConsulDiscovery.http().environment(env));
     assertThat(o.agents).containsExactly(URI.create("https://consul.local:8501"));
     assertThat(tokenSent(o)).isEqualTo("t0k");
     assertThat(o.toString()).doesNotContain("t0k");
-    HttpOptions none = HttpOptions.from(new ConsulHttpBuilder().environment(ConsulEnvironment.none()));
+    HttpOptions none = HttpOptions.from(ConsulDiscovery.http().environment(ConsulEnvironment.none()));
     assertThat(none.agents).containsExactly(URI.create("http://127.0.0.1:8500"));
     assertThat(tokenSent(none)).isNull();
-    HttpOptions explicit = HttpOptions.from(new ConsulHttpBuilder().environment(env).token("mine")
+    HttpOptions explicit = HttpOptions.from(ConsulDiscovery.http().environment(env).token("mine")
         .agents(URI.create("http://10.0.0.1:8500"), URI.create("http://10.0.0.2:8500")));
     assertThat(tokenSent(explicit)).isEqualTo("mine");
     assertThat(explicit.describe()).isEqualTo("consul-http http://10.0.0.1:8500,http://10.0.0.2:8500");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.discovery.Await;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
 import java.net.InetAddress;
@@ -46,7 +47,7 @@ class Http2Test {
   }
 
   private HttpBackend start(List<Protocol> serverProtocols) throws Exception {
-    return start(serverProtocols, new ConsulHttpBuilder());
+    return start(serverProtocols, ConsulDiscovery.http());
   }
 
   private HttpBackend start(List<Protocol> serverProtocols, ConsulHttpBuilder builder) throws Exception {
@@ -115,7 +116,7 @@ class Http2Test {
   void overHttp2TheBudgetParksEveryQueryOnOneConnectionWhereParkedCallsCostNoThread() throws Exception {
     WatchBudget budget = budgetOnVirtualThreads();
     HttpBackend backend = start(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1),
-        new ConsulHttpBuilder().watchBudget(budget).changeFeed(false));
+        ConsulDiscovery.http().watchBudget(budget).changeFeed(false));
     int services = 40;
     int connections = watchAll(backend, budget, services, services);
     assertThat(budget.multiplexed()).isTrue();
@@ -126,7 +127,7 @@ class Http2Test {
   void overHttp11TheSameBudgetKeepsOneConnectionPerParkedQuery() throws Exception {
     WatchBudget budget = budgetOnVirtualThreads();
     HttpBackend backend = start(List.of(Protocol.HTTP_1_1),
-        new ConsulHttpBuilder().watchBudget(budget).changeFeed(false));
+        ConsulDiscovery.http().watchBudget(budget).changeFeed(false));
     watchAll(backend, budget, 40, BudgetLimit.slots(8));
     assertThat(budget.multiplexed()).isFalse();
   }

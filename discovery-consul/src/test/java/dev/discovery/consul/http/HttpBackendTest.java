@@ -2,11 +2,13 @@ package dev.discovery.consul.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.InvalidQueryException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.Fixtures;
 import dev.discovery.spi.Watch;
@@ -17,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -47,7 +48,7 @@ class HttpBackendTest {
   }
 
   private ConsulHttpBuilder builder() {
-    return new ConsulHttpBuilder().environment(ConsulEnvironment.none()).agents(agent()).token(TOKEN)
+    return ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(agent()).token(TOKEN)
         .minRequestInterval(Duration.ZERO).errorBackoff(Duration.ofMillis(10), Duration.ofMillis(50));
   }
 
@@ -193,7 +194,7 @@ class HttpBackendTest {
     assertThat(big.length()).isGreaterThan(2048);
     try (CachingDiscovery discovery = builder().maxBodySize(2048).build()) {
       assertThat(discovery.instances(WEB)).extracting(ServiceInstance::host).containsExactly("10.0.0.1");
-      await(() -> server.getRequestCount() >= 6, "the bad answers to be fetched");
+      Await.until("the bad answers to be fetched", () -> server.getRequestCount() >= 6);
       ServiceSnapshot snapshot = discovery.snapshot(WEB);
       assertThat(snapshot.instances()).extracting(ServiceInstance::host).containsExactly("10.0.0.1");
       assertThat(snapshot.stale()).isTrue();
@@ -333,16 +334,6 @@ class HttpBackendTest {
       List<ServiceInstance> redis = discovery.instances(ServiceQuery.of("redis"));
       assertThat(redis).extracting(ServiceInstance::address).containsExactly("10.1.10.12:8000");
       assertThat(discovery.backendDescription()).isEqualTo("consul-http " + agent()).doesNotContain(TOKEN);
-    }
-  }
-
-  static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(10);
     }
   }
 }

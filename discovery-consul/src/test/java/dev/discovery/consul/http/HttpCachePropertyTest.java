@@ -2,6 +2,8 @@ package dev.discovery.consul.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.internal.HealthParser;
 import dev.discovery.consul.internal.InvalidAnswerException;
 import dev.discovery.ServiceInstance;
@@ -76,7 +78,7 @@ class HttpCachePropertyTest {
     List<ServiceInstance> good = HealthParser.parse(SAMPLE.getBytes(StandardCharsets.UTF_8), redis, null)
         .instances();
     assertThat(good).hasSize(1);
-    try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+    try (CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
         .agents(URI.create("http://127.0.0.1:" + server.getPort()))
         .minRequestInterval(Duration.ZERO)
         .errorBackoff(Duration.ofMillis(200), Duration.ofSeconds(2))
@@ -90,7 +92,7 @@ class HttpCachePropertyTest {
             ServiceQuery query = redis.inDatacenter(dc);
             badByDatacenter.put(dc, bad);
             assertThat(discovery.instances(query)).isEqualTo(good);
-            HttpBackendTest.await(() -> discovery.snapshot(query).stale(), "the bad answer for " + dc);
+            Await.until("the bad answer for " + dc, () -> discovery.snapshot(query).stale());
             ServiceSnapshot snapshot = discovery.snapshot(query);
             assertThat(snapshot.lastError()).contains("unusable answer").contains("last good one is kept");
             assertThat(snapshot.instances()).isEqualTo(good);

@@ -13,6 +13,7 @@ import dev.discovery.balance.Outcome;
 import dev.discovery.balance.ServiceHandle;
 import dev.discovery.balance.ServiceSelector;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.time.Duration;
@@ -52,7 +53,7 @@ class PerQuerySelectionTest {
   }
 
   private CachingDiscovery discovery() {
-    return discovery(new ConsulHttpBuilder());
+    return discovery(ConsulDiscovery.http());
   }
 
   private void register(String node, String id, String address, String tags, String meta) {
@@ -122,7 +123,7 @@ class PerQuerySelectionTest {
     registerOnNodeWithMeta("n1", "10.0.1.1", "w1", "\"zone\":\"a\",\"os\":\"linux\"");
     registerOnNodeWithMeta("n2", "10.0.1.2", "w2", "\"zone\":\"b\",\"os\":\"linux\"");
     registerOnNodeWithMeta("n3", "10.0.1.3", "w3", "\"zone\":\"a\",\"os\":\"bsd\"");
-    CachingDiscovery d = discovery(new ConsulHttpBuilder().nodeMeta("os", "linux"));
+    CachingDiscovery d = discovery(ConsulDiscovery.http().nodeMeta("os", "linux"));
     assertThat(hosts(d.instances(ServiceQuery.of("web")))).containsExactly("10.0.1.1", "10.0.1.2");
     assertThat(hosts(d.instances(ServiceQuery.of("web").withNodeMeta("zone", "a")))).containsExactly("10.0.1.1");
     assertThat(hosts(d.instances(ServiceQuery.of("web").withNodeMeta("os", "bsd"))))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
 import dev.discovery.consul.ServiceRegistration;
@@ -75,7 +76,7 @@ class TlsEnvironmentTest {
 
   /** The first lookup's failure through a backend built from {@code env}, or null when it answered. */
   private static Throwable lookup(Map<String, String> env) throws Exception {
-    HttpBackend backend = new ConsulHttpBuilder().environment(ConsulEnvironment.of(env))
+    HttpBackend backend = ConsulDiscovery.http().environment(ConsulEnvironment.of(env))
         .errorBackoff(Duration.ofMillis(10), Duration.ofMillis(20)).buildBackend();
     try {
       return backend.fetch(ServiceQuery.of("web")).handle((a, t) -> t).get(10, TimeUnit.SECONDS);
@@ -102,7 +103,7 @@ class TlsEnvironmentTest {
             : new MockResponse().setResponseCode(200);
       }
     });
-    try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.of(env)).build()) {
+    try (CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.of(env)).build()) {
       assertThat(discovery.instances(ServiceQuery.of("web"))).hasSize(1);
     }
     assertThat(server.takeRequest().getHandshake().peerCertificates()).as("the client certificate was sent")
@@ -135,7 +136,7 @@ class TlsEnvironmentTest {
     Path caPem = write("ca.pem", ca.certificatePem());
     Map<String, String> env = env("CONSUL_CACERT", dir.resolve("missing.pem").toString());
     assertThatThrownBy(() -> lookup(env)).hasMessageContaining("missing.pem");
-    try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.of(env))
+    try (CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.of(env))
         .tls(ConsulTls.trusting(caPem)).build()) {
       assertThat(discovery.instances(ServiceQuery.of("web"))).hasSize(1);
     }

@@ -7,6 +7,7 @@ import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulAgent;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.ConsulTls;
 import dev.discovery.consul.ServiceRegistration;
@@ -66,7 +67,7 @@ class TlsTest {
   }
 
   private ConsulHttpBuilder builder(ConsulTls tls) {
-    return new ConsulHttpBuilder().environment(ConsulEnvironment.none()).agents(agent()).tls(tls)
+    return ConsulDiscovery.http().environment(ConsulEnvironment.none()).agents(agent()).tls(tls)
         .errorBackoff(Duration.ofMillis(10), Duration.ofMillis(20));
   }
 
@@ -114,7 +115,7 @@ class TlsTest {
       try {
         Path cert = Files.writeString(dir.resolve(name + ".pem"), certText);
         Path key = Files.writeString(dir.resolve(keyFile), resource("tls/" + keyFile));
-        try (CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+        try (CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
             .agents(URI.create("https://127.0.0.1:" + strict.getPort()))
             .tls(ConsulTls.trusting(caPem).withClientCertificate(cert, key)).build()) {
           assertThat(discovery.instances(ServiceQuery.of("web"))).as(keyFile).hasSize(1);

@@ -2,8 +2,10 @@ package dev.discovery.consul.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
+import dev.discovery.consul.ConsulDiscovery;
 import dev.discovery.consul.ConsulEnvironment;
 import dev.discovery.consul.testkit.ConsulTestAgent;
 import java.time.Duration;
@@ -14,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * platform thread per blocking query the agent is holding, and none once the discovery is closed.
  */
 class WatchThreadsTest {
+  /** Many queries on a loaded machine take longer to settle than the default wait. */
+  private static final Duration WAIT = Duration.ofSeconds(30);
   private static final int WATCHES = 40;
 
   /**
@@ -31,16 +35,6 @@ class WatchThreadsTest {
         .filter(n -> n.startsWith("consul-http-") && !n.equals("consul-http-watch")).count();
   }
 
-  private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
   @Test
   void parkedBlockingQueriesHoldNoPlatformThreadOnModernJavaAndAtMostOneEachBefore() throws Exception {
     try (ConsulTestAgent agent = ConsulTestAgent.builder().start()) {
@@ -49,7 +43,7 @@ class WatchThreadsTest {
             + "\"Port\":8080}");
       }
       long before = callThreads(agent);
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
@@ -58,12 +52,12 @@ class WatchThreadsTest {
         // After its first answer each watch sends a blocking query, which the agent holds: nothing changes.
         for (int i = 0; i < WATCHES; i++) {
           String path = "/v1/health/service/svc-" + i;
-          await("the blocking query of svc-" + i, () -> agent.requestCount(path) >= 2);
+          Await.until("the blocking query of svc-" + i, WAIT, () -> agent.requestCount(path) >= 2);
         }
         // A thread that has just handed its watch's next request on may still be finishing: wait for the steady
         // state, which a leak (two threads per watch) or a thread-per-watch design would never reach.
         long limit = CallThreads.virtual() ? 0 : WATCHES;
-        await("at most " + limit + " platform threads for " + WATCHES + " parked watches",
+        Await.until("at most " + limit + " platform threads for " + WATCHES + " parked watches", WAIT,
             () -> busyCallThreads(agent) <= limit);
         if (!CallThreads.virtual()) {
           assertThat(busyCallThreads(agent)).as("Java 17-23: parked calls hold platform threads").isPositive();
@@ -71,7 +65,7 @@ class WatchThreadsTest {
       } finally {
         discovery.close();
       }
-      await("the call threads to end after close", () -> callThreads(agent) <= before);
+      Await.until("the call threads to end after close", WAIT, () -> callThreads(agent) <= before);
     }
   }
 
@@ -86,7 +80,7 @@ class WatchThreadsTest {
       long before = callThreads(agent);
       // The rotation itself, without the change feed (which would let the rotating queries rest for minutes;
       // the next test counts the threads with it).
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(budget).changeFeed(false).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
@@ -95,12 +89,12 @@ class WatchThreadsTest {
         // The first nine hold blocking queries; the other 31 are read in turn on the one lane.
         for (int i = 0; i < BudgetLimit.slots(budget); i++) {
           String path = "/v1/health/service/svc-" + i;
-          await("the blocking query of svc-" + i, () -> agent.requestCount(path) >= 2);
+          Await.until("the blocking query of svc-" + i, WAIT, () -> agent.requestCount(path) >= 2);
         }
         String rotated = "/v1/health/service/svc-" + (WATCHES - 1);
-        await("a rotation read of the last query", () -> agent.requestCount(rotated) >= 3);
+        Await.until("a rotation read of the last query", WAIT, () -> agent.requestCount(rotated) >= 3);
         long limit = CallThreads.virtual() ? 0 : budget;
-        await("at most " + limit + " platform threads for " + WATCHES + " watches in a budget of " + budget,
+        Await.until("at most " + limit + " platform threads for " + WATCHES + " watches in a budget of " + budget, WAIT,
             () -> busyCallThreads(agent) <= limit);
         for (int round = 0; round < 20; round++) { // sampled while the rotation runs: never above the budget
           assertThat(busyCallThreads(agent)).isLessThanOrEqualTo(limit + 1); // +1: a lane handing over its thread
@@ -109,7 +103,7 @@ class WatchThreadsTest {
       } finally {
         discovery.close();
       }
-      await("the call threads to end after close", () -> callThreads(agent) <= before);
+      Await.until("the call threads to end after close", WAIT, () -> callThreads(agent) <= before);
     }
   }
 
@@ -123,17 +117,17 @@ class WatchThreadsTest {
       }
       long before = callThreads(agent);
       WatchBudget shared = WatchBudget.of(budget);
-      CachingDiscovery discovery = new ConsulHttpBuilder().environment(ConsulEnvironment.none())
+      CachingDiscovery discovery = ConsulDiscovery.http().environment(ConsulEnvironment.none())
           .agents(agent.httpUri()).waitTime(Duration.ofMinutes(5)).watchBudget(shared).build();
       try {
         for (int i = 0; i < WATCHES; i++) {
           assertThat(discovery.instances(ServiceQuery.of("svc-" + i))).hasSize(1);
         }
         int parked = BudgetLimit.slots(budget) - 2;
-        await("the feed running and " + (WATCHES - parked) + " queries resting on it",
+        Await.until("the feed running and " + (WATCHES - parked) + " queries resting on it", WAIT,
             () -> shared.feeds() == 1 && shared.parked() == parked && shared.resting() == WATCHES - parked);
         long limit = CallThreads.virtual() ? 0 : BudgetLimit.slots(budget);
-        await("at most " + limit + " platform threads for " + WATCHES + " watches and the feed",
+        Await.until("at most " + limit + " platform threads for " + WATCHES + " watches and the feed", WAIT,
             () -> busyCallThreads(agent) <= limit);
         if (!CallThreads.virtual()) {
           assertThat(busyCallThreads(agent)).as("the feed's and the parked queries' calls").isPositive();
@@ -141,7 +135,7 @@ class WatchThreadsTest {
       } finally {
         discovery.close();
       }
-      await("the call threads to end after close", () -> callThreads(agent) <= before);
+      Await.until("the call threads to end after close", WAIT, () -> callThreads(agent) <= before);
     }
   }
 }

@@ -5,6 +5,7 @@ import static dev.discovery.consul.reliability.Probe.hosts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.discovery.FakeTicker;
 import dev.discovery.RegistryUnavailableException;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
@@ -402,11 +403,18 @@ class HttpFaultToleranceTest {
   @Test
   void pastTheStalenessBoundLookupsFailClearlyThenRecover() {
     register(kit, "web-1", "10.0.0.1");
-    discovery = http().cache(c -> c.maxStaleness(Duration.ofMillis(800))).build();
+    // The bound is measured on a clock the test moves, so it is crossed at the exact nanosecond, not waited for.
+    Duration bound = Duration.ofMillis(800);
+    FakeTicker clock = new FakeTicker();
+    discovery = http().cache(c -> c.maxStaleness(bound).ticker(clock)).build();
     await(() -> hosts(discovery.instances(QUERY)).equals(List.of("10.0.0.1")), "the first answer");
     int port = kit.httpPort();
     kit.close();
-    await(() -> discovery.snapshot(QUERY).age().compareTo(Duration.ofSeconds(1)) > 0, "the answer to outgrow the bound");
+    await(() -> discovery.snapshot(QUERY).stale(), "the watch to fail against the stopped agent");
+    // Up to the bound itself, lookups are still served from memory.
+    clock.advance(bound);
+    assertThat(hosts(discovery.instances(QUERY))).containsExactly("10.0.0.1");
+    clock.advanceNanos(1);
     assertThatThrownBy(() -> discovery.instances(QUERY)).isInstanceOf(RegistryUnavailableException.class)
         .hasMessageContaining(NAME);
     // The snapshot still shows the last good answer, marked stale, for status pages.

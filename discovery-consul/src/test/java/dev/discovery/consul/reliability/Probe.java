@@ -1,5 +1,6 @@
 package dev.discovery.consul.reliability;
 
+import dev.discovery.Await;
 import dev.discovery.ServiceInstance;
 import dev.discovery.ServiceQuery;
 import dev.discovery.ServiceSnapshot;
@@ -30,19 +31,13 @@ final class Probe {
 
   private Probe() {}
 
-  /** Polls {@code condition} every 20 ms until it holds or {@code timeout} passes. */
+  /** {@link Await#until(String, Duration, BooleanSupplier)}, in the argument order these tests read best in. */
   static void await(BooleanSupplier condition, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-      }
-      pause(20);
-    }
+    Await.until(what, timeout, condition);
   }
 
   static void await(BooleanSupplier condition, String what) {
-    await(condition, Duration.ofSeconds(20), what);
+    Await.until(what, condition);
   }
 
   static void pause(long millis) {

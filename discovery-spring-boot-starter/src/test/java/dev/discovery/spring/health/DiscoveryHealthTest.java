@@ -2,6 +2,8 @@ package dev.discovery.spring.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.discovery.Await;
+import dev.discovery.FakeTicker;
 import dev.discovery.ServiceQuery;
 import dev.discovery.cache.CachingDiscovery;
 import dev.discovery.consul.ConsulAgent;
@@ -21,10 +23,11 @@ class DiscoveryHealthTest {
   void upWhileFreshStaleWithinTheLimitThenDown() throws Exception {
     ConsulTestAgent consul = ConsulTestAgent.builder().start();
     QueryStates states = new QueryStates();
+    FakeTicker clock = new FakeTicker();
     try (consul;
         CachingDiscovery discovery = ConsulDiscovery.http().agents(consul.httpUri())
             .errorBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
-            .cache(cache -> cache.maxStaleness(MAX_STALENESS).observer(states)).build();
+            .cache(cache -> cache.maxStaleness(MAX_STALENESS).ticker(clock).observer(states)).build();
         ConsulAgent agent = ConsulAgent.create(consul.httpUri())) {
       DiscoveryHealth health = new DiscoveryHealth("consul-http", states, MAX_STALENESS,
           new AgentProbe(new ServiceCatalogReader(agent, null)), () -> null);
@@ -36,27 +39,37 @@ class DiscoveryHealthTest {
       assertThat(discovery.instances("web")).hasSize(1);
       DiscoveryHealth.Report fresh = health.evaluate();
       assertThat(fresh.up()).isTrue();
-      Map<String, Object> web = (Map<String, Object>) ((Map<String, Object>) fresh.details().get("queries")).get("'web'");
+      Map<String, Object> web = query(fresh, "'web'");
       assertThat(web).containsEntry("status", "UP").containsEntry("instances", 1).containsEntry("stale", false);
       assertThat((Map<String, Object>) fresh.details().get("agent")).containsEntry("reachable", true);
 
       consul.close();
-      // The watch fails; until the answer is older than the maximum staleness, lookups are served and it is UP;
-      // then lookups would throw, and it is DOWN. (Either may be seen first on a slow machine; DOWN must come.)
-      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      // The watch fails; until the answer is older than the maximum staleness, lookups are served and it is UP
+      // (the query STALE); past it, lookups would throw, and it is DOWN. Staleness is read from a clock the test
+      // moves, so each side of the limit is checked at the exact nanosecond.
+      Await.until("the watch to fail against the stopped agent", () -> {
+        Map<String, Object> q = query(health.evaluate(), "'web'");
+        return "STALE".equals(q.get("status")) && q.get("error") != null;
+      });
+      clock.advance(MAX_STALENESS);
+      DiscoveryHealth.Report atTheLimit = health.evaluate();
+      assertThat(atTheLimit.up()).isTrue();
+      assertThat(query(atTheLimit, "'web'")).containsEntry("status", "STALE").containsEntry("stale", true);
+      assertThat(discovery.instances("web")).hasSize(1);
+
+      clock.advanceNanos(1);
       DiscoveryHealth.Report report = health.evaluate();
-      while (report.up()) {
-        Map<String, Object> q = (Map<String, Object>) ((Map<String, Object>) report.details().get("queries")).get("'web'");
-        assertThat(q.get("status")).isIn("UP", "STALE");
-        assertThat(System.nanoTime() - deadline).isNegative();
-        Thread.sleep(20); // polling interval
-        report = health.evaluate();
-      }
-      Map<String, Object> q = (Map<String, Object>) ((Map<String, Object>) report.details().get("queries")).get("'web'");
+      assertThat(report.up()).isFalse();
+      Map<String, Object> q = query(report, "'web'");
       assertThat(q).containsEntry("status", "DOWN").containsEntry("stale", true);
       assertThat(q.get("error")).asString().contains("cannot reach consul agent");
       assertThat((Map<String, Object>) report.details().get("agent")).containsEntry("reachable", false);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> query(DiscoveryHealth.Report report, String name) {
+    return (Map<String, Object>) ((Map<String, Object>) report.details().get("queries")).get(name);
   }
 
   @Test
