@@ -49,9 +49,16 @@ public final class SubscribingServiceInstanceListSupplier implements ServiceInst
     if (subscription != null || closed) {
       return;
     }
-    // The library calls back on its single notification thread, in order, so emissions never overlap.
-    subscription = discovery.subscribe(settings.query(service),
-        instances -> latest.tryEmitNext(ConsulDiscoveryClient.toSpring(instances)));
+    // The library calls back on its single notification thread, in order, so emissions never overlap one
+    // another; they could overlap destroy()'s completion, which Reactor would then refuse (FAIL_NON_SERIALIZED)
+    // and subscribers would never hear the end. So every emission holds this object's lock, as destroy() does.
+    subscription = discovery.subscribe(settings.query(service), instances -> emit(instances));
+  }
+
+  private synchronized void emit(java.util.List<dev.discovery.ServiceInstance> instances) {
+    if (!closed) {
+      latest.tryEmitNext(ConsulDiscoveryClient.toSpring(instances));
+    }
   }
 
   @Override
