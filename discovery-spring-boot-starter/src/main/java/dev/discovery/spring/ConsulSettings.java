@@ -226,13 +226,11 @@ public final class ConsulSettings {
     if (value == null || value.isBlank()) {
       return null;
     }
-    try {
-      // The library's check, so a token OkHttp would refuse (and quote in its message) stops start-up here.
-      return Credentials.checkToken(value.strip(), P + "token");
-    } catch (IllegalArgumentException e) {
-      throw new DiscoveryConfigurationException(P + "token", e.getMessage(),
-          "set " + P + "token to the ACL token alone (or use " + P + "token-file)", null);
-    }
+    String token = value.strip();
+    // The library's check, so a token OkHttp would refuse (and quote in its message) stops start-up here.
+    libraryCheck(P + "token", "set " + P + "token to the ACL token alone (or use " + P + "token-file)",
+        () -> Credentials.checkToken(token, P + "token"));
+    return token;
   }
 
   private static Path tokenFile(String value) {
@@ -252,14 +250,10 @@ public final class ConsulSettings {
           + " does not exist or cannot be read", "fix the path or its permissions, or set " + P
           + "token instead", null);
     }
-    try {
-      // Read once now so a file holding a second line, a byte order mark or another character no token has
-      // stops start-up with this property's name; the library reads it again when it builds its clients.
-      Credentials.readTokenFile(path, property);
-    } catch (IllegalArgumentException e) {
-      throw new DiscoveryConfigurationException(property, e.getMessage(),
-          "write the ACL token alone, on one line, as UTF-8 without a byte order mark, to " + path, null);
-    }
+    // Read once now so a file holding a second line, a byte order mark or another character no token has
+    // stops start-up with this property's name; the library reads it again when it builds its clients.
+    libraryCheck(property, "write the ACL token alone, on one line, as UTF-8 without a byte order mark, to " + path,
+        () -> Credentials.readTokenFile(path, property));
     return path;
   }
 
